@@ -1,0 +1,164 @@
+//! The abstract session calls of `spec/vectors.md` §3, their outputs and outcomes.
+//!
+//! These types are the contract between the harness and any implementation
+//! driver (in-process Rust, a WASM module, a child process): a driver turns a
+//! [`Call`] into an [`Outcome`].
+
+use serde::{Deserialize, Serialize};
+
+/// The quantized dtypes the `quant` calls take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QuantDtype {
+    #[serde(rename = "q8_0")]
+    Q8_0,
+    #[serde(rename = "q4_0")]
+    Q4_0,
+}
+
+impl QuantDtype {
+    pub fn name(self) -> &'static str {
+        match self {
+            QuantDtype::Q8_0 => "q8_0",
+            QuantDtype::Q4_0 => "q4_0",
+        }
+    }
+}
+
+/// One call on a session, with every input resolved to bytes and numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Call {
+    /// Validate and load an SLM1 file (`spec/slm1.md`).
+    LoadModel { model: Vec<u8> },
+    /// Encode bytes with the loaded model's tokenizer.
+    Tokenize { text: Vec<u8>, add_bos: bool },
+    /// Decode ids; on success the output becomes the session's result.
+    Detokenize { ids: Vec<u32> },
+    /// Read the session's result buffer.
+    Result,
+    /// Quantize a row of f32 values.
+    Quantize { dtype: QuantDtype, values: Vec<f32> },
+    /// Dequantize a row of blocks.
+    Dequantize { dtype: QuantDtype, bytes: Vec<u8> },
+    /// Convert f32 to f16 (round-to-nearest-even).
+    F32ToF16 { value: f32 },
+    /// Convert f16 bits to f32.
+    F16ToF32 { value: u16 },
+    /// Bytes to text with U+FFFD for maximal subparts.
+    Utf8Lossy { bytes: Vec<u8> },
+}
+
+impl Call {
+    /// The call's name as written in manifests.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::LoadModel { .. } => "load_model",
+            Call::Tokenize { .. } => "tokenize",
+            Call::Detokenize { .. } => "detokenize",
+            Call::Result => "result",
+            Call::Quantize { .. } => "quantize",
+            Call::Dequantize { .. } => "dequantize",
+            Call::F32ToF16 { .. } => "f32_to_f16",
+            Call::F16ToF32 { .. } => "f16_to_f32",
+            Call::Utf8Lossy { .. } => "utf8_lossy",
+        }
+    }
+}
+
+/// One tensor of a model summary (`spec/vectors.md` §3.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TensorSummary {
+    pub role: String,
+    pub layer: u32,
+    pub dtype: String,
+    pub rows: u32,
+    pub cols: u32,
+    pub offset: u32,
+    pub size: u32,
+}
+
+/// What `load_model` reports (`spec/vectors.md` §3.1). Float fields are bit
+/// patterns so that comparison is exact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSummary {
+    pub architecture: String,
+    pub rope_style: String,
+    pub tied_embeddings: bool,
+    pub vocab_size: u32,
+    pub dim: u32,
+    pub n_layers: u32,
+    pub n_heads: u32,
+    pub n_kv_heads: u32,
+    pub head_dim: u32,
+    pub ffn_dim: u32,
+    pub context_length: u32,
+    pub rotary_dims: u32,
+    #[serde(with = "hex_u32")]
+    pub rope_theta: u32,
+    #[serde(with = "hex_u32")]
+    pub norm_eps: u32,
+    pub bos_id: u32,
+    pub eos_id: u32,
+    pub tensor_count: u32,
+    pub file_size: u32,
+    pub param_count: u64,
+    #[serde(with = "hex_u32")]
+    pub file_checksum: u32,
+    #[serde(with = "hex_u32")]
+    pub tensor_layout_checksum: u32,
+    #[serde(with = "hex_u32")]
+    pub tokenizer_checksum: u32,
+    pub tokenizer: String,
+    pub kv_cache_bytes: u64,
+    pub scratch_bytes: u64,
+    pub tensors: Vec<TensorSummary>,
+}
+
+/// `"0x%08x"` strings for u32 bit patterns and checksums.
+pub mod hex_u32 {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("0x{v:08x}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let s = String::deserialize(d)?;
+        crate::manifest::parse_hex_bits(&s, 8)
+            .map(|v| v as u32)
+            .map_err(D::Error::custom)
+    }
+}
+
+/// The successful output of a call.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// `load_model`.
+    Summary(Box<ModelSummary>),
+    /// `tokenize`.
+    Ids(Vec<u32>),
+    /// `detokenize`, `result`, `quantize`.
+    Bytes(Vec<u8>),
+    /// `dequantize`; compared by bit pattern.
+    Values(Vec<f32>),
+    /// `f32_to_f16`.
+    F16(u16),
+    /// `f16_to_f32`; compared by bit pattern.
+    F32(f32),
+    /// `utf8_lossy`.
+    Text(String),
+}
+
+/// What an implementation did with one call.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// The call succeeded.
+    Ok(Output),
+    /// The call failed with this numeric code (`spec/tables/errors.toml`).
+    Error(u32),
+    /// The implementation does not support this call; reported as skipped.
+    Unsupported(String),
+    /// The implementation crashed, trapped or panicked; always a failure.
+    Crashed(String),
+}

@@ -1,0 +1,353 @@
+//! Vector manifests (`spec/vectors.md` §2–3): parsing, linting and resolving
+//! every argument into bytes and numbers.
+
+use std::fs;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::call::{Call, ModelSummary, Output, QuantDtype};
+use crate::spec::{Level, Spec};
+
+/// A vector ready to run.
+#[derive(Clone, Debug)]
+pub struct Vector {
+    pub id: String,
+    pub profile: String,
+    pub level: Level,
+    pub requirements: Vec<String>,
+    pub description: String,
+    pub steps: Vec<Step>,
+}
+
+/// One resolved step.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub call: Call,
+    pub expect: Expected,
+}
+
+/// What a step must produce.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expected {
+    /// Failure with this error (name and code from the error table).
+    Error { name: String, code: u32 },
+    /// Success; output not compared.
+    Ok,
+    /// Success with exactly this output.
+    Output(Output),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVector {
+    id: String,
+    profile: String,
+    level: String,
+    requirements: Vec<String>,
+    description: String,
+    step: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    call: String,
+    model: Option<String>,
+    model_len: Option<u64>,
+    text_hex: Option<String>,
+    text_file: Option<String>,
+    add_bos: Option<bool>,
+    ids: Option<Vec<u32>>,
+    ids_file: Option<String>,
+    dtype: Option<QuantDtype>,
+    values: Option<Vec<String>>,
+    value: Option<String>,
+    bytes_hex: Option<String>,
+    expect: RawExpect,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    error: Option<String>,
+    ok: Option<bool>,
+    summary: Option<ModelSummary>,
+    ids: Option<Vec<u32>>,
+    ids_file: Option<String>,
+    bytes_hex: Option<String>,
+    bytes_file: Option<String>,
+    values: Option<Vec<String>>,
+    value: Option<String>,
+    text: Option<String>,
+}
+
+/// The longest input a manifest may make the harness build (`model_len`).
+/// Budget vectors need one byte more than the 32 MiB model budget.
+const MAX_MODEL_LEN: u64 = 64 << 20;
+
+/// Parse `0x…` with exactly `digits` lower-case hex digits.
+pub fn parse_hex_bits(s: &str, digits: usize) -> Result<u64, String> {
+    let h = s.strip_prefix("0x").ok_or_else(|| format!("{s:?}: expected \"0x\" + {digits} hex digits"))?;
+    if h.len() != digits || !h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Err(format!("{s:?}: expected \"0x\" + {digits} lower-case hex digits"));
+    }
+    u64::from_str_radix(h, 16).map_err(|e| format!("{s:?}: {e}"))
+}
+
+/// Lower-case hex, two digits per byte.
+pub fn parse_hex_bytes(s: &str) -> Result<Vec<u8>, String> {
+    if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Err(format!("hex string {:?}…: expected lower-case hex, two digits per byte", truncate(s)));
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|e| e.to_string()))
+        .collect()
+}
+
+fn truncate(s: &str) -> &str {
+    s.get(..s.len().min(40)).unwrap_or(s)
+}
+
+fn ids_from_bytes(b: &[u8], what: &str) -> Result<Vec<u32>, String> {
+    if b.len() % 4 != 0 {
+        return Err(format!("{what}: length {} is not a multiple of 4", b.len()));
+    }
+    Ok(b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+}
+
+/// Reads files named by manifests, relative to the suite root. Every path is
+/// checked to stay inside the suite.
+struct Files<'a> {
+    root: &'a Path,
+}
+
+impl Files<'_> {
+    fn read(&self, rel: &str) -> Result<Vec<u8>, String> {
+        let ok = !rel.is_empty()
+            && !rel.starts_with('/')
+            && !rel.contains('\\')
+            && rel.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
+        if !ok {
+            return Err(format!("file path {rel:?} must be relative to suite/ and stay inside it"));
+        }
+        fs::read(self.root.join(rel)).map_err(|e| format!("{rel}: {e}"))
+    }
+}
+
+/// Parse, lint and resolve one manifest. `expected_id` is derived from the
+/// manifest's path; `profiles` are the profiles the spec defines.
+pub fn load_vector(suite_root: &Path, rel_path: &str, spec: &Spec) -> Result<Vector, String> {
+    let files = Files { root: suite_root };
+    let text = String::from_utf8(files.read(rel_path)?).map_err(|_| format!("{rel_path}: not UTF-8"))?;
+    let raw: RawVector = toml::from_str(&text).map_err(|e| format!("{rel_path}: {e}"))?;
+
+    let expected_id = rel_path
+        .strip_prefix("cases/")
+        .and_then(|p| p.strip_suffix(".toml"))
+        .map(|p| p.replace('/', "::"))
+        .ok_or_else(|| format!("{rel_path}: manifests live in cases/ and end in .toml"))?;
+    if raw.id != expected_id {
+        return Err(format!("{rel_path}: id {:?} does not match its path (expected {expected_id:?})", raw.id));
+    }
+    if !spec.profiles.iter().any(|p| p.name == raw.profile) {
+        return Err(format!("{rel_path}: unknown profile {:?}", raw.profile));
+    }
+    let level = Level::parse(&raw.level).ok_or_else(|| format!("{rel_path}: unknown level {:?}", raw.level))?;
+    if raw.requirements.is_empty() {
+        return Err(format!("{rel_path}: cites no requirement"));
+    }
+    if raw.description.trim().is_empty() {
+        return Err(format!("{rel_path}: empty description"));
+    }
+    if raw.step.is_empty() {
+        return Err(format!("{rel_path}: no steps"));
+    }
+    let steps = raw
+        .step
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| resolve_step(&files, s, spec).map_err(|e| format!("{rel_path}: step {}: {e}", i + 1)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Vector {
+        id: raw.id,
+        profile: raw.profile,
+        level,
+        requirements: raw.requirements,
+        description: raw.description,
+        steps,
+    })
+}
+
+fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, String> {
+    // Which argument keys each call takes; anything else present is an error.
+    let present: Vec<&str> = [
+        ("model", s.model.is_some()),
+        ("model_len", s.model_len.is_some()),
+        ("text_hex", s.text_hex.is_some()),
+        ("text_file", s.text_file.is_some()),
+        ("add_bos", s.add_bos.is_some()),
+        ("ids", s.ids.is_some()),
+        ("ids_file", s.ids_file.is_some()),
+        ("dtype", s.dtype.is_some()),
+        ("values", s.values.is_some()),
+        ("value", s.value.is_some()),
+        ("bytes_hex", s.bytes_hex.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, p)| p.then_some(k))
+    .collect();
+    let allowed: &[&str] = match s.call.as_str() {
+        "load_model" => &["model", "model_len"],
+        "tokenize" => &["text_hex", "text_file", "add_bos"],
+        "detokenize" => &["ids", "ids_file"],
+        "result" => &[],
+        "quantize" => &["dtype", "values"],
+        "dequantize" => &["dtype", "bytes_hex"],
+        "f32_to_f16" | "f16_to_f32" => &["value"],
+        "utf8_lossy" => &["bytes_hex"],
+        other => return Err(format!("unknown call {other:?}")),
+    };
+    if let Some(k) = present.iter().find(|k| !allowed.contains(k)) {
+        return Err(format!("call {:?} takes no argument {k:?}", s.call));
+    }
+    let call_name = s.call.clone();
+    let need = |k: &str| format!("call {call_name:?} needs {k:?}");
+    let one_of = |a: Option<Vec<u8>>, b: Option<Vec<u8>>, what: &str| match (a, b) {
+        (Some(x), None) | (None, Some(x)) => Ok(x),
+        _ => Err(format!("call {:?} needs exactly one of {what}", s.call)),
+    };
+
+    let call = match s.call.as_str() {
+        "load_model" => {
+            let mut model = files.read(&s.model.clone().ok_or_else(|| need("model"))?)?;
+            if let Some(len) = s.model_len {
+                if len > MAX_MODEL_LEN || len < model.len() as u64 {
+                    return Err(format!("model_len {len} is shorter than the file or over {MAX_MODEL_LEN}"));
+                }
+                model.resize(len as usize, 0);
+            }
+            Call::LoadModel { model }
+        }
+        "tokenize" => Call::Tokenize {
+            text: one_of(
+                s.text_hex.as_deref().map(parse_hex_bytes).transpose()?,
+                s.text_file.as_deref().map(|p| files.read(p)).transpose()?,
+                "text_hex, text_file",
+            )?,
+            add_bos: s.add_bos.ok_or_else(|| need("add_bos"))?,
+        },
+        "detokenize" => Call::Detokenize {
+            ids: match (s.ids.clone(), s.ids_file.as_deref()) {
+                (Some(ids), None) => ids,
+                (None, Some(p)) => ids_from_bytes(&files.read(p)?, p)?,
+                _ => return Err("detokenize needs exactly one of ids, ids_file".into()),
+            },
+        },
+        "result" => Call::Result,
+        "quantize" => Call::Quantize {
+            dtype: s.dtype.ok_or_else(|| need("dtype"))?,
+            values: s.values.clone().ok_or_else(|| need("values"))?
+                .iter()
+                .map(|v| parse_hex_bits(v, 8).map(|b| f32::from_bits(b as u32)))
+                .collect::<Result<_, _>>()?,
+        },
+        "dequantize" => Call::Dequantize {
+            dtype: s.dtype.ok_or_else(|| need("dtype"))?,
+            bytes: parse_hex_bytes(&s.bytes_hex.clone().ok_or_else(|| need("bytes_hex"))?)?,
+        },
+        "f32_to_f16" => Call::F32ToF16 {
+            value: f32::from_bits(parse_hex_bits(&s.value.clone().ok_or_else(|| need("value"))?, 8)? as u32),
+        },
+        "f16_to_f32" => Call::F16ToF32 { value: parse_hex_bits(&s.value.clone().ok_or_else(|| need("value"))?, 4)? as u16 },
+        "utf8_lossy" => Call::Utf8Lossy { bytes: parse_hex_bytes(&s.bytes_hex.clone().ok_or_else(|| need("bytes_hex"))?)? },
+        _ => unreachable!("call names were checked above"),
+    };
+    let expect = resolve_expect(files, &call, s.expect, spec)?;
+    Ok(Step { call, expect })
+}
+
+fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> Result<Expected, String> {
+    let keys: Vec<&str> = [
+        ("error", e.error.is_some()),
+        ("ok", e.ok.is_some()),
+        ("summary", e.summary.is_some()),
+        ("ids", e.ids.is_some()),
+        ("ids_file", e.ids_file.is_some()),
+        ("bytes_hex", e.bytes_hex.is_some()),
+        ("bytes_file", e.bytes_file.is_some()),
+        ("values", e.values.is_some()),
+        ("value", e.value.is_some()),
+        ("text", e.text.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, p)| p.then_some(k))
+    .collect();
+    let [key] = keys.as_slice() else {
+        return Err(format!("expect must have exactly one key, found {keys:?}"));
+    };
+    if let Some(name) = e.error {
+        let entry = spec.error_by_name(&name).ok_or_else(|| format!("expect.error {name:?} is not in the error table"))?;
+        return Ok(Expected::Error { name, code: entry.code });
+    }
+    if let Some(ok) = e.ok {
+        return if ok { Ok(Expected::Ok) } else { Err("expect.ok must be true".into()) };
+    }
+    let wrong = || format!("expect.{key} is not an output of {}", call.name());
+    let out = match call {
+        Call::LoadModel { .. } => Output::Summary(Box::new(e.summary.ok_or_else(wrong)?)),
+        Call::Tokenize { .. } => Output::Ids(match (e.ids, e.ids_file) {
+            (Some(ids), None) => ids,
+            (None, Some(p)) => ids_from_bytes(&files.read(&p)?, &p)?,
+            _ => return Err(wrong()),
+        }),
+        Call::Detokenize { .. } | Call::Result | Call::Quantize { .. } => Output::Bytes(match (e.bytes_hex, e.bytes_file) {
+            (Some(h), None) => parse_hex_bytes(&h)?,
+            (None, Some(p)) => files.read(&p)?,
+            _ => return Err(wrong()),
+        }),
+        Call::Dequantize { .. } => Output::Values(
+            e.values
+                .ok_or_else(wrong)?
+                .iter()
+                .map(|v| parse_hex_bits(v, 8).map(|b| f32::from_bits(b as u32)))
+                .collect::<Result<_, _>>()?,
+        ),
+        Call::F32ToF16 { .. } => Output::F16(parse_hex_bits(&e.value.ok_or_else(wrong)?, 4)? as u16),
+        Call::F16ToF32 { .. } => Output::F32(f32::from_bits(parse_hex_bits(&e.value.ok_or_else(wrong)?, 8)? as u32)),
+        Call::Utf8Lossy { .. } => Output::Text(e.text.ok_or_else(wrong)?),
+    };
+    Ok(Expected::Output(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_bits_need_exact_width_and_lower_case() {
+        assert_eq!(parse_hex_bits("0x3f800000", 8), Ok(0x3f80_0000));
+        assert!(parse_hex_bits("0x3F800000", 8).is_err());
+        assert!(parse_hex_bits("0x3f80000", 8).is_err());
+        assert!(parse_hex_bits("3f800000", 8).is_err());
+        assert_eq!(parse_hex_bits("0x7c00", 4), Ok(0x7c00));
+    }
+
+    #[test]
+    fn hex_bytes_round_trip() {
+        assert_eq!(parse_hex_bytes("00ff10"), Ok(vec![0, 255, 16]));
+        assert_eq!(parse_hex_bytes(""), Ok(vec![]));
+        assert!(parse_hex_bytes("0").is_err());
+        assert!(parse_hex_bytes("0G").is_err());
+    }
+
+    #[test]
+    fn file_paths_cannot_leave_the_suite() {
+        let f = Files { root: Path::new("/nonexistent") };
+        for p in ["../x", "/etc/passwd", "a/../b", "a//b", "a\\b", ""] {
+            let err = f.read(p).unwrap_err();
+            assert!(err.contains("stay inside"), "{p}: {err}");
+        }
+    }
+}

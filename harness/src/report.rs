@@ -1,0 +1,126 @@
+//! Summaries per profile and per requirement level, and the JSON report.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::implementation::ImplInfo;
+use crate::run::Status;
+
+/// One vector's result, as recorded for the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Record {
+    pub id: String,
+    pub profile: String,
+    pub level: String,
+    #[serde(flatten)]
+    pub status: Status,
+}
+
+/// Counts by status.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub expected_failure: usize,
+    pub unexpected_pass: usize,
+}
+
+impl Counts {
+    fn add(&mut self, s: &Status) {
+        match s {
+            Status::Passed => self.passed += 1,
+            Status::Failed { .. } => self.failed += 1,
+            Status::Skipped { .. } => self.skipped += 1,
+            Status::ExpectedFailure { .. } => self.expected_failure += 1,
+            Status::UnexpectedPass { .. } => self.unexpected_pass += 1,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.skipped + self.expected_failure + self.unexpected_pass
+    }
+}
+
+/// The machine-readable report (`CONFORMANCE_REPORT=path`).
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub report_version: u32,
+    pub harness_version: String,
+    pub spec_version: String,
+    pub suite_version: String,
+    pub implementation: ImplementationInfo,
+    pub by_profile: BTreeMap<String, Counts>,
+    pub by_level: BTreeMap<String, Counts>,
+    pub vectors: Vec<Record>,
+}
+
+/// [`ImplInfo`] in serializable form.
+#[derive(Debug, Serialize)]
+pub struct ImplementationInfo {
+    pub name: String,
+    pub version: String,
+    pub profiles: Vec<String>,
+}
+
+impl Report {
+    pub fn new(info: &ImplInfo, spec_version: &str, suite_version: &str, mut vectors: Vec<Record>) -> Report {
+        vectors.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut by_profile: BTreeMap<String, Counts> = BTreeMap::new();
+        let mut by_level: BTreeMap<String, Counts> = BTreeMap::new();
+        for r in &vectors {
+            by_profile.entry(r.profile.clone()).or_default().add(&r.status);
+            by_level.entry(r.level.clone()).or_default().add(&r.status);
+        }
+        Report {
+            report_version: 1,
+            harness_version: env!("CARGO_PKG_VERSION").to_string(),
+            spec_version: spec_version.to_string(),
+            suite_version: suite_version.to_string(),
+            implementation: ImplementationInfo {
+                name: info.name.clone(),
+                version: info.version.clone(),
+                profiles: info.profiles.clone(),
+            },
+            by_profile,
+            by_level,
+            vectors,
+        }
+    }
+
+    /// The closing summary printed after a run.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        let i = &self.implementation;
+        let _ = writeln!(
+            s,
+            "conformance of {} {} (claims {}) — spec {}, suite {}",
+            i.name,
+            i.version,
+            i.profiles.join(", "),
+            self.spec_version,
+            self.suite_version
+        );
+        let header =
+            format!("{:<12} {:>7} {:>7} {:>7} {:>8} {:>9} {:>11}", "", "total", "passed", "failed", "skipped", "known-bad", "unexp-pass");
+        for (title, map) in [("profile", &self.by_profile), ("level", &self.by_level)] {
+            let _ = writeln!(s, "by {title}:");
+            let _ = writeln!(s, "{header}");
+            for (k, c) in map {
+                let _ = writeln!(
+                    s,
+                    "{k:<12} {:>7} {:>7} {:>7} {:>8} {:>9} {:>11}",
+                    c.total(),
+                    c.passed,
+                    c.failed,
+                    c.skipped,
+                    c.expected_failure,
+                    c.unexpected_pass
+                );
+            }
+        }
+        s
+    }
+}
