@@ -39,9 +39,11 @@ pub fn fixtures_dir() -> Option<PathBuf> {
 /// The expectations file for an implementation: `$CONFORMANCE_EXPECTATIONS`,
 /// or `conformance/expectations/<name>.toml`.
 pub fn expectations_path(impl_name: &str) -> PathBuf {
-    std::env::var_os("CONFORMANCE_EXPECTATIONS").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/expectations")).join(format!("{impl_name}.toml"))
-    })
+    std::env::var_os("CONFORMANCE_EXPECTATIONS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/expectations")).join(format!("{impl_name}.toml"))
+        })
 }
 
 /// The implementation named by `$CONFORMANCE_IMPL` (default `reference`).

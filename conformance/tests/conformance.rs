@@ -27,8 +27,9 @@ fn main() {
     let info = imp.info();
     let expectations_file = expectations_path(&info.name);
     let expectations = Arc::new(match fs::read_to_string(&expectations_file) {
-        Ok(text) => Expectations::parse(&text)
-            .unwrap_or_else(|e| fatal(&format!("{}: {e}", expectations_file.display()))),
+        Ok(text) => {
+            Expectations::parse(&text).unwrap_or_else(|e| fatal(&format!("{}: {e}", expectations_file.display())))
+        }
         Err(_) => Expectations::default(),
     });
     let is_reference = info.name == "reference";
@@ -41,7 +42,11 @@ fn main() {
         if integrity.is_empty() {
             Ok(())
         } else {
-            Err(format!("the suite does not match vectors/suite/SHA256SUMS:\n  {}", integrity.join("\n  ")).into())
+            Err(format!(
+                "the suite does not match vectors/suite/SHA256SUMS:\n  {}",
+                integrity.join("\n  ")
+            )
+            .into())
         }
     }));
     {
@@ -71,7 +76,9 @@ fn main() {
     }
     {
         let spec = spec.clone();
-        trials.push(Trial::test("suite::error_table_matches_errors_md", move || error_table_matches_markdown(&spec)));
+        trials.push(Trial::test("suite::error_table_matches_errors_md", move || {
+            error_table_matches_markdown(&spec)
+        }));
     }
     for b in &suite.broken {
         let msg = format!("unusable manifest {}: {}", b.path, b.error);
@@ -80,8 +87,14 @@ fn main() {
 
     let intact = suite.integrity.is_empty();
     for (index, v) in suite.vectors.iter().enumerate() {
-        let (spec, suite, imp, info, expectations, records) =
-            (spec.clone(), suite.clone(), imp.clone(), info.clone(), expectations.clone(), records.clone());
+        let (spec, suite, imp, info, expectations, records) = (
+            spec.clone(),
+            suite.clone(),
+            imp.clone(),
+            info.clone(),
+            expectations.clone(),
+            records.clone(),
+        );
         trials.push(
             Trial::test(v.id.clone(), move || {
                 let v = &suite.vectors[index];
@@ -92,7 +105,9 @@ fn main() {
                 if is_reference {
                     if let Status::Skipped { reason } = &status {
                         // The reference runtime claims every profile and skips nothing.
-                        status = Status::Failed { message: format!("the reference runtime skipped a vector: {reason}") };
+                        status = Status::Failed {
+                            message: format!("the reference runtime skipped a vector: {reason}"),
+                        };
                     }
                 }
                 let result = outcome(&status);

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use similar::{ChangeTag, TextDiff};
 
-use crate::call::{Output, Outcome};
+use crate::call::{Outcome, Output};
 use crate::manifest::Expected;
 use crate::spec::Spec;
 
@@ -27,14 +27,18 @@ pub fn check_step(spec: &Spec, expected: &Expected, actual: &Outcome) -> Result<
             indent(&render(out))
         )),
         (Expected::Ok, Outcome::Ok(_)) => Ok(()),
-        (Expected::Ok | Expected::Output(_), Outcome::Error(got)) => {
-            Err(format!("expected success, but the call failed with {}", spec.describe_code(*got)))
-        }
+        (Expected::Ok | Expected::Output(_), Outcome::Error(got)) => Err(format!(
+            "expected success, but the call failed with {}",
+            spec.describe_code(*got)
+        )),
         (Expected::Output(want), Outcome::Ok(got)) => {
             if outputs_equal(want, got) {
                 Ok(())
             } else {
-                Err(format!("output differs (- expected, + actual):\n{}", diff(&render(want), &render(got))))
+                Err(format!(
+                    "output differs (- expected, + actual):\n{}",
+                    diff(&render(want), &render(got))
+                ))
             }
         }
     }
@@ -68,8 +72,10 @@ pub fn render(out: &Output) -> String {
             let _ = writeln!(s, "{} bytes", b.len());
             for (i, chunk) in b.chunks(16).enumerate() {
                 let hex: Vec<String> = chunk.iter().map(|x| format!("{x:02x}")).collect();
-                let ascii: String =
-                    chunk.iter().map(|&x| if (0x20..0x7f).contains(&x) { x as char } else { '.' }).collect();
+                let ascii: String = chunk
+                    .iter()
+                    .map(|&x| if (0x20..0x7f).contains(&x) { x as char } else { '.' })
+                    .collect();
                 let _ = writeln!(s, "{:08x}  {:<47}  |{ascii}|", i * 16, hex.join(" "));
             }
         }
@@ -126,13 +132,19 @@ mod tests {
     #[test]
     fn values_compare_by_bits() {
         assert!(!outputs_equal(&Output::Values(vec![0.0]), &Output::Values(vec![-0.0])));
-        assert!(outputs_equal(&Output::Values(vec![f32::NAN]), &Output::Values(vec![f32::NAN])));
+        assert!(outputs_equal(
+            &Output::Values(vec![f32::NAN]),
+            &Output::Values(vec![f32::NAN])
+        ));
         assert!(!outputs_equal(&Output::F32(0.0), &Output::F32(-0.0)));
     }
 
     #[test]
     fn diff_marks_changed_lines() {
-        let d = diff(&render(&Output::Ids(vec![1, 2, 3])), &render(&Output::Ids(vec![1, 5, 3])));
+        let d = diff(
+            &render(&Output::Ids(vec![1, 2, 3])),
+            &render(&Output::Ids(vec![1, 5, 3])),
+        );
         assert!(d.contains("- [1] 2\n"), "{d}");
         assert!(d.contains("+ [1] 5\n"), "{d}");
     }

@@ -31,7 +31,11 @@ impl Expectations {
     /// Parse a file's text; every entry needs a non-empty pattern and reason.
     pub fn parse(text: &str) -> Result<Expectations, String> {
         let e: Expectations = toml::from_str(text).map_err(|e| e.to_string())?;
-        if let Some(k) = e.known_failure.iter().find(|k| k.pattern.is_empty() || k.reason.trim().is_empty()) {
+        if let Some(k) = e
+            .known_failure
+            .iter()
+            .find(|k| k.pattern.is_empty() || k.reason.trim().is_empty())
+        {
             return Err(format!("known_failure {:?} needs a pattern and a reason", k.pattern));
         }
         Ok(e)

@@ -88,7 +88,9 @@ const MAX_MODEL_LEN: u64 = 64 << 20;
 
 /// Parse `0x…` with exactly `digits` lower-case hex digits.
 pub fn parse_hex_bits(s: &str, digits: usize) -> Result<u64, String> {
-    let h = s.strip_prefix("0x").ok_or_else(|| format!("{s:?}: expected \"0x\" + {digits} hex digits"))?;
+    let h = s
+        .strip_prefix("0x")
+        .ok_or_else(|| format!("{s:?}: expected \"0x\" + {digits} hex digits"))?;
     if h.len() != digits || !h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         return Err(format!("{s:?}: expected \"0x\" + {digits} lower-case hex digits"));
     }
@@ -98,7 +100,10 @@ pub fn parse_hex_bits(s: &str, digits: usize) -> Result<u64, String> {
 /// Lower-case hex, two digits per byte.
 pub fn parse_hex_bytes(s: &str) -> Result<Vec<u8>, String> {
     if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-        return Err(format!("hex string {:?}…: expected lower-case hex, two digits per byte", truncate(s)));
+        return Err(format!(
+            "hex string {:?}…: expected lower-case hex, two digits per byte",
+            truncate(s)
+        ));
     }
     (0..s.len())
         .step_by(2)
@@ -114,7 +119,9 @@ fn ids_from_bytes(b: &[u8], what: &str) -> Result<Vec<u32>, String> {
     if b.len() % 4 != 0 {
         return Err(format!("{what}: length {} is not a multiple of 4", b.len()));
     }
-    Ok(b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    Ok(b.chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect())
 }
 
 /// Reads files named by manifests, relative to the suite root. Every path is
@@ -130,7 +137,9 @@ impl Files<'_> {
             && !rel.contains('\\')
             && rel.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
         if !ok {
-            return Err(format!("file path {rel:?} must be relative to suite/ and stay inside it"));
+            return Err(format!(
+                "file path {rel:?} must be relative to suite/ and stay inside it"
+            ));
         }
         fs::read(self.root.join(rel)).map_err(|e| format!("{rel}: {e}"))
     }
@@ -149,7 +158,10 @@ pub fn load_vector(suite_root: &Path, rel_path: &str, spec: &Spec) -> Result<Vec
         .map(|p| p.replace('/', "::"))
         .ok_or_else(|| format!("{rel_path}: manifests live in cases/ and end in .toml"))?;
     if raw.id != expected_id {
-        return Err(format!("{rel_path}: id {:?} does not match its path (expected {expected_id:?})", raw.id));
+        return Err(format!(
+            "{rel_path}: id {:?} does not match its path (expected {expected_id:?})",
+            raw.id
+        ));
     }
     if !spec.profiles.iter().any(|p| p.name == raw.profile) {
         return Err(format!("{rel_path}: unknown profile {:?}", raw.profile));
@@ -224,7 +236,9 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
             let mut model = files.read(&s.model.clone().ok_or_else(|| need("model"))?)?;
             if let Some(len) = s.model_len {
                 if len > MAX_MODEL_LEN || len < model.len() as u64 {
-                    return Err(format!("model_len {len} is shorter than the file or over {MAX_MODEL_LEN}"));
+                    return Err(format!(
+                        "model_len {len} is shorter than the file or over {MAX_MODEL_LEN}"
+                    ));
                 }
                 model.resize(len as usize, 0);
             }
@@ -248,7 +262,10 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         "result" => Call::Result,
         "quantize" => Call::Quantize {
             dtype: s.dtype.ok_or_else(|| need("dtype"))?,
-            values: s.values.clone().ok_or_else(|| need("values"))?
+            values: s
+                .values
+                .clone()
+                .ok_or_else(|| need("values"))?
                 .iter()
                 .map(|v| parse_hex_bits(v, 8).map(|b| f32::from_bits(b as u32)))
                 .collect::<Result<_, _>>()?,
@@ -260,8 +277,12 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         "f32_to_f16" => Call::F32ToF16 {
             value: f32::from_bits(parse_hex_bits(&s.value.clone().ok_or_else(|| need("value"))?, 8)? as u32),
         },
-        "f16_to_f32" => Call::F16ToF32 { value: parse_hex_bits(&s.value.clone().ok_or_else(|| need("value"))?, 4)? as u16 },
-        "utf8_lossy" => Call::Utf8Lossy { bytes: parse_hex_bytes(&s.bytes_hex.clone().ok_or_else(|| need("bytes_hex"))?)? },
+        "f16_to_f32" => Call::F16ToF32 {
+            value: parse_hex_bits(&s.value.clone().ok_or_else(|| need("value"))?, 4)? as u16,
+        },
+        "utf8_lossy" => Call::Utf8Lossy {
+            bytes: parse_hex_bytes(&s.bytes_hex.clone().ok_or_else(|| need("bytes_hex"))?)?,
+        },
         _ => unreachable!("call names were checked above"),
     };
     let expect = resolve_expect(files, &call, s.expect, spec)?;
@@ -288,11 +309,17 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         return Err(format!("expect must have exactly one key, found {keys:?}"));
     };
     if let Some(name) = e.error {
-        let entry = spec.error_by_name(&name).ok_or_else(|| format!("expect.error {name:?} is not in the error table"))?;
+        let entry = spec
+            .error_by_name(&name)
+            .ok_or_else(|| format!("expect.error {name:?} is not in the error table"))?;
         return Ok(Expected::Error { name, code: entry.code });
     }
     if let Some(ok) = e.ok {
-        return if ok { Ok(Expected::Ok) } else { Err("expect.ok must be true".into()) };
+        return if ok {
+            Ok(Expected::Ok)
+        } else {
+            Err("expect.ok must be true".into())
+        };
     }
     let wrong = || format!("expect.{key} is not an output of {}", call.name());
     let out = match call {
@@ -302,11 +329,13 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
             (None, Some(p)) => ids_from_bytes(&files.read(&p)?, &p)?,
             _ => return Err(wrong()),
         }),
-        Call::Detokenize { .. } | Call::Result | Call::Quantize { .. } => Output::Bytes(match (e.bytes_hex, e.bytes_file) {
-            (Some(h), None) => parse_hex_bytes(&h)?,
-            (None, Some(p)) => files.read(&p)?,
-            _ => return Err(wrong()),
-        }),
+        Call::Detokenize { .. } | Call::Result | Call::Quantize { .. } => {
+            Output::Bytes(match (e.bytes_hex, e.bytes_file) {
+                (Some(h), None) => parse_hex_bytes(&h)?,
+                (None, Some(p)) => files.read(&p)?,
+                _ => return Err(wrong()),
+            })
+        }
         Call::Dequantize { .. } => Output::Values(
             e.values
                 .ok_or_else(wrong)?
@@ -344,7 +373,9 @@ mod tests {
 
     #[test]
     fn file_paths_cannot_leave_the_suite() {
-        let f = Files { root: Path::new("/nonexistent") };
+        let f = Files {
+            root: Path::new("/nonexistent"),
+        };
         for p in ["../x", "/etc/passwd", "a/../b", "a//b", "a\\b", ""] {
             let err = f.read(p).unwrap_err();
             assert!(err.contains("stay inside"), "{p}: {err}");

@@ -103,8 +103,10 @@ impl Report {
             self.spec_version,
             self.suite_version
         );
-        let header =
-            format!("{:<12} {:>7} {:>7} {:>7} {:>8} {:>9} {:>11}", "", "total", "passed", "failed", "skipped", "known-bad", "unexp-pass");
+        let header = format!(
+            "{:<12} {:>7} {:>7} {:>7} {:>8} {:>9} {:>11}",
+            "", "total", "passed", "failed", "skipped", "known-bad", "unexp-pass"
+        );
         for (title, map) in [("profile", &self.by_profile), ("level", &self.by_level)] {
             let _ = writeln!(s, "by {title}:");
             let _ = writeln!(s, "{header}");

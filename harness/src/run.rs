@@ -17,12 +17,21 @@ use crate::spec::Spec;
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Status {
     Passed,
-    Failed { message: String },
-    Skipped { reason: String },
+    Failed {
+        message: String,
+    },
+    Skipped {
+        reason: String,
+    },
     /// Listed as a known failure, and it failed.
-    ExpectedFailure { reason: String, message: String },
+    ExpectedFailure {
+        reason: String,
+        message: String,
+    },
     /// Listed as a known failure, but it passed: the expectations file is stale.
-    UnexpectedPass { reason: String },
+    UnexpectedPass {
+        reason: String,
+    },
 }
 
 impl Status {
@@ -53,32 +62,51 @@ pub fn run_vector(
 ) -> Status {
     let raw = run_steps(spec, imp, info, v);
     match (expectations.known_failure(&v.id), raw) {
-        (Some(k), Status::Failed { message }) => Status::ExpectedFailure { reason: k.reason.clone(), message },
-        (Some(k), Status::Passed) => Status::UnexpectedPass { reason: k.reason.clone() },
+        (Some(k), Status::Failed { message }) => Status::ExpectedFailure {
+            reason: k.reason.clone(),
+            message,
+        },
+        (Some(k), Status::Passed) => Status::UnexpectedPass {
+            reason: k.reason.clone(),
+        },
         (_, other) => other,
     }
 }
 
 fn run_steps(spec: &Spec, imp: &dyn Implementation, info: &ImplInfo, v: &Vector) -> Status {
-    if !info.profiles.iter().any(|p| *p == v.profile) {
-        return Status::Skipped { reason: format!("profile {:?} not claimed by {}", v.profile, info.name) };
+    if !info.profiles.contains(&v.profile) {
+        return Status::Skipped {
+            reason: format!("profile {:?} not claimed by {}", v.profile, info.name),
+        };
     }
     let mut session = match imp.new_session() {
         Ok(s) => s,
-        Err(e) => return Status::Failed { message: format!("could not open a session: {e}") },
+        Err(e) => {
+            return Status::Failed {
+                message: format!("could not open a session: {e}"),
+            };
+        }
     };
     for (i, step) in v.steps.iter().enumerate() {
         // An in-process implementation that panics is a crash, not a harness abort.
         let outcome = catch_unwind(AssertUnwindSafe(|| session.call(&step.call)))
             .unwrap_or_else(|p| Outcome::Crashed(panic_message(p.as_ref())));
         if let Outcome::Unsupported(reason) = &outcome {
-            return Status::Skipped { reason: format!("step {} ({}): unsupported: {reason}", i + 1, step.call.name()) };
+            return Status::Skipped {
+                reason: format!("step {} ({}): unsupported: {reason}", i + 1, step.call.name()),
+            };
         }
         if let Err(why) = check_step(spec, &step.expect, &outcome) {
             let mut message = String::new();
             let _ = writeln!(message, "{}", v.description);
             let _ = writeln!(message, "requirements: {}", v.requirements.join(", "));
-            let _ = writeln!(message, "step {} of {} ({}): {why}", i + 1, v.steps.len(), step.call.name());
+            let _ = writeln!(
+                message,
+                "step {} of {} ({}): {why}",
+                i + 1,
+                v.steps.len(),
+                step.call.name()
+            );
             return Status::Failed { message };
         }
     }

@@ -116,7 +116,10 @@ impl Spec {
         }
         for (i, e) in errors.error.iter().enumerate() {
             if let Some(d) = errors.error[..i].iter().find(|d| d.code == e.code || d.name == e.name) {
-                return Err(format!("spec/tables/errors.toml: {} ({}) clashes with {} ({})", e.name, e.code, d.name, d.code));
+                return Err(format!(
+                    "spec/tables/errors.toml: {} ({}) clashes with {} ({})",
+                    e.name, e.code, d.name, d.code
+                ));
             }
         }
         Ok(Spec {
@@ -164,7 +167,12 @@ pub fn parse_requirements(document: &str, text: &str) -> Result<Vec<Requirement>
         if !is_requirement_id(id) {
             return Err(bad());
         }
-        out.push(Requirement { id: id.to_string(), level, document: document.to_string(), line: i + 1 });
+        out.push(Requirement {
+            id: id.to_string(),
+            level,
+            document: document.to_string(),
+            line: i + 1,
+        });
     }
     Ok(out)
 }

@@ -55,13 +55,22 @@ impl Suite {
             match load_vector(root, rel, spec) {
                 Ok(v) => vectors.push(v),
                 Err(error) => broken.push(BrokenManifest {
-                    id: rel.trim_start_matches("cases/").trim_end_matches(".toml").replace('/', "::"),
+                    id: rel
+                        .trim_start_matches("cases/")
+                        .trim_end_matches(".toml")
+                        .replace('/', "::"),
                     path: rel.clone(),
                     error,
                 }),
             }
         }
-        Ok(Suite { root: root.to_path_buf(), info, integrity, vectors, broken })
+        Ok(Suite {
+            root: root.to_path_buf(),
+            info,
+            integrity,
+            vectors,
+            broken,
+        })
     }
 }
 
@@ -75,7 +84,11 @@ fn list_files(root: &Path) -> Result<BTreeMap<String, PathBuf>, String> {
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let name = e.file_name().to_string_lossy().into_owned();
-            let rel = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+            let rel = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
             let ty = e.file_type().map_err(|err| format!("{rel}: {err}"))?;
             if ty.is_dir() {
                 walk(&e.path(), &rel, out)?;
@@ -137,7 +150,10 @@ mod tests {
 
     #[test]
     fn sha256_of_abc_matches_fips_180_example() {
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
@@ -151,7 +167,11 @@ mod tests {
         let abc = sha256_hex(b"abc");
         let b = sha256_hex(b"original");
         let gone = sha256_hex(b"gone");
-        fs::write(dir.join("SHA256SUMS"), format!("{abc}  a\n{b}  cases/b\n{gone}  deleted\n")).unwrap();
+        fs::write(
+            dir.join("SHA256SUMS"),
+            format!("{abc}  a\n{b}  cases/b\n{gone}  deleted\n"),
+        )
+        .unwrap();
         let files = list_files(&dir).unwrap();
         let problems = check_lockfile(&dir, &files);
         fs::remove_dir_all(&dir).unwrap();

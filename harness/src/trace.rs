@@ -37,10 +37,17 @@ pub fn check(spec: &Spec, vectors: &[Vector]) -> Traceability {
         for id in &v.requirements {
             match spec.requirements.get(id) {
                 Some(_) => *cited.entry(id.as_str()).or_default() += 1,
-                None => t.problems.push(format!("{}: cites {id}, which no spec document defines", v.id)),
+                None => t
+                    .problems
+                    .push(format!("{}: cites {id}, which no spec document defines", v.id)),
             }
         }
-        let highest = v.requirements.iter().filter_map(|id| spec.requirements.get(id)).map(|r| r.level).min();
+        let highest = v
+            .requirements
+            .iter()
+            .filter_map(|id| spec.requirements.get(id))
+            .map(|r| r.level)
+            .min();
         if let Some(level) = highest {
             if level != v.level {
                 t.problems.push(format!(
@@ -66,7 +73,10 @@ pub fn check(spec: &Spec, vectors: &[Vector]) -> Traceability {
             if n > 0 {
                 row.required_covered += 1;
             } else {
-                t.problems.push(format!("{} ({}:{}) is REQUIRED but no vector cites it", r.id, r.document, r.line));
+                t.problems.push(format!(
+                    "{} ({}:{}) is REQUIRED but no vector cites it",
+                    r.id, r.document, r.line
+                ));
             }
         } else {
             row.other += 1;
@@ -86,7 +96,10 @@ pub fn check(spec: &Spec, vectors: &[Vector]) -> Traceability {
         .collect();
     for e in &spec.errors {
         if covered_profiles.contains(e.profile.as_str()) && !expected_errors.contains(&e.code) {
-            t.problems.push(format!("error {} ({}) of profile {} is expected by no vector", e.name, e.code, e.profile));
+            t.problems.push(format!(
+                "error {} ({}) of profile {} is expected by no vector",
+                e.name, e.code, e.profile
+            ));
         }
     }
     t
@@ -96,7 +109,11 @@ impl Traceability {
     /// The coverage table as text.
     pub fn table(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "{:<16} {:>18} {:>22} {:>10}", "document", "REQUIRED covered", "RECOMMENDED/OPTIONAL", "citations");
+        let _ = writeln!(
+            s,
+            "{:<16} {:>18} {:>22} {:>10}",
+            "document", "REQUIRED covered", "RECOMMENDED/OPTIONAL", "citations"
+        );
         let (mut a, mut b, mut c, mut d, mut e) = (0, 0, 0, 0, 0);
         for r in &self.rows {
             let _ = writeln!(
@@ -113,7 +130,14 @@ impl Traceability {
             d += r.other;
             e += r.citations;
         }
-        let _ = writeln!(s, "{:<16} {:>18} {:>22} {:>10}", "total", format!("{a}/{b}"), format!("{c}/{d}"), e);
+        let _ = writeln!(
+            s,
+            "{:<16} {:>18} {:>22} {:>10}",
+            "total",
+            format!("{a}/{b}"),
+            format!("{c}/{d}"),
+            e
+        );
         s
     }
 }

@@ -1,0 +1,872 @@
+//! The error type — `spec/errors.md`, `spec/tables/errors.toml`.
+//!
+//! Every failure is one [`ErrorKind`], identified by the numeric code the
+//! spec assigns to it ([ERR-GEN-01]). An [`Error`] is a kind plus optional
+//! [`Context`] (a byte offset, a directory entry, a position) that only feeds
+//! the human-readable message: messages are never compared, codes are.
+
+use core::fmt;
+
+/// The phase an error belongs to (`spec/errors.md` §Phases).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// The bytes are malformed: the framing cannot be read.
+    Parse,
+    /// The framing reads but the content breaks a rule of the format.
+    Validate,
+    /// The file is valid but exceeds a named resource limit.
+    Load,
+    /// A call on valid data fails.
+    Run,
+}
+
+impl Phase {
+    /// The phase's spelling in the spec tables.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Phase::Parse => "parse",
+            Phase::Validate => "validate",
+            Phase::Load => "load",
+            Phase::Run => "run",
+        }
+    }
+}
+
+/// The kind of a failure: one variant per row of `spec/tables/errors.toml`,
+/// named exactly as the table's `name` column, with the table's code as
+/// discriminant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u16)]
+pub enum ErrorKind {
+    /// an argument is outside its documented domain (e.g. a quantize input whose length is not a multiple of 32) (code 1, phase `run`, profile `quant`).
+    InvalidArgument = 1,
+    /// the call needs a loaded model and none is loaded (code 2, phase `run`, profile `tokenizer`).
+    ModelNotLoaded = 2,
+    /// the file is longer than MODEL_BYTE_BUDGET (code 100, phase `load`, profile `container`).
+    ModelTooLarge = 100,
+    /// the file ends before a structure it must contain, or is shorter than its file_size field (code 101, phase `parse`, profile `container`).
+    Truncated = 101,
+    /// the first four bytes are not "SLM1" (code 102, phase `parse`, profile `container`).
+    BadMagic = 102,
+    /// the version field is not 1 (code 103, phase `parse`, profile `container`).
+    UnsupportedVersion = 103,
+    /// the header_size field is not 108 (code 104, phase `parse`, profile `container`).
+    BadHeaderSize = 104,
+    /// bytes follow the end of the file's last section (code 105, phase `parse`, profile `container`).
+    TrailingBytes = 105,
+    /// file_checksum differs from the CRC-32C of the file (code 106, phase `parse`, profile `container`).
+    ChecksumMismatch = 106,
+    /// the architecture field is not a defined architecture (code 120, phase `validate`, profile `container`).
+    UnknownArchitecture = 120,
+    /// the rope_style field is not a defined style (code 121, phase `validate`, profile `container`).
+    UnknownRopeStyle = 121,
+    /// a reserved bit of the flags field is set (code 122, phase `validate`, profile `container`).
+    UnknownFlags = 122,
+    /// a reserved header or directory-entry field is not zero (code 123, phase `validate`, profile `container`).
+    ReservedNotZero = 123,
+    /// a dimension field of the header is zero (code 124, phase `validate`, profile `container`).
+    ZeroDimension = 124,
+    /// vocab_size exceeds MAX_VOCAB_SIZE (code 125, phase `load`, profile `container`).
+    VocabTooLarge = 125,
+    /// n_layers exceeds MAX_LAYERS (code 126, phase `load`, profile `container`).
+    TooManyLayers = 126,
+    /// context_length exceeds MAX_CONTEXT_LENGTH (code 127, phase `load`, profile `container`).
+    ContextTooLarge = 127,
+    /// n_heads x head_dim differs from dim (code 128, phase `validate`, profile `container`).
+    HeadShapeMismatch = 128,
+    /// n_kv_heads does not divide n_heads (code 129, phase `validate`, profile `container`).
+    KvHeadsNotDivisor = 129,
+    /// rotary_dims is odd or larger than head_dim (code 130, phase `validate`, profile `container`).
+    InvalidRotaryDims = 130,
+    /// rope_theta is not a finite number greater than zero (code 131, phase `validate`, profile `container`).
+    InvalidRopeTheta = 131,
+    /// norm_eps is not a finite number greater than zero (code 132, phase `validate`, profile `container`).
+    InvalidNormEps = 132,
+    /// bos_id or eos_id is not below vocab_size (code 133, phase `validate`, profile `container`).
+    TokenIdOutOfRange = 133,
+    /// the derived kv_cache_bytes exceeds MAX_KV_CACHE_BYTES (code 134, phase `load`, profile `container`).
+    KvCacheTooLarge = 134,
+    /// the derived scratch_bytes exceeds MAX_SCRATCH_BYTES (code 135, phase `load`, profile `container`).
+    ScratchTooLarge = 135,
+    /// tensor_count differs from the number of tensors the architecture requires (code 150, phase `validate`, profile `container`).
+    TensorCountMismatch = 150,
+    /// directory_offset is not 108 (code 151, phase `validate`, profile `container`).
+    BadDirectoryOffset = 151,
+    /// the tensor directory extends past the end of the file (code 152, phase `validate`, profile `container`).
+    DirectoryOutOfBounds = 152,
+    /// tensor_layout_checksum differs from the CRC-32C of the directory (code 153, phase `validate`, profile `container`).
+    LayoutChecksumMismatch = 153,
+    /// tokenizer_offset is not the end of the directory (code 154, phase `validate`, profile `container`).
+    BadTokenizerOffset = 154,
+    /// the tokenizer section extends past the end of the file (code 155, phase `validate`, profile `container`).
+    TokenizerOutOfBounds = 155,
+    /// tokenizer_checksum differs from the CRC-32C of the tokenizer section (code 156, phase `validate`, profile `container`).
+    TokenizerChecksumMismatch = 156,
+    /// a directory entry's role is not a defined role (code 157, phase `validate`, profile `container`).
+    UnknownTensorRole = 157,
+    /// a role is not part of this architecture (or contradicts the tied-embeddings flag) (code 158, phase `validate`, profile `container`).
+    TensorRoleNotAllowed = 158,
+    /// a per-layer tensor's layer is not below n_layers, or a global tensor's layer is not 0 (code 159, phase `validate`, profile `container`).
+    TensorLayerOutOfRange = 159,
+    /// two directory entries have the same role and layer (code 160, phase `validate`, profile `container`).
+    DuplicateTensor = 160,
+    /// a directory entry's dtype is not a defined dtype (code 161, phase `validate`, profile `container`).
+    UnknownDtype = 161,
+    /// the dtype is not allowed for the tensor's role (code 162, phase `validate`, profile `container`).
+    DtypeNotAllowed = 162,
+    /// rows or cols differ from the shape the role requires (code 163, phase `validate`, profile `container`).
+    TensorShapeMismatch = 163,
+    /// a quantized tensor's cols is not a multiple of 32 (code 164, phase `validate`, profile `container`).
+    UnalignedQuantizedRow = 164,
+    /// size differs from the storage size of the dtype and shape (code 165, phase `validate`, profile `container`).
+    TensorSizeMismatch = 165,
+    /// a tensor offset is not a multiple of 32 (code 166, phase `validate`, profile `container`).
+    TensorMisaligned = 166,
+    /// a tensor starts before the end of the previous section (code 167, phase `validate`, profile `container`).
+    TensorOverlap = 167,
+    /// a tensor starts after the aligned end of the previous section (code 168, phase `validate`, profile `container`).
+    TensorGap = 168,
+    /// a tensor extends past the end of the file (code 169, phase `validate`, profile `container`).
+    TensorOutOfBounds = 169,
+    /// an alignment padding byte is not zero (code 170, phase `validate`, profile `container`).
+    NonZeroPadding = 170,
+    /// param_count differs from the total element count of the tensors (code 171, phase `validate`, profile `container`).
+    ParamCountMismatch = 171,
+    /// an f32 tensor element is NaN or infinite (code 180, phase `validate`, profile `container`).
+    NonFiniteWeight = 180,
+    /// a q8_0 or q4_0 block scale is NaN or infinite (code 181, phase `validate`, profile `quant`).
+    NonFiniteScale = 181,
+    /// the tokenizer section's magic is neither "BTOK" nor "BPE1" (code 200, phase `validate`, profile `tokenizer`).
+    UnknownTokenizer = 200,
+    /// the tokenizer section ends inside a structure (code 201, phase `validate`, profile `tokenizer`).
+    TokenizerTruncated = 201,
+    /// the tokenizer's vocab_size differs from the header's (code 202, phase `validate`, profile `tokenizer`).
+    TokenizerVocabMismatch = 202,
+    /// bytes follow the last structure of the tokenizer section (code 203, phase `validate`, profile `tokenizer`).
+    TokenizerTrailingBytes = 203,
+    /// a reserved bit of the BPE1 flags is set (code 204, phase `validate`, profile `tokenizer`).
+    UnknownTokenizerFlags = 204,
+    /// a BPE1 entry's kind is not a defined kind (code 205, phase `validate`, profile `tokenizer`).
+    UnknownTokenKind = 205,
+    /// a BPE1 entry's length is not allowed for its kind (code 206, phase `validate`, profile `tokenizer`).
+    InvalidTokenEntry = 206,
+    /// a BPE1 entry's score is NaN or infinite (code 207, phase `validate`, profile `tokenizer`).
+    NonFiniteTokenScore = 207,
+    /// two normal BPE1 entries have the same bytes, or two byte entries the same byte (code 208, phase `validate`, profile `tokenizer`).
+    DuplicateToken = 208,
+    /// some byte value has no BPE1 byte entry (code 209, phase `validate`, profile `tokenizer`).
+    MissingByteToken = 209,
+    /// bos_id or eos_id does not name a control token (code 210, phase `validate`, profile `tokenizer`).
+    SpecialTokenNotControl = 210,
+    /// a token id given to decode is not below vocab_size (code 230, phase `run`, profile `tokenizer`).
+    InvalidTokenId = 230,
+    /// decoded output would exceed MAX_OUTPUT_BYTES (code 231, phase `run`, profile `tokenizer`).
+    OutputBufferExceeded = 231,
+    /// encode input exceeds MAX_PROMPT_BYTES (code 232, phase `run`, profile `tokenizer`).
+    PromptTooLong = 232,
+    /// a value given to the quantizer or f16 conversion is NaN (or, for the quantizer, infinite) (code 240, phase `run`, profile `quant`).
+    NonFiniteInput = 240,
+    /// a block's scale does not fit a finite f16 (code 241, phase `run`, profile `quant`).
+    ScaleOverflow = 241,
+}
+
+impl ErrorKind {
+    /// Every error kind, in the order of `spec/tables/errors.toml`.
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::InvalidArgument,
+        ErrorKind::ModelNotLoaded,
+        ErrorKind::ModelTooLarge,
+        ErrorKind::Truncated,
+        ErrorKind::BadMagic,
+        ErrorKind::UnsupportedVersion,
+        ErrorKind::BadHeaderSize,
+        ErrorKind::TrailingBytes,
+        ErrorKind::ChecksumMismatch,
+        ErrorKind::UnknownArchitecture,
+        ErrorKind::UnknownRopeStyle,
+        ErrorKind::UnknownFlags,
+        ErrorKind::ReservedNotZero,
+        ErrorKind::ZeroDimension,
+        ErrorKind::VocabTooLarge,
+        ErrorKind::TooManyLayers,
+        ErrorKind::ContextTooLarge,
+        ErrorKind::HeadShapeMismatch,
+        ErrorKind::KvHeadsNotDivisor,
+        ErrorKind::InvalidRotaryDims,
+        ErrorKind::InvalidRopeTheta,
+        ErrorKind::InvalidNormEps,
+        ErrorKind::TokenIdOutOfRange,
+        ErrorKind::KvCacheTooLarge,
+        ErrorKind::ScratchTooLarge,
+        ErrorKind::TensorCountMismatch,
+        ErrorKind::BadDirectoryOffset,
+        ErrorKind::DirectoryOutOfBounds,
+        ErrorKind::LayoutChecksumMismatch,
+        ErrorKind::BadTokenizerOffset,
+        ErrorKind::TokenizerOutOfBounds,
+        ErrorKind::TokenizerChecksumMismatch,
+        ErrorKind::UnknownTensorRole,
+        ErrorKind::TensorRoleNotAllowed,
+        ErrorKind::TensorLayerOutOfRange,
+        ErrorKind::DuplicateTensor,
+        ErrorKind::UnknownDtype,
+        ErrorKind::DtypeNotAllowed,
+        ErrorKind::TensorShapeMismatch,
+        ErrorKind::UnalignedQuantizedRow,
+        ErrorKind::TensorSizeMismatch,
+        ErrorKind::TensorMisaligned,
+        ErrorKind::TensorOverlap,
+        ErrorKind::TensorGap,
+        ErrorKind::TensorOutOfBounds,
+        ErrorKind::NonZeroPadding,
+        ErrorKind::ParamCountMismatch,
+        ErrorKind::NonFiniteWeight,
+        ErrorKind::NonFiniteScale,
+        ErrorKind::UnknownTokenizer,
+        ErrorKind::TokenizerTruncated,
+        ErrorKind::TokenizerVocabMismatch,
+        ErrorKind::TokenizerTrailingBytes,
+        ErrorKind::UnknownTokenizerFlags,
+        ErrorKind::UnknownTokenKind,
+        ErrorKind::InvalidTokenEntry,
+        ErrorKind::NonFiniteTokenScore,
+        ErrorKind::DuplicateToken,
+        ErrorKind::MissingByteToken,
+        ErrorKind::SpecialTokenNotControl,
+        ErrorKind::InvalidTokenId,
+        ErrorKind::OutputBufferExceeded,
+        ErrorKind::PromptTooLong,
+        ErrorKind::NonFiniteInput,
+        ErrorKind::ScaleOverflow,
+    ];
+
+    /// The table row of this kind: (name, phase, profile, summary).
+    const fn row(self) -> (&'static str, Phase, &'static str, &'static str) {
+        match self {
+            ErrorKind::InvalidArgument => (
+                "InvalidArgument",
+                Phase::Run,
+                "quant",
+                "an argument is outside its documented domain (e.g. a quantize input whose length is not a multiple of 32)",
+            ),
+            ErrorKind::ModelNotLoaded => (
+                "ModelNotLoaded",
+                Phase::Run,
+                "tokenizer",
+                "the call needs a loaded model and none is loaded",
+            ),
+            ErrorKind::ModelTooLarge => (
+                "ModelTooLarge",
+                Phase::Load,
+                "container",
+                "the file is longer than MODEL_BYTE_BUDGET",
+            ),
+            ErrorKind::Truncated => (
+                "Truncated",
+                Phase::Parse,
+                "container",
+                "the file ends before a structure it must contain, or is shorter than its file_size field",
+            ),
+            ErrorKind::BadMagic => (
+                "BadMagic",
+                Phase::Parse,
+                "container",
+                "the first four bytes are not \"SLM1\"",
+            ),
+            ErrorKind::UnsupportedVersion => (
+                "UnsupportedVersion",
+                Phase::Parse,
+                "container",
+                "the version field is not 1",
+            ),
+            ErrorKind::BadHeaderSize => (
+                "BadHeaderSize",
+                Phase::Parse,
+                "container",
+                "the header_size field is not 108",
+            ),
+            ErrorKind::TrailingBytes => (
+                "TrailingBytes",
+                Phase::Parse,
+                "container",
+                "bytes follow the end of the file's last section",
+            ),
+            ErrorKind::ChecksumMismatch => (
+                "ChecksumMismatch",
+                Phase::Parse,
+                "container",
+                "file_checksum differs from the CRC-32C of the file",
+            ),
+            ErrorKind::UnknownArchitecture => (
+                "UnknownArchitecture",
+                Phase::Validate,
+                "container",
+                "the architecture field is not a defined architecture",
+            ),
+            ErrorKind::UnknownRopeStyle => (
+                "UnknownRopeStyle",
+                Phase::Validate,
+                "container",
+                "the rope_style field is not a defined style",
+            ),
+            ErrorKind::UnknownFlags => (
+                "UnknownFlags",
+                Phase::Validate,
+                "container",
+                "a reserved bit of the flags field is set",
+            ),
+            ErrorKind::ReservedNotZero => (
+                "ReservedNotZero",
+                Phase::Validate,
+                "container",
+                "a reserved header or directory-entry field is not zero",
+            ),
+            ErrorKind::ZeroDimension => (
+                "ZeroDimension",
+                Phase::Validate,
+                "container",
+                "a dimension field of the header is zero",
+            ),
+            ErrorKind::VocabTooLarge => (
+                "VocabTooLarge",
+                Phase::Load,
+                "container",
+                "vocab_size exceeds MAX_VOCAB_SIZE",
+            ),
+            ErrorKind::TooManyLayers => ("TooManyLayers", Phase::Load, "container", "n_layers exceeds MAX_LAYERS"),
+            ErrorKind::ContextTooLarge => (
+                "ContextTooLarge",
+                Phase::Load,
+                "container",
+                "context_length exceeds MAX_CONTEXT_LENGTH",
+            ),
+            ErrorKind::HeadShapeMismatch => (
+                "HeadShapeMismatch",
+                Phase::Validate,
+                "container",
+                "n_heads x head_dim differs from dim",
+            ),
+            ErrorKind::KvHeadsNotDivisor => (
+                "KvHeadsNotDivisor",
+                Phase::Validate,
+                "container",
+                "n_kv_heads does not divide n_heads",
+            ),
+            ErrorKind::InvalidRotaryDims => (
+                "InvalidRotaryDims",
+                Phase::Validate,
+                "container",
+                "rotary_dims is odd or larger than head_dim",
+            ),
+            ErrorKind::InvalidRopeTheta => (
+                "InvalidRopeTheta",
+                Phase::Validate,
+                "container",
+                "rope_theta is not a finite number greater than zero",
+            ),
+            ErrorKind::InvalidNormEps => (
+                "InvalidNormEps",
+                Phase::Validate,
+                "container",
+                "norm_eps is not a finite number greater than zero",
+            ),
+            ErrorKind::TokenIdOutOfRange => (
+                "TokenIdOutOfRange",
+                Phase::Validate,
+                "container",
+                "bos_id or eos_id is not below vocab_size",
+            ),
+            ErrorKind::KvCacheTooLarge => (
+                "KvCacheTooLarge",
+                Phase::Load,
+                "container",
+                "the derived kv_cache_bytes exceeds MAX_KV_CACHE_BYTES",
+            ),
+            ErrorKind::ScratchTooLarge => (
+                "ScratchTooLarge",
+                Phase::Load,
+                "container",
+                "the derived scratch_bytes exceeds MAX_SCRATCH_BYTES",
+            ),
+            ErrorKind::TensorCountMismatch => (
+                "TensorCountMismatch",
+                Phase::Validate,
+                "container",
+                "tensor_count differs from the number of tensors the architecture requires",
+            ),
+            ErrorKind::BadDirectoryOffset => (
+                "BadDirectoryOffset",
+                Phase::Validate,
+                "container",
+                "directory_offset is not 108",
+            ),
+            ErrorKind::DirectoryOutOfBounds => (
+                "DirectoryOutOfBounds",
+                Phase::Validate,
+                "container",
+                "the tensor directory extends past the end of the file",
+            ),
+            ErrorKind::LayoutChecksumMismatch => (
+                "LayoutChecksumMismatch",
+                Phase::Validate,
+                "container",
+                "tensor_layout_checksum differs from the CRC-32C of the directory",
+            ),
+            ErrorKind::BadTokenizerOffset => (
+                "BadTokenizerOffset",
+                Phase::Validate,
+                "container",
+                "tokenizer_offset is not the end of the directory",
+            ),
+            ErrorKind::TokenizerOutOfBounds => (
+                "TokenizerOutOfBounds",
+                Phase::Validate,
+                "container",
+                "the tokenizer section extends past the end of the file",
+            ),
+            ErrorKind::TokenizerChecksumMismatch => (
+                "TokenizerChecksumMismatch",
+                Phase::Validate,
+                "container",
+                "tokenizer_checksum differs from the CRC-32C of the tokenizer section",
+            ),
+            ErrorKind::UnknownTensorRole => (
+                "UnknownTensorRole",
+                Phase::Validate,
+                "container",
+                "a directory entry's role is not a defined role",
+            ),
+            ErrorKind::TensorRoleNotAllowed => (
+                "TensorRoleNotAllowed",
+                Phase::Validate,
+                "container",
+                "a role is not part of this architecture (or contradicts the tied-embeddings flag)",
+            ),
+            ErrorKind::TensorLayerOutOfRange => (
+                "TensorLayerOutOfRange",
+                Phase::Validate,
+                "container",
+                "a per-layer tensor's layer is not below n_layers, or a global tensor's layer is not 0",
+            ),
+            ErrorKind::DuplicateTensor => (
+                "DuplicateTensor",
+                Phase::Validate,
+                "container",
+                "two directory entries have the same role and layer",
+            ),
+            ErrorKind::UnknownDtype => (
+                "UnknownDtype",
+                Phase::Validate,
+                "container",
+                "a directory entry's dtype is not a defined dtype",
+            ),
+            ErrorKind::DtypeNotAllowed => (
+                "DtypeNotAllowed",
+                Phase::Validate,
+                "container",
+                "the dtype is not allowed for the tensor's role",
+            ),
+            ErrorKind::TensorShapeMismatch => (
+                "TensorShapeMismatch",
+                Phase::Validate,
+                "container",
+                "rows or cols differ from the shape the role requires",
+            ),
+            ErrorKind::UnalignedQuantizedRow => (
+                "UnalignedQuantizedRow",
+                Phase::Validate,
+                "container",
+                "a quantized tensor's cols is not a multiple of 32",
+            ),
+            ErrorKind::TensorSizeMismatch => (
+                "TensorSizeMismatch",
+                Phase::Validate,
+                "container",
+                "size differs from the storage size of the dtype and shape",
+            ),
+            ErrorKind::TensorMisaligned => (
+                "TensorMisaligned",
+                Phase::Validate,
+                "container",
+                "a tensor offset is not a multiple of 32",
+            ),
+            ErrorKind::TensorOverlap => (
+                "TensorOverlap",
+                Phase::Validate,
+                "container",
+                "a tensor starts before the end of the previous section",
+            ),
+            ErrorKind::TensorGap => (
+                "TensorGap",
+                Phase::Validate,
+                "container",
+                "a tensor starts after the aligned end of the previous section",
+            ),
+            ErrorKind::TensorOutOfBounds => (
+                "TensorOutOfBounds",
+                Phase::Validate,
+                "container",
+                "a tensor extends past the end of the file",
+            ),
+            ErrorKind::NonZeroPadding => (
+                "NonZeroPadding",
+                Phase::Validate,
+                "container",
+                "an alignment padding byte is not zero",
+            ),
+            ErrorKind::ParamCountMismatch => (
+                "ParamCountMismatch",
+                Phase::Validate,
+                "container",
+                "param_count differs from the total element count of the tensors",
+            ),
+            ErrorKind::NonFiniteWeight => (
+                "NonFiniteWeight",
+                Phase::Validate,
+                "container",
+                "an f32 tensor element is NaN or infinite",
+            ),
+            ErrorKind::NonFiniteScale => (
+                "NonFiniteScale",
+                Phase::Validate,
+                "quant",
+                "a q8_0 or q4_0 block scale is NaN or infinite",
+            ),
+            ErrorKind::UnknownTokenizer => (
+                "UnknownTokenizer",
+                Phase::Validate,
+                "tokenizer",
+                "the tokenizer section's magic is neither \"BTOK\" nor \"BPE1\"",
+            ),
+            ErrorKind::TokenizerTruncated => (
+                "TokenizerTruncated",
+                Phase::Validate,
+                "tokenizer",
+                "the tokenizer section ends inside a structure",
+            ),
+            ErrorKind::TokenizerVocabMismatch => (
+                "TokenizerVocabMismatch",
+                Phase::Validate,
+                "tokenizer",
+                "the tokenizer's vocab_size differs from the header's",
+            ),
+            ErrorKind::TokenizerTrailingBytes => (
+                "TokenizerTrailingBytes",
+                Phase::Validate,
+                "tokenizer",
+                "bytes follow the last structure of the tokenizer section",
+            ),
+            ErrorKind::UnknownTokenizerFlags => (
+                "UnknownTokenizerFlags",
+                Phase::Validate,
+                "tokenizer",
+                "a reserved bit of the BPE1 flags is set",
+            ),
+            ErrorKind::UnknownTokenKind => (
+                "UnknownTokenKind",
+                Phase::Validate,
+                "tokenizer",
+                "a BPE1 entry's kind is not a defined kind",
+            ),
+            ErrorKind::InvalidTokenEntry => (
+                "InvalidTokenEntry",
+                Phase::Validate,
+                "tokenizer",
+                "a BPE1 entry's length is not allowed for its kind",
+            ),
+            ErrorKind::NonFiniteTokenScore => (
+                "NonFiniteTokenScore",
+                Phase::Validate,
+                "tokenizer",
+                "a BPE1 entry's score is NaN or infinite",
+            ),
+            ErrorKind::DuplicateToken => (
+                "DuplicateToken",
+                Phase::Validate,
+                "tokenizer",
+                "two normal BPE1 entries have the same bytes, or two byte entries the same byte",
+            ),
+            ErrorKind::MissingByteToken => (
+                "MissingByteToken",
+                Phase::Validate,
+                "tokenizer",
+                "some byte value has no BPE1 byte entry",
+            ),
+            ErrorKind::SpecialTokenNotControl => (
+                "SpecialTokenNotControl",
+                Phase::Validate,
+                "tokenizer",
+                "bos_id or eos_id does not name a control token",
+            ),
+            ErrorKind::InvalidTokenId => (
+                "InvalidTokenId",
+                Phase::Run,
+                "tokenizer",
+                "a token id given to decode is not below vocab_size",
+            ),
+            ErrorKind::OutputBufferExceeded => (
+                "OutputBufferExceeded",
+                Phase::Run,
+                "tokenizer",
+                "decoded output would exceed MAX_OUTPUT_BYTES",
+            ),
+            ErrorKind::PromptTooLong => (
+                "PromptTooLong",
+                Phase::Run,
+                "tokenizer",
+                "encode input exceeds MAX_PROMPT_BYTES",
+            ),
+            ErrorKind::NonFiniteInput => (
+                "NonFiniteInput",
+                Phase::Run,
+                "quant",
+                "a value given to the quantizer or f16 conversion is NaN (or, for the quantizer, infinite)",
+            ),
+            ErrorKind::ScaleOverflow => (
+                "ScaleOverflow",
+                Phase::Run,
+                "quant",
+                "a block's scale does not fit a finite f16",
+            ),
+        }
+    }
+}
+
+impl ErrorKind {
+    /// The numeric code of `spec/tables/errors.toml` (never 0, which means success).
+    pub const fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The stable name of `spec/tables/errors.toml`, e.g. `"ModelTooLarge"`.
+    pub const fn name(self) -> &'static str {
+        self.row().0
+    }
+
+    /// The phase of `spec/tables/errors.toml`.
+    pub const fn phase(self) -> Phase {
+        self.row().1
+    }
+
+    /// The conformance profile whose vectors expect this error.
+    pub const fn profile(self) -> &'static str {
+        self.row().2
+    }
+
+    /// The one-line meaning of `spec/tables/errors.toml`.
+    pub const fn summary(self) -> &'static str {
+        self.row().3
+    }
+
+    /// The kind with the given code, if any.
+    pub fn from_code(code: u32) -> Option<ErrorKind> {
+        ErrorKind::ALL.iter().copied().find(|k| k.code() == code)
+    }
+
+    /// The kind with the given name, if any.
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.iter().copied().find(|k| k.name() == name)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where an error was found. Only used for messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Context {
+    /// No further detail.
+    None,
+    /// A byte offset in the input (for SLM1: from the start of the file).
+    Offset(u64),
+    /// A tensor directory entry: its index, its raw role code and layer, and
+    /// the file offset the failing rule is about.
+    Tensor {
+        /// Index of the entry in the directory.
+        index: u32,
+        /// The entry's raw `role` field.
+        role: u16,
+        /// The entry's raw `layer` field.
+        layer: u16,
+        /// File offset the failing rule looked at.
+        offset: u64,
+    },
+    /// A tokenizer entry: the token id and its offset in the tokenizer section.
+    Token {
+        /// Token id (entry index).
+        id: u32,
+        /// Offset from the start of the tokenizer section.
+        offset: u64,
+    },
+    /// A position in a caller's sequence (an id of a decode call, a value or
+    /// block of a quantize call).
+    Index(u64),
+}
+
+/// A failure: an [`ErrorKind`] and where it was found. Small and `Copy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Error {
+    kind: ErrorKind,
+    context: Context,
+}
+
+impl Error {
+    /// An error without context.
+    pub const fn new(kind: ErrorKind) -> Error {
+        Error {
+            kind,
+            context: Context::None,
+        }
+    }
+
+    /// An error at a byte offset of the input.
+    pub const fn at(kind: ErrorKind, offset: u64) -> Error {
+        Error {
+            kind,
+            context: Context::Offset(offset),
+        }
+    }
+
+    /// An error with the given context.
+    pub const fn with_context(kind: ErrorKind, context: Context) -> Error {
+        Error { kind, context }
+    }
+
+    /// The kind of the error.
+    pub const fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The numeric code of the error (`spec/tables/errors.toml`).
+    pub const fn code(&self) -> u32 {
+        self.kind.code()
+    }
+
+    /// The stable name of the error.
+    pub const fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+
+    /// Where the error was found.
+    pub const fn context(&self) -> Context {
+        self.context
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Error {
+        Error::new(kind)
+    }
+}
+
+impl PartialEq<ErrorKind> for Error {
+    fn eq(&self, other: &ErrorKind) -> bool {
+        self.kind == *other
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.context {
+            Context::None => {}
+            Context::Offset(offset) => write!(f, "offset {offset:#x}: ")?,
+            Context::Tensor {
+                index,
+                role,
+                layer,
+                offset,
+            } => {
+                write!(f, "tensor {index} (")?;
+                match crate::slm1::Role::from_code(role) {
+                    Some(r) => f.write_str(r.name())?,
+                    None => write!(f, "role {role}")?,
+                }
+                write!(f, " layer {layer}) offset {offset:#x}: ")?;
+            }
+            Context::Token { id, offset } => write!(f, "token {id} (section offset {offset:#x}): ")?,
+            Context::Index(i) => write!(f, "at index {i}: ")?,
+        }
+        write!(
+            f,
+            "{} (code {}): {}",
+            self.kind.name(),
+            self.kind.code(),
+            self.kind.summary()
+        )
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand used throughout the crate.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_code_is_unique_and_nonzero() {
+        let mut codes: Vec<u32> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
+        assert!(codes.iter().all(|&c| c != 0));
+        codes.sort_unstable();
+        let n = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), n);
+    }
+
+    #[test]
+    fn every_error_name_is_unique_and_round_trips() {
+        for &k in ErrorKind::ALL {
+            assert_eq!(ErrorKind::from_name(k.name()), Some(k));
+            assert_eq!(ErrorKind::from_code(k.code()), Some(k));
+            assert_eq!(format!("{k:?}"), k.name(), "variant name equals table name");
+        }
+        assert_eq!(ErrorKind::ALL.len(), 65);
+    }
+
+    #[test]
+    fn codes_lie_in_their_area_ranges() {
+        for &k in ErrorKind::ALL {
+            let c = k.code();
+            let range = match k.profile() {
+                "container" => 100..=199,
+                "tokenizer" if c < 100 => 1..=99,
+                "tokenizer" => 200..=239,
+                "quant" if c < 100 => 1..=99,
+                "quant" if c < 200 => 100..=199, // NonFiniteScale sits with the container codes
+                "quant" => 240..=259,
+                other => panic!("unknown profile {other}"),
+            };
+            assert!(range.contains(&c), "{k} has code {c}");
+        }
+    }
+
+    #[test]
+    fn display_names_tensor_role_layer_and_offset() {
+        let e = Error::with_context(
+            ErrorKind::TensorGap,
+            Context::Tensor {
+                index: 3,
+                role: 18,
+                layer: 0,
+                offset: 0x1c0,
+            },
+        );
+        let s = e.to_string();
+        assert!(
+            s.starts_with("tensor 3 (attn_q layer 0) offset 0x1c0: TensorGap (code 168)"),
+            "{s}"
+        );
+        assert_eq!(e.code(), 168);
+        assert_eq!(e, ErrorKind::TensorGap);
+    }
+
+    #[test]
+    fn error_stays_small() {
+        assert!(core::mem::size_of::<Error>() <= 32);
+    }
+}

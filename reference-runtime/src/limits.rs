@@ -1,0 +1,43 @@
+//! Named limits — `spec/limits.md`, `spec/tables/limits.toml`.
+//!
+//! Every quantity that bounds memory or work is one constant here, spelled as
+//! in the spec table. No allocation in this crate is sized by a length or
+//! count read from input before that value has been checked against one of
+//! these constants or against the length of a buffer the caller owns
+//! ([LIM-GEN-02]).
+
+/// Bytes of an SLM1 file ([SLM1-FRM-01]); exceeded → `ModelTooLarge`.
+pub const MODEL_BYTE_BUDGET: u64 = 33_554_432;
+/// Header `vocab_size` ([SLM1-HDR-06]); exceeded → `VocabTooLarge`.
+pub const MAX_VOCAB_SIZE: u64 = 262_144;
+/// Header `n_layers` ([SLM1-HDR-07]); exceeded → `TooManyLayers`.
+pub const MAX_LAYERS: u64 = 256;
+/// Header `context_length` ([SLM1-HDR-08]); exceeded → `ContextTooLarge`.
+pub const MAX_CONTEXT_LENGTH: u64 = 8_192;
+/// Derived `kv_cache_bytes` ([LIM-RES-01]); exceeded → `KvCacheTooLarge`.
+pub const MAX_KV_CACHE_BYTES: u64 = 67_108_864;
+/// Derived `scratch_bytes` ([LIM-RES-02]); exceeded → `ScratchTooLarge`.
+pub const MAX_SCRATCH_BYTES: u64 = 16_777_216;
+/// Bytes given to tokenizer encode ([TOK-ENC-01]); exceeded → `PromptTooLong`.
+pub const MAX_PROMPT_BYTES: u64 = 65_536;
+/// Bytes produced by tokenizer decode ([TOK-DEC-02]); exceeded → `OutputBufferExceeded`.
+pub const MAX_OUTPUT_BYTES: u64 = 65_536;
+/// Sampling `top_k` (generation profile, a later spec version; not enforced yet).
+pub const MAX_SAMPLING_CANDIDATES: u64 = 1_024;
+/// Bytes of one adapter package (adapters profile, a later spec version; not enforced yet).
+pub const ADAPTER_BYTE_BUDGET: u64 = 1_048_576;
+
+/// Every limit as `(name, value)`, in the order of `spec/tables/limits.toml`,
+/// so that a test can compare this module with the table.
+pub const ALL: &[(&str, u64)] = &[
+    ("MODEL_BYTE_BUDGET", MODEL_BYTE_BUDGET),
+    ("MAX_VOCAB_SIZE", MAX_VOCAB_SIZE),
+    ("MAX_LAYERS", MAX_LAYERS),
+    ("MAX_CONTEXT_LENGTH", MAX_CONTEXT_LENGTH),
+    ("MAX_KV_CACHE_BYTES", MAX_KV_CACHE_BYTES),
+    ("MAX_SCRATCH_BYTES", MAX_SCRATCH_BYTES),
+    ("MAX_PROMPT_BYTES", MAX_PROMPT_BYTES),
+    ("MAX_OUTPUT_BYTES", MAX_OUTPUT_BYTES),
+    ("MAX_SAMPLING_CANDIDATES", MAX_SAMPLING_CANDIDATES),
+    ("ADAPTER_BYTE_BUDGET", ADAPTER_BYTE_BUDGET),
+];
