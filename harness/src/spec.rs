@@ -151,12 +151,21 @@ impl Spec {
 }
 
 /// Find every clause of one document. A clause is a list item starting
-/// `- **[ID] LEVEL.**`; anything else that looks like one is an error, so a
-/// typo cannot silently drop a requirement.
+/// `- **[ID] LEVEL.**` outside fenced code blocks (examples of the syntax are
+/// not clauses); anything else that looks like one is an error, so a typo
+/// cannot silently drop a requirement.
 pub fn parse_requirements(document: &str, text: &str) -> Result<Vec<Requirement>, String> {
     let mut out = Vec::new();
+    let mut in_code = false;
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
         let Some(rest) = trimmed.strip_prefix("- **[") else {
             continue;
         };
@@ -199,6 +208,13 @@ mod tests {
         assert_eq!(reqs[0].level, Level::Required);
         assert_eq!(reqs[0].line, 2);
         assert_eq!(reqs[1].level, Level::Recommended);
+    }
+
+    #[test]
+    fn clause_syntax_inside_code_fences_is_an_example_not_a_clause() {
+        let text = "```\n- **[SLM1-HDR-04] REQUIRED.** example\n```\n- **[A-B-01] OPTIONAL.** real\n";
+        let reqs = parse_requirements("x.md", text).unwrap();
+        assert_eq!(reqs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["A-B-01"]);
     }
 
     #[test]

@@ -1,0 +1,175 @@
+//! Base models and vocabularies shared by many cases.
+
+use crate::writer::{Bpe1Vocab, ModelBuilder, ModelConfig, btok_section};
+
+/// Shared fixture paths (under `suite/`).
+pub const BTOK_MODEL: &str = "files/models/btok.slm";
+/// tokenizer.md §7.
+pub const BPE_TINY_MODEL: &str = "files/models/bpe-tiny.slm";
+/// §7's vocabulary with ADD_DUMMY_PREFIX.
+pub const BPE_TINY_PREFIX_MODEL: &str = "files/models/bpe-tiny-prefix.slm";
+/// A vocabulary that makes segmentation, score signs and long pieces observable.
+pub const BPE_CHUNKS_MODEL: &str = "files/models/bpe-chunks.slm";
+
+/// The smallest llama base: vocab 258 (BTOK; bos 256, eos 257), dim 4,
+/// 2 heads of width 2, 1 KV head, ffn 8, 1 layer, tied, all f32.
+pub fn tiny_btok() -> ModelBuilder {
+    ModelBuilder::new(ModelConfig::minimal(258, 256, 257), btok_section(258)).seed(1)
+}
+
+/// The cheapest valid file, base of most invalid-file vectors: vocab 258
+/// (BTOK; bos 256, eos 257), dim 2, 1 head of width 2, 1 KV head, ffn 4,
+/// 1 layer, tied, all f32.
+pub fn micro_config() -> ModelConfig {
+    let mut c = ModelConfig::minimal(258, 256, 257);
+    c.dim = 2;
+    c.n_heads = 1;
+    c.n_kv_heads = 1;
+    c.head_dim = 2;
+    c.ffn_dim = 4;
+    c
+}
+
+/// [`micro_config`] with a BTOK section.
+pub fn micro_btok() -> ModelBuilder {
+    ModelBuilder::new(micro_config(), btok_section(258)).seed(8)
+}
+
+/// [`tiny_btok`] with an untied `output` tensor.
+pub fn tiny_btok_untied() -> ModelBuilder {
+    let mut c = ModelConfig::minimal(258, 256, 257);
+    c.tied_embeddings = false;
+    ModelBuilder::new(c, btok_section(258)).seed(2)
+}
+
+/// The smallest gpt-neox base: dim 4, 2 heads of width 2, 2 KV heads, half
+/// rope, tied, all f32.
+pub fn tiny_neox() -> ModelBuilder {
+    let mut c = ModelConfig::minimal(258, 256, 257);
+    c.architecture = "gpt-neox".into();
+    c.rope_style = "half".into();
+    c.n_kv_heads = 2;
+    ModelBuilder::new(c, btok_section(258)).seed(3)
+}
+
+/// A dim-32 llama base with all three dtypes: tok_embeddings q4_0 (first
+/// tensor), attn_q / attn_output / ffn_up q8_0, attn_v / ffn_gate / ffn_down
+/// q4_0 (last tensor), attn_k and the vectors f32.
+pub fn quant_base() -> ModelBuilder {
+    let mut c = ModelConfig::minimal(258, 256, 257);
+    c.dim = 32;
+    c.n_heads = 4;
+    c.n_kv_heads = 2;
+    c.head_dim = 8;
+    c.ffn_dim = 32;
+    c.rotary_dims = 8;
+    ModelBuilder::new(c, btok_section(258))
+        .seed(4)
+        .dtype("tok_embeddings", "q4_0")
+        .dtype("attn_q", "q8_0")
+        .dtype("attn_v", "q4_0")
+        .dtype("attn_output", "q8_0")
+        .dtype("ffn_gate", "q4_0")
+        .dtype("ffn_up", "q8_0")
+        .dtype("ffn_down", "q4_0")
+}
+
+/// The tiny BPE1 vocabulary of tokenizer.md §7 (ADD_DUMMY_PREFIX clear).
+pub fn bpe_tiny_vocab() -> Bpe1Vocab {
+    let mut v = Bpe1Vocab::bytes_then_controls(&["<s>", "</s>"]);
+    for (piece, score) in [
+        ("th", 5.0),
+        ("he", 5.0),
+        ("in", 4.0),
+        ("the", 3.0),
+        (" t", 2.0),
+        ("ing", 2.0),
+        (" the", 1.0),
+    ] {
+        v.push_normal(piece.as_bytes(), score);
+    }
+    v
+}
+
+/// A BPE1 vocabulary where segmentation is observable (normal pieces that
+/// are whole UTF-8 characters, 4-byte chunks of stray continuation bytes, a
+/// merge across a character boundary), scores of both signs including
+/// `-0.0`, and a 255-byte piece for output-limit vectors. Ids 0–255 bytes,
+/// 256 `<s>`, 257 `</s>`, then:
+///
+/// | id | piece | score |
+/// |---:|---|---:|
+/// | 258 | `C3 A9` (é) | 1 |
+/// | 259 | `61 C3` (a + lead byte of é) | 10 |
+/// | 260 | `61 80 80 80` | 0 |
+/// | 261 | `80 80` | 0 |
+/// | 262 | `F0 9F 98 80` (😀) | 0 |
+/// | 263 | `E2 82 AC` (€) | 0 |
+/// | 264 | `x` | 0 |
+/// | 265 | `mn` | -0.0 |
+/// | 266 | `no` | +0.0 |
+/// | 267 | `pq` | -1 |
+/// | 268 | `qr` | -2 |
+/// | 269 | `L` × 255 | 0 |
+pub fn bpe_chunks_vocab() -> Bpe1Vocab {
+    let mut v = Bpe1Vocab::bytes_then_controls(&["<s>", "</s>"]);
+    v.push_normal(&[0xC3, 0xA9], 1.0);
+    v.push_normal(&[0x61, 0xC3], 10.0);
+    v.push_normal(&[0x61, 0x80, 0x80, 0x80], 0.0);
+    v.push_normal(&[0x80, 0x80], 0.0);
+    v.push_normal(&[0xF0, 0x9F, 0x98, 0x80], 0.0);
+    v.push_normal(&[0xE2, 0x82, 0xAC], 0.0);
+    v.push_normal(b"x", 0.0);
+    v.push_normal(b"mn", -0.0);
+    v.push_normal(b"no", 0.0);
+    v.push_normal(b"pq", -1.0);
+    v.push_normal(b"qr", -2.0);
+    v.push_normal(&[b'L'; 255], 0.0);
+    v
+}
+
+/// Id of the 255-byte piece of [`bpe_chunks_vocab`].
+pub const CHUNKS_LONG_ID: u32 = 269;
+
+/// A tiny llama model carrying a BPE1 vocabulary with bos 256, eos 257.
+pub fn tiny_bpe(vocab: &Bpe1Vocab) -> ModelBuilder {
+    ModelBuilder::new(ModelConfig::minimal(vocab.vocab_size(), 256, 257), vocab.to_section()).seed(5)
+}
+
+/// `files/models/btok.slm`: [`tiny_btok`] with vocab 260 (ids 256–259 control).
+pub fn btok_model() -> Vec<u8> {
+    ModelBuilder::new(ModelConfig::minimal(260, 256, 257), btok_section(260))
+        .seed(6)
+        .build()
+        .bytes
+}
+
+/// `files/models/bpe-tiny.slm`.
+pub fn bpe_tiny_model() -> Vec<u8> {
+    tiny_bpe(&bpe_tiny_vocab()).build().bytes
+}
+
+/// `files/models/bpe-tiny-prefix.slm`.
+pub fn bpe_tiny_prefix_model() -> Vec<u8> {
+    let mut v = bpe_tiny_vocab();
+    v.flags = 1;
+    tiny_bpe(&v).build().bytes
+}
+
+/// `files/models/bpe-chunks.slm`.
+pub fn bpe_chunks_model() -> Vec<u8> {
+    tiny_bpe(&bpe_chunks_vocab()).build().bytes
+}
+
+/// A text of exactly MAX_PROMPT_BYTES bytes: 😀 repeated (16384 chunks).
+pub fn prompt_at_limit() -> Vec<u8> {
+    let n = crate::tables::tables().limit("MAX_PROMPT_BYTES") as usize;
+    "😀".as_bytes().iter().copied().cycle().take(n).collect()
+}
+
+/// [`prompt_at_limit`] followed by `x`: one byte over.
+pub fn prompt_over_limit() -> Vec<u8> {
+    let mut t = prompt_at_limit();
+    t.push(b'x');
+    t
+}

@@ -1,0 +1,41 @@
+//! The oracle: a second, deliberately plain implementation of `spec/`,
+//! written from the specification alone (never from the reference runtime).
+//! It favours obviousness over speed: bitwise CRC, integer-exact f16
+//! rounding, every binary32 operation written as one `f32` operation, the
+//! literal quadratic BPE merge loop.
+//!
+//! Errors are reported by their stable names from `spec/tables/errors.toml`;
+//! the generator checks every name it sees against that table.
+
+mod crc32c;
+mod f16;
+mod quant;
+mod slm1;
+mod tokenizer;
+mod utf8;
+
+pub use crc32c::{Crc32c, crc32c};
+pub use f16::{f16_to_f32, f32_to_f16};
+pub use quant::{QuantDtype, dequantize, ggml_q4_0_to_slm, quantize};
+pub use slm1::{Model, Summary, TensorSummary, validate_model};
+pub use tokenizer::{TokenKind, Tokenizer};
+pub use utf8::utf8_lossy;
+
+/// A specification error, named as in `spec/tables/errors.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Error(pub &'static str);
+
+impl Error {
+    /// The error's stable name.
+    pub fn name(self) -> &'static str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,574 @@
+//! Turns the case definitions into the suite directory of spec/vectors.md:
+//! runs every step through the oracle, checks the oracle against each case's
+//! stated intent, and renders manifests, binary files and `SHA256SUMS`
+//! deterministically (sorted paths, no timestamps, floats as bit patterns).
+
+use crate::cases::{self, Call, Case, Intent, ModelInput, Output};
+use crate::oracle::{self, Error, Model, Summary};
+use crate::tables::{Tables, tables};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The version of the vector suite (spec/README.md §Versions).
+pub const SUITE_VERSION: &str = "0.1.0";
+
+/// Inputs and outputs larger than these go to files.
+const INLINE_TEXT_BYTES: usize = 4096;
+const INLINE_IDS: usize = 256;
+const INLINE_EXPECT_IDS: usize = 1024;
+const INLINE_EXPECT_BYTES: usize = 4096;
+
+/// The default output directory, `vectors/suite/`.
+pub fn default_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("suite")
+}
+
+// ---------------------------------------------------------------------------
+// The session, run by the oracle (spec/vectors.md §3).
+
+#[derive(Default)]
+struct Session {
+    model: Option<Model>,
+    result: Vec<u8>,
+}
+
+impl Session {
+    fn run(&mut self, call: &Call) -> Result<Output, Error> {
+        match call {
+            Call::LoadModel(m) => {
+                let model = oracle::validate_model(&m.materialize())?;
+                let summary = model.summary.clone();
+                self.model = Some(model);
+                Ok(Output::Summary(Box::new(summary)))
+            }
+            Call::Tokenize { text, add_bos } => {
+                let m = self.model.as_ref().ok_or(Error("ModelNotLoaded"))?;
+                Ok(Output::Ids(m.tokenizer.encode(text, *add_bos)?))
+            }
+            Call::Detokenize(ids) => {
+                let m = self.model.as_ref().ok_or(Error("ModelNotLoaded"))?;
+                let out = m.tokenizer.decode(ids)?;
+                self.result = out.clone();
+                Ok(Output::Bytes(out))
+            }
+            Call::Result => Ok(Output::Bytes(self.result.clone())),
+            Call::Quantize(dt, values) => {
+                let v: Vec<f32> = values.iter().map(|&b| f32::from_bits(b)).collect();
+                Ok(Output::Bytes(oracle::quantize(*dt, &v)?))
+            }
+            Call::Dequantize(dt, bytes) => Ok(Output::Values(
+                oracle::dequantize(*dt, bytes)?.iter().map(|v| v.to_bits()).collect(),
+            )),
+            Call::F32ToF16(b) => Ok(Output::F16(oracle::f32_to_f16(f32::from_bits(*b))?)),
+            Call::F16ToF32(h) => Ok(Output::F32(oracle::f16_to_f32(*h).to_bits())),
+            Call::Utf8Lossy(b) => Ok(Output::Text(oracle::utf8_lossy(b))),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// TOML rendering.
+
+fn hex(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len() * 2);
+    for x in b {
+        let _ = write!(s, "{x:02x}");
+    }
+    s
+}
+
+/// A TOML basic string; control characters escaped, and with `ascii_only`
+/// every non-ASCII character too (so that expected text is unambiguous).
+fn toml_str(s: &str, ascii_only: bool) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 || c == '\u{7F}' => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c if ascii_only && !c.is_ascii() => {
+                if (c as u32) <= 0xFFFF {
+                    let _ = write!(out, "\\u{:04X}", c as u32);
+                } else {
+                    let _ = write!(out, "\\U{:08X}", c as u32);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn str_array(items: impl IntoIterator<Item = String>) -> String {
+    let v: Vec<String> = items.into_iter().map(|s| toml_str(&s, true)).collect();
+    format!("[{}]", v.join(", "))
+}
+
+fn int_array(items: &[u32]) -> String {
+    let v: Vec<String> = items.iter().map(|x| x.to_string()).collect();
+    format!("[{}]", v.join(", "))
+}
+
+fn f32_hex(b: u32) -> String {
+    format!("0x{b:08x}")
+}
+
+fn summary_toml(s: &Summary) -> String {
+    let mut o = String::from("\n[step.expect.summary]\n");
+    let _ = writeln!(o, "architecture = {}", toml_str(&s.architecture, true));
+    let _ = writeln!(o, "rope_style = {}", toml_str(&s.rope_style, true));
+    let _ = writeln!(o, "tied_embeddings = {}", s.tied_embeddings);
+    for (k, v) in &s.ints {
+        let _ = writeln!(o, "{k} = {v}");
+    }
+    let _ = writeln!(o, "rope_theta = \"{}\"", f32_hex(s.rope_theta));
+    let _ = writeln!(o, "norm_eps = \"{}\"", f32_hex(s.norm_eps));
+    let _ = writeln!(o, "file_checksum = \"0x{:08x}\"", s.file_checksum);
+    let _ = writeln!(o, "tensor_layout_checksum = \"0x{:08x}\"", s.tensor_layout_checksum);
+    let _ = writeln!(o, "tokenizer_checksum = \"0x{:08x}\"", s.tokenizer_checksum);
+    let _ = writeln!(o, "tokenizer = {}", toml_str(&s.tokenizer, true));
+    let _ = writeln!(o, "kv_cache_bytes = {}", s.kv_cache_bytes);
+    let _ = writeln!(o, "scratch_bytes = {}", s.scratch_bytes);
+    o.push_str("tensors = [\n");
+    for t in &s.tensors {
+        let _ = writeln!(
+            o,
+            "  {{ role = {}, layer = {}, dtype = {}, rows = {}, cols = {}, offset = {}, size = {} }},",
+            toml_str(&t.role, true),
+            t.layer,
+            toml_str(&t.dtype, true),
+            t.rows,
+            t.cols,
+            t.offset,
+            t.size
+        );
+    }
+    o.push_str("]\n");
+    o
+}
+
+// ---------------------------------------------------------------------------
+// Generation.
+
+/// The generated suite: path relative to `suite/` → content.
+pub type Files = BTreeMap<String, Vec<u8>>;
+
+struct Builder<'t> {
+    t: &'t Tables,
+    files: Files,
+    /// Content → path, for input/output blobs only (large texts and ids).
+    blobs: BTreeMap<Vec<u8>, String>,
+    cited: BTreeSet<String>,
+    expected_errors: BTreeSet<String>,
+}
+
+impl Builder<'_> {
+    fn add_file(&mut self, path: String, bytes: Vec<u8>) -> Result<String, String> {
+        match self.files.get(&path) {
+            Some(old) if *old != bytes => Err(format!("two different files want the path {path}")),
+            Some(_) => Ok(path),
+            None => {
+                self.files.insert(path.clone(), bytes);
+                Ok(path)
+            }
+        }
+    }
+
+    /// A blob: reuses the path of identical content written earlier.
+    fn add_blob(&mut self, path: String, bytes: Vec<u8>) -> Result<String, String> {
+        if let Some(p) = self.blobs.get(&bytes) {
+            return Ok(p.clone());
+        }
+        self.blobs.insert(bytes.clone(), path.clone());
+        self.add_file(path, bytes)
+    }
+
+    fn check_error(&self, e: &str, case: &str) -> Result<(), String> {
+        if self.t.error(e).is_none() {
+            return Err(format!("{case}: error {e} is not in spec/tables/errors.toml"));
+        }
+        Ok(())
+    }
+
+    fn level(&self, reqs: &[&str]) -> Result<&'static str, String> {
+        let mut best = 0;
+        for r in reqs {
+            let c = self
+                .t
+                .clause(r)
+                .ok_or_else(|| format!("requirement {r} is not a clause of spec/*.md"))?;
+            let rank = match c.level.as_str() {
+                "REQUIRED" => 3,
+                "RECOMMENDED" => 2,
+                _ => 1,
+            };
+            best = best.max(rank);
+        }
+        Ok(match best {
+            3 => "REQUIRED",
+            2 => "RECOMMENDED",
+            _ => "OPTIONAL",
+        })
+    }
+
+    fn case(&mut self, case: &Case) -> Result<(), String> {
+        let id = &case.id;
+        let parts: Vec<&str> = id.split("::").collect();
+        if parts.len() < 3
+            || parts.iter().any(|p| {
+                p.is_empty()
+                    || !p
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            })
+        {
+            return Err(format!("bad vector id {id:?}"));
+        }
+        if !self.t.profiles.iter().any(|p| p.name == case.profile) {
+            return Err(format!("{id}: unknown profile {}", case.profile));
+        }
+        if case.requirements.is_empty() {
+            return Err(format!("{id}: cites no requirement"));
+        }
+        let rel = parts.join("/");
+        let file_base = format!("files/{rel}");
+        let own_models = case
+            .steps
+            .iter()
+            .filter(|s| matches!(&s.call, Call::LoadModel(m) if m.path.is_none()))
+            .count();
+
+        let mut m = String::new();
+        let _ = writeln!(m, "id = {}", toml_str(id, true));
+        let _ = writeln!(m, "profile = {}", toml_str(case.profile, true));
+        let _ = writeln!(m, "level = {}", toml_str(self.level(&case.requirements)?, true));
+        let _ = writeln!(
+            m,
+            "requirements = {}",
+            str_array(case.requirements.iter().map(|s| s.to_string()))
+        );
+        let _ = writeln!(m, "description = {}", toml_str(&case.description, false));
+        for r in &case.requirements {
+            self.cited.insert(r.to_string());
+        }
+
+        let mut session = Session::default();
+        for (k, step) in case.steps.iter().enumerate() {
+            let n = k + 1;
+            let outcome = session.run(&step.call);
+            // Compare with the intent.
+            match (&step.intent, &outcome) {
+                (Intent::Error(want), Err(got)) if *want == got.0 => {}
+                (Intent::Error(want), got) => {
+                    return Err(format!(
+                        "{id} step {n}: intended error {want}, oracle gives {}",
+                        describe(got)
+                    ));
+                }
+                (Intent::Exact(want), Ok(got)) if want == got => {}
+                (Intent::Exact(want), got) => {
+                    return Err(format!(
+                        "{id} step {n}: the spec states {want:?}, oracle gives {}",
+                        describe(got)
+                    ));
+                }
+                (Intent::Ok | Intent::Output, Ok(_)) => {}
+                (Intent::Ok | Intent::Output, Err(e)) => {
+                    return Err(format!("{id} step {n}: intended success, oracle gives error {e}"));
+                }
+            }
+            m.push_str("\n[[step]]\n");
+            let (call_name, args) = self.call_args(&step.call, &file_base, n, own_models)?;
+            let _ = writeln!(m, "call = {}", toml_str(call_name, true));
+            m.push_str(&args);
+            match (&step.intent, outcome) {
+                (_, Err(e)) => {
+                    self.check_error(e.0, id)?;
+                    self.expected_errors.insert(e.0.to_string());
+                    let _ = writeln!(m, "expect = {{ error = {} }}", toml_str(e.0, true));
+                }
+                (Intent::Ok, Ok(_)) => m.push_str("expect = { ok = true }\n"),
+                (_, Ok(out)) => m.push_str(&self.expect(&out, &file_base, n)?),
+            }
+        }
+        self.add_file(format!("cases/{rel}.toml"), m.into_bytes())?;
+        Ok(())
+    }
+
+    fn call_args(
+        &mut self,
+        call: &Call,
+        file_base: &str,
+        n: usize,
+        own_models: usize,
+    ) -> Result<(&'static str, String), String> {
+        let mut a = String::new();
+        let name = match call {
+            Call::LoadModel(ModelInput {
+                path,
+                stored,
+                model_len,
+            }) => {
+                let p = match path {
+                    Some(p) => p.clone(),
+                    None if own_models == 1 => format!("{file_base}.slm"),
+                    None => format!("{file_base}.{n}.slm"),
+                };
+                let p = self.add_file(p, stored.clone())?;
+                let _ = writeln!(a, "model = {}", toml_str(&p, true));
+                if let Some(len) = model_len {
+                    let _ = writeln!(a, "model_len = {len}");
+                }
+                "load_model"
+            }
+            Call::Tokenize { text, add_bos } => {
+                if text.len() <= INLINE_TEXT_BYTES {
+                    let _ = writeln!(a, "text_hex = \"{}\"", hex(text));
+                } else {
+                    let p = self.add_blob(format!("{file_base}.{n}.text.bin"), text.clone())?;
+                    let _ = writeln!(a, "text_file = {}", toml_str(&p, true));
+                }
+                let _ = writeln!(a, "add_bos = {add_bos}");
+                "tokenize"
+            }
+            Call::Detokenize(ids) => {
+                if ids.len() <= INLINE_IDS {
+                    let _ = writeln!(a, "ids = {}", int_array(ids));
+                } else {
+                    let bytes: Vec<u8> = ids.iter().flat_map(|i| i.to_le_bytes()).collect();
+                    let p = self.add_blob(format!("{file_base}.{n}.ids.bin"), bytes)?;
+                    let _ = writeln!(a, "ids_file = {}", toml_str(&p, true));
+                }
+                "detokenize"
+            }
+            Call::Result => "result",
+            Call::Quantize(dt, values) => {
+                let _ = writeln!(a, "dtype = {}", toml_str(dt.name(), true));
+                let _ = writeln!(a, "values = {}", str_array(values.iter().map(|&b| f32_hex(b))));
+                "quantize"
+            }
+            Call::Dequantize(dt, bytes) => {
+                let _ = writeln!(a, "dtype = {}", toml_str(dt.name(), true));
+                let _ = writeln!(a, "bytes_hex = \"{}\"", hex(bytes));
+                "dequantize"
+            }
+            Call::F32ToF16(b) => {
+                let _ = writeln!(a, "value = \"{}\"", f32_hex(*b));
+                "f32_to_f16"
+            }
+            Call::F16ToF32(h) => {
+                let _ = writeln!(a, "value = \"0x{h:04x}\"");
+                "f16_to_f32"
+            }
+            Call::Utf8Lossy(b) => {
+                let _ = writeln!(a, "bytes_hex = \"{}\"", hex(b));
+                "utf8_lossy"
+            }
+        };
+        Ok((name, a))
+    }
+
+    fn expect(&mut self, out: &Output, file_base: &str, n: usize) -> Result<String, String> {
+        Ok(match out {
+            Output::Summary(s) => summary_toml(s),
+            Output::Ids(ids) if ids.len() <= INLINE_EXPECT_IDS => format!("expect = {{ ids = {} }}\n", int_array(ids)),
+            Output::Ids(ids) => {
+                let bytes: Vec<u8> = ids.iter().flat_map(|i| i.to_le_bytes()).collect();
+                let p = self.add_blob(format!("{file_base}.{n}.expect.ids.bin"), bytes)?;
+                format!("expect = {{ ids_file = {} }}\n", toml_str(&p, true))
+            }
+            Output::Bytes(b) if b.len() <= INLINE_EXPECT_BYTES => {
+                format!("expect = {{ bytes_hex = \"{}\" }}\n", hex(b))
+            }
+            Output::Bytes(b) => {
+                let p = self.add_blob(format!("{file_base}.{n}.expect.bin"), b.clone())?;
+                format!("expect = {{ bytes_file = {} }}\n", toml_str(&p, true))
+            }
+            Output::Values(v) => format!("expect = {{ values = {} }}\n", str_array(v.iter().map(|&b| f32_hex(b)))),
+            Output::F16(h) => format!("expect = {{ value = \"0x{h:04x}\" }}\n"),
+            Output::F32(b) => format!("expect = {{ value = \"{}\" }}\n", f32_hex(*b)),
+            Output::Text(s) => format!("expect = {{ text = {} }}\n", toml_str(s, true)),
+        })
+    }
+}
+
+fn describe(r: &Result<Output, Error>) -> String {
+    match r {
+        Ok(Output::Summary(_)) => "success (a summary)".into(),
+        Ok(o) => format!("success {o:?}"),
+        Err(e) => format!("error {e}"),
+    }
+}
+
+/// Builds every file of the suite in memory. Fails when the oracle disagrees
+/// with a case's stated intent, when a cited requirement does not exist, or
+/// when a REQUIRED clause or an error of the table is not covered.
+pub fn generate() -> Result<Files, String> {
+    let t = tables();
+    let all = cases::all();
+    let mut ids = BTreeSet::new();
+    for c in &all {
+        if !ids.insert(c.id.clone()) {
+            return Err(format!("duplicate vector id {}", c.id));
+        }
+    }
+    let mut b = Builder {
+        t,
+        files: Files::new(),
+        blobs: BTreeMap::new(),
+        cited: BTreeSet::new(),
+        expected_errors: BTreeSet::new(),
+    };
+    for c in &all {
+        b.case(c)?;
+    }
+    // Traceability (spec/vectors.md §4).
+    let missing: Vec<&str> = t
+        .clauses
+        .iter()
+        .filter(|c| c.level == "REQUIRED" && !b.cited.contains(&c.id))
+        .map(|c| c.id.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("REQUIRED clauses cited by no vector: {}", missing.join(", ")));
+    }
+    let unexpected: Vec<&str> = t
+        .errors
+        .iter()
+        .filter(|e| !b.expected_errors.contains(&e.name))
+        .map(|e| e.name.as_str())
+        .collect();
+    if !unexpected.is_empty() {
+        return Err(format!("errors expected by no vector: {}", unexpected.join(", ")));
+    }
+
+    let mut files = b.files;
+    files.insert(
+        "suite.toml".into(),
+        format!(
+            "# TinyRustLM golden vectors. Generated by `cargo run -p tinyrustlm-vectors --bin generate`;\n\
+             # do not edit by hand. Format: spec/vectors.md.\n\
+             suite_version = {}\n\
+             spec_version = {}\n",
+            toml_str(SUITE_VERSION, true),
+            toml_str(&t.spec_version, true)
+        )
+        .into_bytes(),
+    );
+    files.insert("README.md".into(), readme(all.len()).into_bytes());
+    let mut sums = String::new();
+    for (path, content) in &files {
+        let _ = writeln!(sums, "{}  {}", hex(&Sha256::digest(content)), path);
+    }
+    files.insert("SHA256SUMS".into(), sums.into_bytes());
+    Ok(files)
+}
+
+fn readme(n: usize) -> String {
+    format!(
+        "# TinyRustLM golden vectors\n\n\
+         {n} conformance vectors for the TinyRustLM specification (`spec/`): SLM1\n\
+         container validation, f16 / q8_0 / q4_0 quantization, BTOK / BPE1 tokenizers and\n\
+         bytes-to-text. Each `cases/<area>/<group>/<name>.toml` is one vector; binary inputs\n\
+         and large expected outputs live under `files/`. `SHA256SUMS` covers every other file.\n\n\
+         The format and the meaning of every call are defined in `spec/vectors.md`; a runner\n\
+         needs only a TOML parser, SHA-256 and that page.\n\n\
+         This directory is generated: `cargo run -p tinyrustlm-vectors --bin generate`.\n\
+         Expected outcomes come from the generator's own oracle (`vectors/src/oracle/`),\n\
+         written from the specification independently of the reference runtime.\n"
+    )
+}
+
+fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let p = e.path();
+        if e.file_type()?.is_dir() {
+            walk(&p, root, out)?;
+        } else {
+            let rel = p.strip_prefix(root).expect("inside root");
+            out.push(
+                rel.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Every file under `dir`, as `/`-separated relative paths, sorted.
+pub fn list_files(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+fn remove_empty_dirs(dir: &Path) -> std::io::Result<bool> {
+    let mut empty = true;
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        if e.file_type()?.is_dir() {
+            if remove_empty_dirs(&e.path())? {
+                std::fs::remove_dir(e.path())?;
+            } else {
+                empty = false;
+            }
+        } else {
+            empty = false;
+        }
+    }
+    Ok(empty)
+}
+
+/// Generates the suite and writes it to `dir`, replacing changed files and
+/// deleting files the suite no longer has. Refuses a non-empty directory
+/// that has no `suite.toml` (it is not a suite this generator owns).
+/// Returns the number of vectors.
+pub fn write_suite(dir: &Path) -> Result<usize, String> {
+    let files = generate()?;
+    write_files(dir, &files)?;
+    Ok(files.keys().filter(|k| k.starts_with("cases/")).count())
+}
+
+/// Writes `files` to `dir` (see [`write_suite`]): unchanged files are left
+/// alone, files and directories not in `files` are deleted.
+pub fn write_files(dir: &Path, files: &Files) -> Result<(), String> {
+    if dir.exists() {
+        let existing = list_files(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        if !existing.is_empty() && !dir.join("suite.toml").exists() {
+            return Err(format!(
+                "{} is not empty and holds no suite.toml; refusing to write into it",
+                dir.display()
+            ));
+        }
+        for rel in existing {
+            if !files.contains_key(&rel) {
+                let p = dir.join(&rel);
+                std::fs::remove_file(&p).map_err(|e| format!("cannot delete stale {}: {e}", p.display()))?;
+            }
+        }
+        remove_empty_dirs(dir).map_err(|e| format!("cannot clean {}: {e}", dir.display()))?;
+    }
+    for (rel, content) in files {
+        let p = dir.join(rel);
+        if std::fs::read(&p).ok().as_deref() == Some(content.as_slice()) {
+            continue;
+        }
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&p, content).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! Tokenizer sections (tokenizer.md §2) and the llama2.c vocabulary import
+//! (tokenizer.md §4.3).
+
+/// One BPE1 entry (tokenizer.md §2.2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bpe1Entry {
+    /// Merge score.
+    pub score: f32,
+    /// 0 normal, 1 byte, 2 control (any u8 is written as is).
+    pub kind: u8,
+    /// Piece, byte value or display name.
+    pub bytes: Vec<u8>,
+}
+
+/// A BPE1 vocabulary; entry `i` is token id `i`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Bpe1Vocab {
+    /// Section flags (bit 0 ADD_DUMMY_PREFIX).
+    pub flags: u32,
+    /// Entries in id order.
+    pub entries: Vec<Bpe1Entry>,
+}
+
+impl Bpe1Vocab {
+    /// Ids 0…255: byte tokens with value = id (score 0); then one control
+    /// token per name.
+    pub fn bytes_then_controls(controls: &[&str]) -> Bpe1Vocab {
+        let mut v = Bpe1Vocab::default();
+        for b in 0..=255u8 {
+            v.entries.push(Bpe1Entry {
+                score: 0.0,
+                kind: 1,
+                bytes: vec![b],
+            });
+        }
+        for c in controls {
+            v.entries.push(Bpe1Entry {
+                score: 0.0,
+                kind: 2,
+                bytes: c.as_bytes().to_vec(),
+            });
+        }
+        v
+    }
+
+    /// Appends a normal token; returns its id.
+    pub fn push_normal(&mut self, piece: &[u8], score: f32) -> u32 {
+        self.entries.push(Bpe1Entry {
+            score,
+            kind: 0,
+            bytes: piece.to_vec(),
+        });
+        (self.entries.len() - 1) as u32
+    }
+
+    /// Number of ids.
+    pub fn vocab_size(&self) -> u32 {
+        self.entries.len() as u32
+    }
+
+    /// The section bytes with the section's `vocab_size` = number of entries.
+    pub fn to_section(&self) -> Vec<u8> {
+        self.to_section_with_vocab(self.vocab_size())
+    }
+
+    /// The section bytes with an explicit `vocab_size` field.
+    pub fn to_section_with_vocab(&self, vocab_size: u32) -> Vec<u8> {
+        let mut out = b"BPE1".to_vec();
+        out.extend(vocab_size.to_le_bytes());
+        out.extend(self.flags.to_le_bytes());
+        for e in &self.entries {
+            out.extend(e.score.to_bits().to_le_bytes());
+            out.push(e.kind);
+            out.push(u8::try_from(e.bytes.len()).expect("entry longer than 255 bytes"));
+            out.extend(&e.bytes);
+        }
+        out
+    }
+}
+
+/// A BTOK section (tokenizer.md §2.1).
+pub fn btok_section(vocab_size: u32) -> Vec<u8> {
+    let mut out = b"BTOK".to_vec();
+    out.extend(vocab_size.to_le_bytes());
+    out
+}
+
+/// Converts llama2.c's `tokenizer.bin` (u32 max_token_length, then per token
+/// f32 score, u32 len, bytes) as tokenizer.md §4.3 says: ids kept; ids 0–2
+/// control, ids 3–258 byte tokens with value `id − 3`, the rest normal with
+/// their stored bytes and score; ADD_DUMMY_PREFIX set. The model header
+/// should use `bos_id = 1`, `eos_id = 2`.
+pub fn llama2c_to_bpe1(tokenizer_bin: &[u8]) -> Result<Bpe1Vocab, String> {
+    let mut pos = 4usize;
+    if tokenizer_bin.len() < 4 {
+        return Err("tokenizer.bin shorter than its 4-byte header".into());
+    }
+    let take = |pos: &mut usize, n: usize| -> Result<&[u8], String> {
+        let end = pos
+            .checked_add(n)
+            .filter(|&e| e <= tokenizer_bin.len())
+            .ok_or_else(|| format!("truncated at byte {pos}"))?;
+        let s = &tokenizer_bin[*pos..end];
+        *pos = end;
+        Ok(s)
+    };
+    let mut v = Bpe1Vocab {
+        flags: 1,
+        entries: Vec::new(),
+    };
+    while pos < tokenizer_bin.len() {
+        let id = v.entries.len();
+        let score = f32::from_le_bytes(take(&mut pos, 4)?.try_into().expect("4 bytes"));
+        let len = u32::from_le_bytes(take(&mut pos, 4)?.try_into().expect("4 bytes")) as usize;
+        let bytes = take(&mut pos, len)?.to_vec();
+        let entry = match id {
+            0..=2 => Bpe1Entry { score, kind: 2, bytes },
+            3..=258 => Bpe1Entry {
+                score,
+                kind: 1,
+                bytes: vec![(id - 3) as u8],
+            },
+            _ => {
+                if bytes.is_empty() || bytes.len() > 255 {
+                    return Err(format!(
+                        "token {id} has {} bytes; a normal piece has 1–255",
+                        bytes.len()
+                    ));
+                }
+                Bpe1Entry { score, kind: 0, bytes }
+            }
+        };
+        if entry.bytes.len() > 255 {
+            return Err(format!("token {id} name longer than 255 bytes"));
+        }
+        v.entries.push(entry);
+    }
+    if v.entries.len() < 259 {
+        return Err(format!("only {} tokens; ids 0–258 must exist", v.entries.len()));
+    }
+    Ok(v)
+}
