@@ -62,6 +62,17 @@ pub(crate) fn budget_model(extra: u64) -> Vec<u8> {
     unreachable!()
 }
 
+/// The model whose bytes `spec/slm1.md` §5 shows: llama, vocab 257 (BTOK,
+/// BOS = EOS = 256), dim 2 = 1 head × 2, 1 KV head, ffn 2, context 4,
+/// rotary 2, tied, every tensor f32 with seeded weights.
+pub fn spec_example_minimal() -> Vec<u8> {
+    let mut c = ModelConfig::minimal(257, 256, 256);
+    shape(&mut c, 2, 1, 1, 2, 2);
+    c.context_length = 4;
+    c.rotary_dims = 2;
+    btok(c).seed(1).build().bytes
+}
+
 fn q8_block(scale: u16, q: impl Fn(usize) -> i8) -> Vec<u8> {
     let mut b = scale.to_le_bytes().to_vec();
     b.extend((0..32).map(|j| q(j) as u8));
@@ -99,6 +110,20 @@ pub fn cases() -> Vec<Case> {
         ],
         "llama, dim 4, 2 query heads sharing 1 KV head, tied embeddings, all f32, BTOK",
         ModelInput::own(tiny_btok().build().bytes),
+    ));
+    v.push(load_valid(
+        &id("spec_example_minimal"),
+        P,
+        &[
+            "SLM1-GEN-01",
+            "SLM1-CRC-01",
+            "SLM1-DIR-01",
+            "SLM1-LAY-03",
+            "SLM1-LAY-06",
+        ],
+        "the worked example of slm1.md §5: the smallest llama shape (dim 2, 1 head, 1 layer, \
+         257 tokens, tied, f32, BTOK)",
+        ModelInput::shared("files/models/spec-example-minimal.slm", spec_example_minimal()),
     ));
     v.push(load_valid(
         &id("llama_f32_untied_btok"),
