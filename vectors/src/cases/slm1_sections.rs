@@ -121,6 +121,23 @@ pub fn cases() -> Vec<Case> {
         mutate::cut_consistent(&base, lay.tokenizer.start + 5),
         "TokenizerOutOfBounds",
     );
+    // Boundaries of steps 28 and 31: a section that ends exactly at file_size fits.
+    err(
+        "cut_exactly_at_directory_end",
+        &["SLM1-DIR-03", "SLM1-LAY-08"],
+        "file cut right after the directory (file_size adjusted, checksums recomputed): the directory fits \
+         exactly, the tokenizer section does not",
+        mutate::cut_consistent(&base, lay.tokenizer.start),
+        "TokenizerOutOfBounds",
+    );
+    err(
+        "cut_exactly_at_tokenizer_end",
+        &["SLM1-LAY-08", "SLM1-LAY-04"],
+        "file cut right after the tokenizer section (file_size adjusted, checksums recomputed): the section \
+         fits exactly, tensor 0 does not",
+        mutate::cut_consistent(&base, lay.tokenizer.end),
+        "TensorOutOfBounds",
+    );
     err(
         "tokenizer_checksum_field_flipped",
         &["SLM1-ID-03", "SLM1-CRC-01"],
