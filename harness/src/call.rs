@@ -45,6 +45,18 @@ pub enum Call {
     F16ToF32 { value: u16 },
     /// Bytes to text with U+FFFD for maximal subparts.
     Utf8Lossy { bytes: Vec<u8> },
+    /// Set the sampling configuration (`spec/sampling.md` §1).
+    SetSampling { temperature: f32, top_k: u32, top_p: f32, seed: u64 },
+    /// Start a new context from a text prompt and generate (`spec/generation.md` §2).
+    Generate { prompt: Vec<u8>, max_tokens: u32 },
+    /// Sample and process one more token in the current context.
+    GenerateNextToken,
+    /// Clear the context.
+    Reset,
+    /// Unload the model.
+    FreeModel,
+    /// Read the logits of the last processed position.
+    Logits,
 }
 
 impl Call {
@@ -60,6 +72,12 @@ impl Call {
             Call::F32ToF16 { .. } => "f32_to_f16",
             Call::F16ToF32 { .. } => "f16_to_f32",
             Call::Utf8Lossy { .. } => "utf8_lossy",
+            Call::SetSampling { .. } => "set_sampling",
+            Call::Generate { .. } => "generate",
+            Call::GenerateNextToken => "generate_next_token",
+            Call::Reset => "reset",
+            Call::FreeModel => "free_model",
+            Call::Logits => "logits",
         }
     }
 }
@@ -131,9 +149,30 @@ pub mod hex_u32 {
     }
 }
 
+/// Why `generate` stopped (`spec/generation.md` [GEN-GEN-03]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    MaxTokens,
+    Eos,
+    ContextFull,
+}
+
+impl StopReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            StopReason::MaxTokens => "max_tokens",
+            StopReason::Eos => "eos",
+            StopReason::ContextFull => "context_full",
+        }
+    }
+}
+
 /// The successful output of a call.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Output {
+    /// Calls whose success carries no data (`set_sampling`, `reset`, `free_model`).
+    Done,
     /// `load_model`.
     Summary(Box<ModelSummary>),
     /// `tokenize`.
@@ -148,6 +187,12 @@ pub enum Output {
     F32(f32),
     /// `utf8_lossy`.
     Text(String),
+    /// `generate`: the generated ids, their decoded bytes, and why it stopped.
+    Generation { ids: Vec<u32>, bytes: Vec<u8>, stop_reason: StopReason },
+    /// `generate_next_token`: one id and its decoded bytes.
+    Token { id: u32, bytes: Vec<u8> },
+    /// `logits`: one value per token id (compared with a tolerance).
+    Logits(Vec<f32>),
 }
 
 /// What an implementation did with one call.

@@ -1,8 +1,9 @@
 //! Comparing what a step produced with what its vector expects, and showing
 //! the difference readably.
 //!
-//! Everything compared in this spec version is a bit-exact zone
-//! (`spec/README.md`): floats are compared by bit pattern.
+//! Outputs of bit-exact zones (`spec/README.md`) are compared exactly, floats
+//! by bit pattern; logits are compared with the vector's tolerance
+//! (`spec/model.md` [NUM-GEN-03]) and the error observed is reported.
 
 use std::fmt::Write as _;
 
@@ -12,8 +13,25 @@ use crate::call::{Outcome, Output};
 use crate::manifest::Expected;
 use crate::spec::Spec;
 
-/// Check one step. `Err` carries a human-readable explanation with a diff.
-pub fn check_step(spec: &Spec, expected: &Expected, actual: &Outcome) -> Result<(), String> {
+/// How close a tolerance-compared step came to its limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct LogitError {
+    /// Largest `|actual − expected|`.
+    pub max_abs_error: f64,
+    /// Largest `|actual − expected| / (atol + rtol · |expected|)`; at most 1 when passing.
+    pub max_tolerance_fraction: f64,
+}
+
+/// Check one step. `Ok` carries the logit error when the step was compared
+/// with a tolerance; `Err` a human-readable explanation with a diff.
+pub fn check_step(spec: &Spec, expected: &Expected, actual: &Outcome) -> Result<Option<LogitError>, String> {
+    if let (Expected::Logits { values, rtol, atol }, Outcome::Ok(Output::Logits(got))) = (expected, actual) {
+        return check_logits(values, *rtol, *atol, got).map(Some);
+    }
+    check_exact(spec, expected, actual).map(|()| None)
+}
+
+fn check_exact(spec: &Spec, expected: &Expected, actual: &Outcome) -> Result<(), String> {
     match (expected, actual) {
         (_, Outcome::Crashed(msg)) => Err(format!("the implementation crashed: {msg}")),
         (_, Outcome::Unsupported(msg)) => Err(format!("the implementation does not support this call: {msg}")),
@@ -27,9 +45,13 @@ pub fn check_step(spec: &Spec, expected: &Expected, actual: &Outcome) -> Result<
             indent(&render(out))
         )),
         (Expected::Ok, Outcome::Ok(_)) => Ok(()),
-        (Expected::Ok | Expected::Output(_), Outcome::Error(got)) => Err(format!(
+        (Expected::Ok | Expected::Output(_) | Expected::Logits { .. }, Outcome::Error(got)) => Err(format!(
             "expected success, but the call failed with {}",
             spec.describe_code(*got)
+        )),
+        (Expected::Logits { .. }, Outcome::Ok(out)) => Err(format!(
+            "expected logits, but the call returned:\n{}",
+            indent(&render(out))
         )),
         (Expected::Output(want), Outcome::Ok(got)) => {
             if outputs_equal(want, got) {
@@ -44,6 +66,42 @@ pub fn check_step(spec: &Spec, expected: &Expected, actual: &Outcome) -> Result<
     }
 }
 
+/// Every logit within `atol + rtol · |expected|`; on failure, the worst ids.
+pub fn check_logits(expected: &[f64], rtol: f64, atol: f64, actual: &[f32]) -> Result<LogitError, String> {
+    if expected.len() != actual.len() {
+        return Err(format!("expected {} logits, got {}", expected.len(), actual.len()));
+    }
+    let mut stats = LogitError::default();
+    let mut bad: Vec<(f64, usize)> = Vec::new();
+    for (i, (&e, &a)) in expected.iter().zip(actual).enumerate() {
+        let a = f64::from(a);
+        let err = (a - e).abs();
+        let tol = atol + rtol * e.abs();
+        // NaN compares false everywhere: count it as infinitely wrong.
+        let frac = if err.is_nan() { f64::INFINITY } else { err / tol };
+        stats.max_abs_error = stats.max_abs_error.max(if err.is_nan() { f64::INFINITY } else { err });
+        stats.max_tolerance_fraction = stats.max_tolerance_fraction.max(frac);
+        if !(err <= tol) {
+            bad.push((frac, i));
+        }
+    }
+    if bad.is_empty() {
+        return Ok(stats);
+    }
+    bad.sort_by(|x, y| y.0.total_cmp(&x.0));
+    let mut msg = format!(
+        "{} of {} logits outside atol {atol:e} + rtol {rtol:e} · |expected| (max error {:e}, {:.3}× the tolerance); worst:\n",
+        bad.len(),
+        expected.len(),
+        stats.max_abs_error,
+        stats.max_tolerance_fraction
+    );
+    for &(frac, i) in bad.iter().take(8) {
+        let _ = writeln!(msg, "  id {i}: expected {:e}, actual {:e} ({frac:.3}× the tolerance)", expected[i], actual[i]);
+    }
+    Err(msg)
+}
+
 /// Exact equality, floats by bit pattern (so `-0.0 != 0.0` and NaN payloads count).
 pub fn outputs_equal(a: &Output, b: &Output) -> bool {
     match (a, b) {
@@ -51,6 +109,9 @@ pub fn outputs_equal(a: &Output, b: &Output) -> bool {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits())
         }
         (Output::F32(x), Output::F32(y)) => x.to_bits() == y.to_bits(),
+        (Output::Logits(x), Output::Logits(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits())
+        }
         _ => a == b,
     }
 }
@@ -93,6 +154,22 @@ pub fn render(out: &Output) -> String {
         }
         Output::Text(t) => {
             let _ = writeln!(s, "{t:?}");
+        }
+        Output::Done => s.push_str("(done)\n"),
+        Output::Generation { ids, bytes, stop_reason } => {
+            let _ = writeln!(s, "stop_reason: {}", stop_reason.name());
+            s.push_str(&render(&Output::Ids(ids.clone())));
+            s.push_str(&render(&Output::Bytes(bytes.clone())));
+        }
+        Output::Token { id, bytes } => {
+            let _ = writeln!(s, "id: {id}");
+            s.push_str(&render(&Output::Bytes(bytes.clone())));
+        }
+        Output::Logits(v) => {
+            let _ = writeln!(s, "{} logits", v.len());
+            for (i, x) in v.iter().enumerate() {
+                let _ = writeln!(s, "[{i}] {x:e}");
+            }
         }
     }
     s
@@ -137,6 +214,17 @@ mod tests {
             &Output::Values(vec![f32::NAN])
         ));
         assert!(!outputs_equal(&Output::F32(0.0), &Output::F32(-0.0)));
+    }
+
+    #[test]
+    fn logits_pass_within_tolerance_and_report_the_error() {
+        let e = check_logits(&[1.0, -2.0], 1e-3, 1e-3, &[1.0015, -2.0]).unwrap();
+        assert!((e.max_abs_error - 0.0015).abs() < 1e-6);
+        assert!((e.max_tolerance_fraction - 0.75).abs() < 1e-3);
+        let err = check_logits(&[1.0, -2.0], 1e-3, 1e-3, &[1.0, -2.01]).unwrap_err();
+        assert!(err.contains("id 1"), "{err}");
+        assert!(check_logits(&[1.0], 1.0, 1.0, &[f32::NAN]).is_err());
+        assert!(check_logits(&[1.0], 1.0, 1.0, &[1.0, 2.0]).is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::call::{Call, ModelSummary, Output, QuantDtype};
+use crate::call::{Call, ModelSummary, Output, QuantDtype, StopReason};
 use crate::spec::{Level, Spec};
 
 /// A vector ready to run.
@@ -36,6 +36,9 @@ pub enum Expected {
     Ok,
     /// Success with exactly this output.
     Output(Output),
+    /// Success with logits within `atol + rtol · |expected|` of these values
+    /// (`spec/model.md` [NUM-GEN-03]).
+    Logits { values: Vec<f64>, rtol: f64, atol: f64 },
 }
 
 #[derive(Deserialize)]
@@ -64,7 +67,43 @@ struct RawStep {
     values: Option<Vec<String>>,
     value: Option<String>,
     bytes_hex: Option<String>,
+    prompt_hex: Option<String>,
+    prompt_file: Option<String>,
+    max_tokens: Option<u32>,
+    temperature: Option<String>,
+    top_k: Option<u32>,
+    top_p: Option<String>,
+    seed: Option<String>,
+    /// Informative (`spec/vectors.md` §3): the margin the generator certified.
+    #[allow(dead_code)]
+    certified_margin: Option<f64>,
     expect: RawExpect,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGeneration {
+    ids: Option<Vec<u32>>,
+    ids_file: Option<String>,
+    bytes_hex: Option<String>,
+    bytes_file: Option<String>,
+    stop_reason: StopReason,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawToken {
+    id: u32,
+    bytes_hex: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLogits {
+    values: Option<Vec<f64>>,
+    values_file: Option<String>,
+    rtol: f64,
+    atol: f64,
 }
 
 #[derive(Deserialize)]
@@ -80,6 +119,9 @@ struct RawExpect {
     values: Option<Vec<String>>,
     value: Option<String>,
     text: Option<String>,
+    generation: Option<RawGeneration>,
+    token: Option<RawToken>,
+    logits: Option<RawLogits>,
 }
 
 /// The longest input a manifest may make the harness build (`model_len`).
@@ -206,6 +248,13 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         ("values", s.values.is_some()),
         ("value", s.value.is_some()),
         ("bytes_hex", s.bytes_hex.is_some()),
+        ("prompt_hex", s.prompt_hex.is_some()),
+        ("prompt_file", s.prompt_file.is_some()),
+        ("max_tokens", s.max_tokens.is_some()),
+        ("temperature", s.temperature.is_some()),
+        ("top_k", s.top_k.is_some()),
+        ("top_p", s.top_p.is_some()),
+        ("seed", s.seed.is_some()),
     ]
     .into_iter()
     .filter_map(|(k, p)| p.then_some(k))
@@ -219,6 +268,9 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         "dequantize" => &["dtype", "bytes_hex"],
         "f32_to_f16" | "f16_to_f32" => &["value"],
         "utf8_lossy" => &["bytes_hex"],
+        "set_sampling" => &["temperature", "top_k", "top_p", "seed"],
+        "generate" => &["prompt_hex", "prompt_file", "max_tokens"],
+        "generate_next_token" | "reset" | "free_model" | "logits" => &[],
         other => return Err(format!("unknown call {other:?}")),
     };
     if let Some(k) = present.iter().find(|k| !allowed.contains(k)) {
@@ -301,6 +353,9 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         ("values", e.values.is_some()),
         ("value", e.value.is_some()),
         ("text", e.text.is_some()),
+        ("generation", e.generation.is_some()),
+        ("token", e.token.is_some()),
+        ("logits", e.logits.is_some()),
     ]
     .into_iter()
     .filter_map(|(k, p)| p.then_some(k))
@@ -322,6 +377,27 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         };
     }
     let wrong = || format!("expect.{key} is not an output of {}", call.name());
+    if let Some(l) = e.logits {
+        if !matches!(call, Call::Logits) {
+            return Err(wrong());
+        }
+        let values = match (l.values, l.values_file) {
+            (Some(v), None) => v,
+            (None, Some(p)) => {
+                let b = files.read(&p)?;
+                if b.len() % 8 != 0 {
+                    return Err(format!("{p}: length {} is not a multiple of 8", b.len()));
+                }
+                b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect()
+            }
+            _ => return Err("expect.logits needs exactly one of values, values_file".into()),
+        };
+        let finite = |x: f64| x.is_finite() && x >= 0.0;
+        if !finite(l.rtol) || !finite(l.atol) || values.iter().any(|v| !v.is_finite()) {
+            return Err("expect.logits: values, rtol and atol must be finite (tolerances ≥ 0)".into());
+        }
+        return Ok(Expected::Logits { values, rtol: l.rtol, atol: l.atol });
+    }
     let out = match call {
         Call::LoadModel { .. } => Output::Summary(Box::new(e.summary.ok_or_else(wrong)?)),
         Call::Tokenize { .. } => Output::Ids(match (e.ids, e.ids_file) {
@@ -346,6 +422,25 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         Call::F32ToF16 { .. } => Output::F16(parse_hex_bits(&e.value.ok_or_else(wrong)?, 4)? as u16),
         Call::F16ToF32 { .. } => Output::F32(f32::from_bits(parse_hex_bits(&e.value.ok_or_else(wrong)?, 8)? as u32)),
         Call::Utf8Lossy { .. } => Output::Text(e.text.ok_or_else(wrong)?),
+        Call::Generate { .. } => {
+            let g = e.generation.ok_or_else(wrong)?;
+            let ids = match (g.ids, g.ids_file) {
+                (Some(ids), None) => ids,
+                (None, Some(p)) => ids_from_bytes(&files.read(&p)?, &p)?,
+                _ => return Err("expect.generation needs exactly one of ids, ids_file".into()),
+            };
+            let bytes = match (g.bytes_hex, g.bytes_file) {
+                (Some(h), None) => parse_hex_bytes(&h)?,
+                (None, Some(p)) => files.read(&p)?,
+                _ => return Err("expect.generation needs exactly one of bytes_hex, bytes_file".into()),
+            };
+            Output::Generation { ids, bytes, stop_reason: g.stop_reason }
+        }
+        Call::GenerateNextToken => {
+            let t = e.token.ok_or_else(wrong)?;
+            Output::Token { id: t.id, bytes: parse_hex_bytes(&t.bytes_hex)? }
+        }
+        Call::SetSampling { .. } | Call::Reset | Call::FreeModel | Call::Logits => return Err(wrong()),
     };
     Ok(Expected::Output(out))
 }

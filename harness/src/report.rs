@@ -31,7 +31,7 @@ pub struct Counts {
 impl Counts {
     fn add(&mut self, s: &Status) {
         match s {
-            Status::Passed => self.passed += 1,
+            Status::Passed { .. } => self.passed += 1,
             Status::Failed { .. } => self.failed += 1,
             Status::Skipped { .. } => self.skipped += 1,
             Status::ExpectedFailure { .. } => self.expected_failure += 1,
@@ -121,6 +121,27 @@ impl Report {
                     c.expected_failure,
                     c.unexpected_pass
                 );
+            }
+        }
+        let mut logits: Vec<(&str, f64, f64)> = self
+            .vectors
+            .iter()
+            .filter_map(|r| match &r.status {
+                Status::Passed { logit_error: Some(e) } => {
+                    Some((r.id.as_str(), e.max_abs_error, e.max_tolerance_fraction))
+                }
+                _ => None,
+            })
+            .collect();
+        if !logits.is_empty() {
+            logits.sort_by(|a, b| b.2.total_cmp(&a.2));
+            let _ = writeln!(
+                s,
+                "logit error: {} vectors compared with a tolerance; the closest to their limit:",
+                logits.len()
+            );
+            for (id, abs, frac) in logits.iter().take(5) {
+                let _ = writeln!(s, "  {id}: max |error| {abs:.3e} = {:.2}% of the tolerance", frac * 100.0);
             }
         }
         s

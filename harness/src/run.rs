@@ -6,17 +6,21 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use serde::Serialize;
 
 use crate::call::Outcome;
-use crate::compare::check_step;
+use crate::compare::{LogitError, check_step};
 use crate::expectations::Expectations;
 use crate::implementation::{ImplInfo, Implementation};
 use crate::manifest::Vector;
 use crate::spec::Spec;
 
 /// The outcome of one vector.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Status {
-    Passed,
+    /// Passed; `logit_error` is the worst tolerance-compared step, if any.
+    Passed {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        logit_error: Option<LogitError>,
+    },
     Failed {
         message: String,
     },
@@ -43,7 +47,7 @@ impl Status {
     /// Short key for summaries.
     pub fn key(&self) -> &'static str {
         match self {
-            Status::Passed => "passed",
+            Status::Passed { .. } => "passed",
             Status::Failed { .. } => "failed",
             Status::Skipped { .. } => "skipped",
             Status::ExpectedFailure { .. } => "expected_failure",
@@ -66,7 +70,7 @@ pub fn run_vector(
             reason: k.reason.clone(),
             message,
         },
-        (Some(k), Status::Passed) => Status::UnexpectedPass {
+        (Some(k), Status::Passed { .. }) => Status::UnexpectedPass {
             reason: k.reason.clone(),
         },
         (_, other) => other,
@@ -87,6 +91,7 @@ fn run_steps(spec: &Spec, imp: &dyn Implementation, info: &ImplInfo, v: &Vector)
             };
         }
     };
+    let mut worst: Option<LogitError> = None;
     for (i, step) in v.steps.iter().enumerate() {
         // An in-process implementation that panics is a crash, not a harness abort.
         let outcome = catch_unwind(AssertUnwindSafe(|| session.call(&step.call)))
@@ -96,7 +101,13 @@ fn run_steps(spec: &Spec, imp: &dyn Implementation, info: &ImplInfo, v: &Vector)
                 reason: format!("step {} ({}): unsupported: {reason}", i + 1, step.call.name()),
             };
         }
-        if let Err(why) = check_step(spec, &step.expect, &outcome) {
+        let checked = check_step(spec, &step.expect, &outcome);
+        if let Ok(Some(e)) = checked {
+            if worst.is_none_or(|w| e.max_tolerance_fraction > w.max_tolerance_fraction) {
+                worst = Some(e);
+            }
+        }
+        if let Err(why) = checked {
             let mut message = String::new();
             let _ = writeln!(message, "{}", v.description);
             let _ = writeln!(message, "requirements: {}", v.requirements.join(", "));
@@ -110,7 +121,7 @@ fn run_steps(spec: &Spec, imp: &dyn Implementation, info: &ImplInfo, v: &Vector)
             return Status::Failed { message };
         }
     }
-    Status::Passed
+    Status::Passed { logit_error: worst }
 }
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {

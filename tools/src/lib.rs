@@ -1,0 +1,5 @@
+//! Tools around SLM1 files. Importers turn other formats into SLM1 with the
+//! SLM1 writer of `tinyrustlm-vectors` and check the result with the
+//! reference runtime before writing it.
+
+pub mod llama2c;
