@@ -6,8 +6,10 @@
 //! which implementation to test, and the in-process driver for the reference
 //! runtime.
 //!
-//! Selecting the implementation: `CONFORMANCE_IMPL=reference` (the default).
-//! Later spec versions add WASM-module and child-process drivers.
+//! Selecting the implementation: `CONFORMANCE_IMPL=reference` (the default),
+//! or `reference-q8act` (the reference runtime quantizing activations, as
+//! GGML-style runtimes do). WASM-module and child-process drivers come with
+//! the ABI.
 
 pub mod reference;
 
@@ -50,9 +52,12 @@ pub fn expectations_path(impl_name: &str) -> PathBuf {
 pub fn select_implementation() -> Result<Arc<dyn Implementation>, String> {
     let choice = std::env::var("CONFORMANCE_IMPL").unwrap_or_else(|_| "reference".to_string());
     match choice.as_str() {
-        "reference" => Ok(Arc::new(reference::Reference)),
+        "reference" => Ok(Arc::new(reference::Reference {
+            activation_quant: false,
+        })),
+        "reference-q8act" => Ok(Arc::new(reference::Reference { activation_quant: true })),
         other => Err(format!(
-            "CONFORMANCE_IMPL={other:?} is not a known implementation; supported: \"reference\""
+            "CONFORMANCE_IMPL={other:?} is not a known implementation; supported: \"reference\", \"reference-q8act\""
         )),
     }
 }

@@ -4,30 +4,46 @@
 //! computes nothing itself, so every vector checks the runtime.
 
 use tinyrustlm::slm1::Model;
-use tinyrustlm::{Dtype, Error};
+use tinyrustlm::{Dtype, Error, SamplingConfig, SessionOptions, StopReason};
+use tinyrustlm_harness::call::StopReason as HarnessStop;
 use tinyrustlm_harness::{
     Call, ImplInfo, Implementation, ModelSummary, Outcome, Output, QuantDtype, Session, TensorSummary,
 };
 
-/// The reference runtime, in process.
+/// The reference runtime, in process. With `activation_quant`, products with
+/// q8_0/q4_0 matrices quantize their input vector (`spec/model.md`
+/// [NUM-GEN-02]): the implementation `reference-q8act`, which proves that the
+/// suite's tolerances admit activation-quantizing runtimes.
 #[derive(Debug, Default)]
-pub struct Reference;
+pub struct Reference {
+    pub activation_quant: bool,
+}
 
 impl Implementation for Reference {
     fn info(&self) -> ImplInfo {
         ImplInfo {
-            name: "reference".to_string(),
+            name: if self.activation_quant {
+                "reference-q8act"
+            } else {
+                "reference"
+            }
+            .to_string(),
             version: format!(
                 "tinyrustlm {} (spec {})",
                 env!("CARGO_PKG_VERSION"),
                 tinyrustlm::SPEC_VERSION
             ),
-            profiles: vec!["container".into(), "quant".into(), "tokenizer".into()],
+            profiles: ["container", "quant", "tokenizer", "generation"]
+                .map(String::from)
+                .to_vec(),
         }
     }
 
     fn new_session(&self) -> Result<Box<dyn Session + '_>, String> {
-        Ok(Box::new(ReferenceSession(tinyrustlm::Session::new())))
+        let options = SessionOptions {
+            activation_quant: self.activation_quant,
+        };
+        Ok(Box::new(ReferenceSession(tinyrustlm::Session::with_options(options))))
     }
 }
 
@@ -69,6 +85,42 @@ impl Session for ReferenceSession {
                 Outcome::Ok(Output::F32(f32::from_bits(tinyrustlm::f16::f16_to_f32_bits(*value))))
             }
             Call::Utf8Lossy { bytes } => Outcome::Ok(Output::Text(tinyrustlm::text::utf8_lossy(bytes))),
+            Call::SetSampling {
+                temperature,
+                top_k,
+                top_p,
+                seed,
+            } => done(
+                s.set_sampling(SamplingConfig {
+                    temperature: *temperature,
+                    top_k: *top_k,
+                    top_p: *top_p,
+                    seed: *seed,
+                }),
+                |()| Output::Done,
+            ),
+            Call::Generate { prompt, max_tokens } => done(s.generate(prompt, *max_tokens), |g| Output::Generation {
+                ids: g.ids.to_vec(),
+                bytes: g.bytes.to_vec(),
+                stop_reason: match g.stop_reason {
+                    StopReason::MaxTokens => HarnessStop::MaxTokens,
+                    StopReason::Eos => HarnessStop::Eos,
+                    StopReason::ContextFull => HarnessStop::ContextFull,
+                },
+            }),
+            Call::GenerateNextToken => done(s.generate_next_token(), |(id, bytes)| Output::Token {
+                id,
+                bytes: bytes.to_vec(),
+            }),
+            Call::Reset => {
+                s.reset();
+                Outcome::Ok(Output::Done)
+            }
+            Call::FreeModel => {
+                s.free_model();
+                Outcome::Ok(Output::Done)
+            }
+            Call::Logits => done(s.logits().map(<[f32]>::to_vec), Output::Logits),
         }
     }
 }

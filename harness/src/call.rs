@@ -46,7 +46,12 @@ pub enum Call {
     /// Bytes to text with U+FFFD for maximal subparts.
     Utf8Lossy { bytes: Vec<u8> },
     /// Set the sampling configuration (`spec/sampling.md` §1).
-    SetSampling { temperature: f32, top_k: u32, top_p: f32, seed: u64 },
+    SetSampling {
+        temperature: f32,
+        top_k: u32,
+        top_p: f32,
+        seed: u64,
+    },
     /// Start a new context from a text prompt and generate (`spec/generation.md` §2).
     Generate { prompt: Vec<u8>, max_tokens: u32 },
     /// Sample and process one more token in the current context.
@@ -188,7 +193,11 @@ pub enum Output {
     /// `utf8_lossy`.
     Text(String),
     /// `generate`: the generated ids, their decoded bytes, and why it stopped.
-    Generation { ids: Vec<u32>, bytes: Vec<u8>, stop_reason: StopReason },
+    Generation {
+        ids: Vec<u32>,
+        bytes: Vec<u8>,
+        stop_reason: StopReason,
+    },
     /// `generate_next_token`: one id and its decoded bytes.
     Token { id: u32, bytes: Vec<u8> },
     /// `logits`: one value per token id (compared with a tolerance).

@@ -81,7 +81,8 @@ pub fn check_logits(expected: &[f64], rtol: f64, atol: f64, actual: &[f32]) -> R
         let frac = if err.is_nan() { f64::INFINITY } else { err / tol };
         stats.max_abs_error = stats.max_abs_error.max(if err.is_nan() { f64::INFINITY } else { err });
         stats.max_tolerance_fraction = stats.max_tolerance_fraction.max(frac);
-        if !(err <= tol) {
+        // NaN errors fail too: `err <= tol` is false for them.
+        if err.partial_cmp(&tol).is_none_or(|o| o == std::cmp::Ordering::Greater) {
             bad.push((frac, i));
         }
     }
@@ -97,7 +98,11 @@ pub fn check_logits(expected: &[f64], rtol: f64, atol: f64, actual: &[f32]) -> R
         stats.max_tolerance_fraction
     );
     for &(frac, i) in bad.iter().take(8) {
-        let _ = writeln!(msg, "  id {i}: expected {:e}, actual {:e} ({frac:.3}× the tolerance)", expected[i], actual[i]);
+        let _ = writeln!(
+            msg,
+            "  id {i}: expected {:e}, actual {:e} ({frac:.3}× the tolerance)",
+            expected[i], actual[i]
+        );
     }
     Err(msg)
 }
@@ -156,7 +161,11 @@ pub fn render(out: &Output) -> String {
             let _ = writeln!(s, "{t:?}");
         }
         Output::Done => s.push_str("(done)\n"),
-        Output::Generation { ids, bytes, stop_reason } => {
+        Output::Generation {
+            ids,
+            bytes,
+            stop_reason,
+        } => {
             let _ = writeln!(s, "stop_reason: {}", stop_reason.name());
             s.push_str(&render(&Output::Ids(ids.clone())));
             s.push_str(&render(&Output::Bytes(bytes.clone())));

@@ -335,7 +335,27 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         "utf8_lossy" => Call::Utf8Lossy {
             bytes: parse_hex_bytes(&s.bytes_hex.clone().ok_or_else(|| need("bytes_hex"))?)?,
         },
-        _ => unreachable!("call names were checked above"),
+        "set_sampling" => Call::SetSampling {
+            temperature: f32::from_bits(
+                parse_hex_bits(&s.temperature.clone().ok_or_else(|| need("temperature"))?, 8)? as u32,
+            ),
+            top_k: s.top_k.ok_or_else(|| need("top_k"))?,
+            top_p: f32::from_bits(parse_hex_bits(&s.top_p.clone().ok_or_else(|| need("top_p"))?, 8)? as u32),
+            seed: parse_hex_bits(&s.seed.clone().ok_or_else(|| need("seed"))?, 16)?,
+        },
+        "generate" => Call::Generate {
+            prompt: one_of(
+                s.prompt_hex.as_deref().map(parse_hex_bytes).transpose()?,
+                s.prompt_file.as_deref().map(|p| files.read(p)).transpose()?,
+                "prompt_hex, prompt_file",
+            )?,
+            max_tokens: s.max_tokens.ok_or_else(|| need("max_tokens"))?,
+        },
+        "generate_next_token" => Call::GenerateNextToken,
+        "reset" => Call::Reset,
+        "free_model" => Call::FreeModel,
+        "logits" => Call::Logits,
+        other => return Err(format!("unknown call {other:?}")),
     };
     let expect = resolve_expect(files, &call, s.expect, spec)?;
     Ok(Step { call, expect })
@@ -388,7 +408,9 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
                 if b.len() % 8 != 0 {
                     return Err(format!("{p}: length {} is not a multiple of 8", b.len()));
                 }
-                b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect()
+                b.chunks_exact(8)
+                    .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                    .collect()
             }
             _ => return Err("expect.logits needs exactly one of values, values_file".into()),
         };
@@ -396,7 +418,11 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         if !finite(l.rtol) || !finite(l.atol) || values.iter().any(|v| !v.is_finite()) {
             return Err("expect.logits: values, rtol and atol must be finite (tolerances ≥ 0)".into());
         }
-        return Ok(Expected::Logits { values, rtol: l.rtol, atol: l.atol });
+        return Ok(Expected::Logits {
+            values,
+            rtol: l.rtol,
+            atol: l.atol,
+        });
     }
     let out = match call {
         Call::LoadModel { .. } => Output::Summary(Box::new(e.summary.ok_or_else(wrong)?)),
@@ -434,11 +460,18 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
                 (None, Some(p)) => files.read(&p)?,
                 _ => return Err("expect.generation needs exactly one of bytes_hex, bytes_file".into()),
             };
-            Output::Generation { ids, bytes, stop_reason: g.stop_reason }
+            Output::Generation {
+                ids,
+                bytes,
+                stop_reason: g.stop_reason,
+            }
         }
         Call::GenerateNextToken => {
             let t = e.token.ok_or_else(wrong)?;
-            Output::Token { id: t.id, bytes: parse_hex_bytes(&t.bytes_hex)? }
+            Output::Token {
+                id: t.id,
+                bytes: parse_hex_bytes(&t.bytes_hex)?,
+            }
         }
         Call::SetSampling { .. } | Call::Reset | Call::FreeModel | Call::Logits => return Err(wrong()),
     };

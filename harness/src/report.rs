@@ -141,7 +141,11 @@ impl Report {
                 logits.len()
             );
             for (id, abs, frac) in logits.iter().take(5) {
-                let _ = writeln!(s, "  {id}: max |error| {abs:.3e} = {:.2}% of the tolerance", frac * 100.0);
+                let _ = writeln!(
+                    s,
+                    "  {id}: max |error| {abs:.3e} = {:.2}% of the tolerance",
+                    frac * 100.0
+                );
             }
         }
         s

@@ -168,6 +168,14 @@ pub enum ErrorKind {
     NonFiniteInput = 240,
     /// a block's scale does not fit a finite f16 (code 241, phase `run`, profile `quant`).
     ScaleOverflow = 241,
+    /// a sampling configuration value is outside its valid range (code 300, phase `run`, profile `generation`).
+    InvalidSamplingConfig = 300,
+    /// the prompt does not fit the context, or the context is full (code 301, phase `run`, profile `generation`).
+    ContextExceeded = 301,
+    /// the call continues or reads a context, and the context is empty (code 302, phase `run`, profile `generation`).
+    NoActiveContext = 302,
+    /// a text prompt is not well-formed UTF-8 (code 303, phase `run`, profile `generation`).
+    InvalidUtf8 = 303,
 }
 
 impl ErrorKind {
@@ -238,6 +246,10 @@ impl ErrorKind {
         ErrorKind::PromptTooLong,
         ErrorKind::NonFiniteInput,
         ErrorKind::ScaleOverflow,
+        ErrorKind::InvalidSamplingConfig,
+        ErrorKind::ContextExceeded,
+        ErrorKind::NoActiveContext,
+        ErrorKind::InvalidUtf8,
     ];
 
     /// The table row of this kind: (name, phase, profile, summary).
@@ -628,6 +640,30 @@ impl ErrorKind {
                 "quant",
                 "a block's scale does not fit a finite f16",
             ),
+            ErrorKind::InvalidSamplingConfig => (
+                "InvalidSamplingConfig",
+                Phase::Run,
+                "generation",
+                "a sampling configuration value is outside its valid range",
+            ),
+            ErrorKind::ContextExceeded => (
+                "ContextExceeded",
+                Phase::Run,
+                "generation",
+                "the prompt does not fit the context, or the context is full",
+            ),
+            ErrorKind::NoActiveContext => (
+                "NoActiveContext",
+                Phase::Run,
+                "generation",
+                "the call continues or reads a context, and the context is empty",
+            ),
+            ErrorKind::InvalidUtf8 => (
+                "InvalidUtf8",
+                Phase::Run,
+                "generation",
+                "a text prompt is not well-formed UTF-8",
+            ),
         }
     }
 }
@@ -825,7 +861,7 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(k));
             assert_eq!(format!("{k:?}"), k.name(), "variant name equals table name");
         }
-        assert_eq!(ErrorKind::ALL.len(), 65);
+        assert_eq!(ErrorKind::ALL.len(), 69);
     }
 
     #[test]
@@ -839,6 +875,7 @@ mod tests {
                 "quant" if c < 100 => 1..=99,
                 "quant" if c < 200 => 100..=199, // NonFiniteScale sits with the container codes
                 "quant" => 240..=259,
+                "generation" => 300..=399,
                 other => panic!("unknown profile {other}"),
             };
             assert!(range.contains(&c), "{k} has code {c}");

@@ -1,8 +1,10 @@
 //! # tinyrustlm — the reference runtime of the TinyRustLM specification
 //!
-//! Implements spec version **0.1.0** (`spec/`), profiles `container`,
-//! `quant` and `tokenizer`: loading and validating SLM1 model files, f16 and
-//! `q8_0` / `q4_0` conversion, BTOK and BPE1 tokenizers, bytes-to-text.
+//! Implements spec version **0.2.0** (`spec/`), profiles `container`,
+//! `quant`, `tokenizer` and `generation`: loading and validating SLM1 model
+//! files, f16 and `q8_0` / `q4_0` conversion, BTOK and BPE1 tokenizers,
+//! bytes-to-text, the Llama and GPT-NeoX forward pass, sampling, and the
+//! generation calls of a session.
 //! Where this crate and the specification disagree, the specification is
 //! right.
 //!
@@ -25,7 +27,9 @@
 //! | [`quant`] | `quant.md` §2–5 (`f32`, `q8_0`, `q4_0`, row operations) |
 //! | [`tokenizer`] | `tokenizer.md` §1–5 (BTOK, BPE1: validation, encode, decode) |
 //! | [`text`] | `tokenizer.md` §6 (`utf8_lossy`) |
-//! | [`session`] | `vectors.md` §3 (the abstract session) |
+//! | [`model`] | `model.md` (config, weights, run state, matvec, math, RoPE, forward pass) |
+//! | [`sampler`] | `sampling.md` (configuration, xorshift64*, top-k / top-p sampler) |
+//! | [`session`] | `vectors.md` §3, `generation.md` (the session and its state) |
 //!
 //! ## Example
 //!
@@ -37,6 +41,8 @@
 //!         let ids = session.tokenize(b"hello", true).unwrap();
 //!         let text = session.detokenize(&ids).unwrap();
 //!         println!("{}", tinyrustlm::utf8_lossy(text));
+//!         let out = session.generate(b"Once upon a time", 32).unwrap();
+//!         println!("{} ({})", tinyrustlm::utf8_lossy(out.bytes), out.stop_reason.name());
 //!     }
 //!     Err(e) => eprintln!("rejected with code {}: {e}", e.code()),
 //! }
@@ -62,7 +68,9 @@ mod cursor;
 pub mod error;
 pub mod f16;
 pub mod limits;
+pub mod model;
 pub mod quant;
+pub mod sampler;
 pub mod session;
 pub mod slm1;
 pub mod text;
@@ -74,11 +82,13 @@ mod testutil;
 pub use checksum::{Crc32c, crc32c};
 pub use error::{Context, Error, ErrorKind, Phase};
 pub use f16::{f16_to_f32, f32_to_f16};
+pub use model::Transformer;
 pub use quant::{Dtype, dequantize_row, quantize_row};
-pub use session::Session;
+pub use sampler::SamplingConfig;
+pub use session::{Generation, Session, SessionOptions, StopReason};
 pub use slm1::{Architecture, Header, Identity, Model, Role, RopeStyle, Tensor, TensorInfo};
 pub use text::utf8_lossy;
 pub use tokenizer::{TokenKind, Tokenizer, TokenizerKind};
 
 /// The specification version this crate implements.
-pub const SPEC_VERSION: &str = "0.1.0";
+pub const SPEC_VERSION: &str = "0.2.0";

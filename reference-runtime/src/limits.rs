@@ -22,7 +22,8 @@ pub const MAX_SCRATCH_BYTES: u64 = 16_777_216;
 pub const MAX_PROMPT_BYTES: u64 = 65_536;
 /// Bytes produced by tokenizer decode ([TOK-DEC-02]); exceeded → `OutputBufferExceeded`.
 pub const MAX_OUTPUT_BYTES: u64 = 65_536;
-/// Sampling `top_k` (generation profile, a later spec version; not enforced yet).
+/// Sampling `top_k` and the sampler's candidate buffer ([SAMP-CFG-01],
+/// [SAMP-TOPK-01]); exceeded → `InvalidSamplingConfig`.
 pub const MAX_SAMPLING_CANDIDATES: u64 = 1_024;
 /// Bytes of one adapter package (adapters profile, a later spec version; not enforced yet).
 pub const ADAPTER_BYTE_BUDGET: u64 = 1_048_576;

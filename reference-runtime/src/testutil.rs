@@ -253,6 +253,58 @@ impl ModelSpec {
     }
 }
 
+/// `n` pseudo-random values in [-1, 1) (xorshift64*).
+pub(crate) fn uniform(n: usize, seed: u64) -> Vec<f32> {
+    let mut st = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            st ^= st >> 12;
+            st ^= st << 25;
+            st ^= st >> 27;
+            let u = (st.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) as f32 / 16_777_216.0;
+            2.0 * u - 1.0
+        })
+        .collect()
+}
+
+/// Storage of `values` as `dtype`.
+pub(crate) fn encode_values(dtype: Dtype, values: &[f32]) -> Vec<u8> {
+    match dtype {
+        Dtype::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        _ => crate::quant::quantize_row(dtype, values).unwrap(),
+    }
+}
+
+impl ModelSpec {
+    /// The required tensors with small pseudo-random weights that keep
+    /// activations of order 1: matrices uniform in ±1/√cols, norm gains
+    /// 1 ± 0.2, biases ± 0.1.
+    pub(crate) fn random_tensors(&self, seed: u64) -> Vec<TensorSpec> {
+        let mut tensors = self.tensors();
+        for (i, t) in tensors.iter_mut().enumerate() {
+            let n = t.rows as usize * t.cols as usize;
+            let r = uniform(n, seed.wrapping_mul(1000).wrapping_add(i as u64));
+            let role = crate::slm1::Role::from_code(t.role).unwrap();
+            let name = role.name();
+            let values: Vec<f32> = if name.ends_with("_bias") {
+                r.iter().map(|v| 0.1 * v).collect()
+            } else if name.ends_with("norm") {
+                r.iter().map(|v| 1.0 + 0.2 * v).collect()
+            } else {
+                let scale = 1.0 / (t.cols as f32).sqrt();
+                r.iter().map(|v| v * scale).collect()
+            };
+            t.payload = encode_values(Dtype::from_code(t.dtype).unwrap(), &values);
+        }
+        tensors
+    }
+
+    /// A file with [`ModelSpec::random_tensors`].
+    pub(crate) fn build_random(&self, seed: u64) -> Vec<u8> {
+        self.assemble(&self.random_tensors(seed), |_, prev_end| align32(prev_end))
+    }
+}
+
 /// Deterministic valid storage for a tensor.
 pub(crate) fn payload(dtype: Dtype, rows: u32, cols: u32, seed: u32) -> Vec<u8> {
     let n = rows as usize * cols as usize;

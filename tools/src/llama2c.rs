@@ -46,7 +46,10 @@ pub fn parse(bytes: &[u8]) -> Result<Checkpoint, String> {
     };
     let pos = |i: usize, name: &str| -> Result<u32, String> {
         let v = int(i)?;
-        u32::try_from(v).ok().filter(|&v| v > 0).ok_or_else(|| format!("{name} = {v} is not positive"))
+        u32::try_from(v)
+            .ok()
+            .filter(|&v| v > 0)
+            .ok_or_else(|| format!("{name} = {v} is not positive"))
     };
     let vocab = int(5)?;
     let header = Header {
@@ -63,15 +66,26 @@ pub fn parse(bytes: &[u8]) -> Result<Checkpoint, String> {
     if h.vocab_size == 0 || h.dim % h.n_heads != 0 || h.n_heads % h.n_kv_heads != 0 {
         return Err(format!("inconsistent header {h:?}"));
     }
-    let (dim, hidden, layers, vocab) = (h.dim as usize, h.hidden_dim as usize, h.n_layers as usize, h.vocab_size as usize);
+    let (dim, hidden, layers, vocab) = (
+        h.dim as usize,
+        h.hidden_dim as usize,
+        h.n_layers as usize,
+        h.vocab_size as usize,
+    );
     let head = dim / h.n_heads as usize;
     let kv_dim = head * h.n_kv_heads as usize;
 
     let mut at = 28usize;
     let mut take = |n: usize, what: &str| -> Result<Vec<f32>, String> {
-        let end = n.checked_mul(4).and_then(|b| b.checked_add(at)).filter(|&e| e <= bytes.len());
+        let end = n
+            .checked_mul(4)
+            .and_then(|b| b.checked_add(at))
+            .filter(|&e| e <= bytes.len());
         let end = end.ok_or_else(|| format!("file ends inside {what}"))?;
-        let v = bytes[at..end].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let v = bytes[at..end]
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
         at = end;
         Ok(v)
     };
@@ -89,7 +103,11 @@ pub fn parse(bytes: &[u8]) -> Result<Checkpoint, String> {
     let w3 = per_layer(take(layers * hidden * dim, "w3")?, hidden * dim);
     let final_norm = take(dim, "rms_final_weight")?;
     take(h.seq_len as usize * head, "the unused RoPE tables")?;
-    let wcls = if h.shared_classifier { None } else { Some(take(vocab * dim, "wcls")?) };
+    let wcls = if h.shared_classifier {
+        None
+    } else {
+        Some(take(vocab * dim, "wcls")?)
+    };
     if at != bytes.len() {
         return Err(format!("{} bytes after the last tensor", bytes.len() - at));
     }
@@ -142,7 +160,13 @@ pub fn slm1_config(h: &Header, bos_id: u32, eos_id: u32) -> ModelConfig {
 
 /// Build the SLM1 bytes: every matrix stored as `matrix_dtype` (`f32`, `q8_0`
 /// or `q4_0`), norms as f32. The result is validated by the reference runtime.
-pub fn to_slm1(ck: &Checkpoint, tokenizer_section: Vec<u8>, bos_id: u32, eos_id: u32, matrix_dtype: &str) -> Result<Vec<u8>, String> {
+pub fn to_slm1(
+    ck: &Checkpoint,
+    tokenizer_section: Vec<u8>,
+    bos_id: u32,
+    eos_id: u32,
+    matrix_dtype: &str,
+) -> Result<Vec<u8>, String> {
     let mut b = ModelBuilder::new(slm1_config(&ck.header, bos_id, eos_id), tokenizer_section);
     if matrix_dtype != "f32" {
         b = b.matrices(matrix_dtype);

@@ -4,7 +4,8 @@
 //! deterministically (sorted paths, no timestamps, floats as bit patterns).
 
 use crate::cases::{self, Call, Case, Intent, ModelInput, Output};
-use crate::oracle::{self, Error, Model, Summary};
+use crate::oracle::generation::round_down_3;
+use crate::oracle::{Error, Session, Summary};
 use crate::tables::{Tables, tables};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,13 +13,14 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The version of the vector suite (spec/README.md §Versions).
-pub const SUITE_VERSION: &str = "0.1.0";
+pub const SUITE_VERSION: &str = "0.2.0";
 
 /// Inputs and outputs larger than these go to files.
 const INLINE_TEXT_BYTES: usize = 4096;
 const INLINE_IDS: usize = 256;
 const INLINE_EXPECT_IDS: usize = 1024;
 const INLINE_EXPECT_BYTES: usize = 4096;
+const INLINE_LOGITS: usize = 1024;
 
 /// The default output directory, `vectors/suite/`.
 pub fn default_dir() -> PathBuf {
@@ -26,47 +28,7 @@ pub fn default_dir() -> PathBuf {
 }
 
 // ---------------------------------------------------------------------------
-// The session, run by the oracle (spec/vectors.md §3).
-
-#[derive(Default)]
-struct Session {
-    model: Option<Model>,
-    result: Vec<u8>,
-}
-
-impl Session {
-    fn run(&mut self, call: &Call) -> Result<Output, Error> {
-        match call {
-            Call::LoadModel(m) => {
-                let model = oracle::validate_model(&m.materialize())?;
-                let summary = model.summary.clone();
-                self.model = Some(model);
-                Ok(Output::Summary(Box::new(summary)))
-            }
-            Call::Tokenize { text, add_bos } => {
-                let m = self.model.as_ref().ok_or(Error("ModelNotLoaded"))?;
-                Ok(Output::Ids(m.tokenizer.encode(text, *add_bos)?))
-            }
-            Call::Detokenize(ids) => {
-                let m = self.model.as_ref().ok_or(Error("ModelNotLoaded"))?;
-                let out = m.tokenizer.decode(ids)?;
-                self.result = out.clone();
-                Ok(Output::Bytes(out))
-            }
-            Call::Result => Ok(Output::Bytes(self.result.clone())),
-            Call::Quantize(dt, values) => {
-                let v: Vec<f32> = values.iter().map(|&b| f32::from_bits(b)).collect();
-                Ok(Output::Bytes(oracle::quantize(*dt, &v)?))
-            }
-            Call::Dequantize(dt, bytes) => Ok(Output::Values(
-                oracle::dequantize(*dt, bytes)?.iter().map(|v| v.to_bits()).collect(),
-            )),
-            Call::F32ToF16(b) => Ok(Output::F16(oracle::f32_to_f16(f32::from_bits(*b))?)),
-            Call::F16ToF32(h) => Ok(Output::F32(oracle::f16_to_f32(*h).to_bits())),
-            Call::Utf8Lossy(b) => Ok(Output::Text(oracle::utf8_lossy(b))),
-        }
-    }
-}
+// The session (spec/vectors.md §3, spec/generation.md), run by the oracle.
 
 // ---------------------------------------------------------------------------
 // TOML rendering.
@@ -262,7 +224,12 @@ impl Builder<'_> {
         let mut session = Session::default();
         for (k, step) in case.steps.iter().enumerate() {
             let n = k + 1;
-            let outcome = session.run(&step.call);
+            let outcome = step.call.run(&mut session);
+            if let Some(why) = session.uncertain() {
+                return Err(format!(
+                    "{id} step {n}: a token is not certifiable ({why}); rebuild the case"
+                ));
+            }
             // Compare with the intent.
             match (&step.intent, &outcome) {
                 (Intent::Error(want), Err(got)) if *want == got.0 => {}
@@ -272,7 +239,7 @@ impl Builder<'_> {
                         describe(got)
                     ));
                 }
-                (Intent::Exact(want), Ok(got)) if want == got => {}
+                (Intent::Exact(want), Ok(got)) if want.without_margin() == got.without_margin() => {}
                 (Intent::Exact(want), got) => {
                     return Err(format!(
                         "{id} step {n}: the spec states {want:?}, oracle gives {}",
@@ -288,13 +255,21 @@ impl Builder<'_> {
             let (call_name, args) = self.call_args(&step.call, &file_base, n, own_models)?;
             let _ = writeln!(m, "call = {}", toml_str(call_name, true));
             m.push_str(&args);
+            let margin = match &outcome {
+                Ok(Output::Generation(g)) => g.margin,
+                Ok(Output::Token(t)) => t.margin,
+                _ => None,
+            };
+            if let Some(mg) = margin {
+                let _ = writeln!(m, "certified_margin = {:?}", round_down_3(mg));
+            }
             match (&step.intent, outcome) {
                 (_, Err(e)) => {
                     self.check_error(e.0, id)?;
                     self.expected_errors.insert(e.0.to_string());
                     let _ = writeln!(m, "expect = {{ error = {} }}", toml_str(e.0, true));
                 }
-                (Intent::Ok, Ok(_)) => m.push_str("expect = { ok = true }\n"),
+                (Intent::Ok, Ok(_)) | (_, Ok(Output::Done)) => m.push_str("expect = { ok = true }\n"),
                 (_, Ok(out)) => m.push_str(&self.expect(&out, &file_base, n)?),
             }
         }
@@ -371,6 +346,32 @@ impl Builder<'_> {
                 let _ = writeln!(a, "bytes_hex = \"{}\"", hex(b));
                 "utf8_lossy"
             }
+            Call::SetSampling {
+                temperature,
+                top_k,
+                top_p,
+                seed,
+            } => {
+                let _ = writeln!(a, "temperature = \"{}\"", f32_hex(*temperature));
+                let _ = writeln!(a, "top_k = {top_k}");
+                let _ = writeln!(a, "top_p = \"{}\"", f32_hex(*top_p));
+                let _ = writeln!(a, "seed = \"0x{seed:016x}\"");
+                "set_sampling"
+            }
+            Call::Generate { prompt, max_tokens } => {
+                if prompt.len() <= INLINE_TEXT_BYTES {
+                    let _ = writeln!(a, "prompt_hex = \"{}\"", hex(prompt));
+                } else {
+                    let p = self.add_blob(format!("{file_base}.{n}.prompt.bin"), prompt.clone())?;
+                    let _ = writeln!(a, "prompt_file = {}", toml_str(&p, true));
+                }
+                let _ = writeln!(a, "max_tokens = {max_tokens}");
+                "generate"
+            }
+            Call::GenerateNextToken => "generate_next_token",
+            Call::Reset => "reset",
+            Call::FreeModel => "free_model",
+            Call::Logits => "logits",
         };
         Ok((name, a))
     }
@@ -395,6 +396,48 @@ impl Builder<'_> {
             Output::F16(h) => format!("expect = {{ value = \"0x{h:04x}\" }}\n"),
             Output::F32(b) => format!("expect = {{ value = \"{}\" }}\n", f32_hex(*b)),
             Output::Text(s) => format!("expect = {{ text = {} }}\n", toml_str(s, true)),
+            Output::Done => "expect = { ok = true }\n".to_string(),
+            Output::Generation(g) => {
+                let mut o = String::from("\n[step.expect.generation]\n");
+                if g.ids.len() <= INLINE_EXPECT_IDS {
+                    let _ = writeln!(o, "ids = {}", int_array(&g.ids));
+                } else {
+                    let bytes: Vec<u8> = g.ids.iter().flat_map(|i| i.to_le_bytes()).collect();
+                    let p = self.add_blob(format!("{file_base}.{n}.expect.ids.bin"), bytes)?;
+                    let _ = writeln!(o, "ids_file = {}", toml_str(&p, true));
+                }
+                if g.bytes.len() <= INLINE_EXPECT_BYTES {
+                    let _ = writeln!(o, "bytes_hex = \"{}\"", hex(&g.bytes));
+                } else {
+                    let p = self.add_blob(format!("{file_base}.{n}.expect.bin"), g.bytes.clone())?;
+                    let _ = writeln!(o, "bytes_file = {}", toml_str(&p, true));
+                }
+                let _ = writeln!(o, "stop_reason = {}", toml_str(g.stop_reason.name(), true));
+                o
+            }
+            Output::Token(t) => format!(
+                "expect = {{ token = {{ id = {}, bytes_hex = \"{}\" }} }}\n",
+                t.id,
+                hex(&t.bytes)
+            ),
+            Output::Logits(l) => {
+                let mut o = String::from("\n[step.expect.logits]\n");
+                let _ = writeln!(o, "rtol = {:?}", l.tol.rtol);
+                let _ = writeln!(o, "atol = {:?}", l.tol.atol);
+                if l.values.len() <= INLINE_LOGITS {
+                    o.push_str("values = [\n");
+                    for row in l.values.chunks(8) {
+                        let items: Vec<String> = row.iter().map(|v| format!("{v:?}")).collect();
+                        let _ = writeln!(o, "  {},", items.join(", "));
+                    }
+                    o.push_str("]\n");
+                } else {
+                    let bytes: Vec<u8> = l.values.iter().flat_map(|v| v.to_le_bytes()).collect();
+                    let p = self.add_blob(format!("{file_base}.{n}.expect.logits.f64"), bytes)?;
+                    let _ = writeln!(o, "values_file = {}", toml_str(&p, true));
+                }
+                o
+            }
         })
     }
 }
@@ -475,9 +518,15 @@ fn readme(n: usize) -> String {
     format!(
         "# TinyRustLM golden vectors\n\n\
          {n} conformance vectors for the TinyRustLM specification (`spec/`): SLM1\n\
-         container validation, f16 / q8_0 / q4_0 quantization, BTOK / BPE1 tokenizers and\n\
-         bytes-to-text. Each `cases/<area>/<group>/<name>.toml` is one vector; binary inputs\n\
-         and large expected outputs live under `files/`. `SHA256SUMS` covers every other file.\n\n\
+         container validation, f16 / q8_0 / q4_0 quantization, BTOK / BPE1 tokenizers,\n\
+         bytes-to-text, and generation (Llama / GPT-NeoX logits with tolerances, seeded\n\
+         sampling with certified tokens, session state). Each `cases/<area>/<group>/<name>.toml`\n\
+         is one vector; binary inputs and large expected outputs live under `files/`.\n\
+         `SHA256SUMS` covers every other file.\n\n\
+         Shared models under `files/models/` include constructed ones whose output is readable:\n\
+         `successor-*.slm` (each byte is followed by the next: \"abc\" generates \"def…xyz\" then EOS),\n\
+         `repeat4-*.slm` (an attention head copies the token three positions back: \"abcd\" generates\n\
+         \"abcdabcd…\") and `long-output.slm` (255-byte lines, for the 65,536-byte output bound).\n\n\
          The format and the meaning of every call are defined in `spec/vectors.md`; a runner\n\
          needs only a TOML parser, SHA-256 and that page.\n\n\
          This directory is generated: `cargo run -p tinyrustlm-vectors --bin generate`.\n\

@@ -53,7 +53,7 @@ fn load() -> Suite {
                 assert!(t.error(e).is_some(), "{f}: unknown error {e}");
                 s.expected_errors.insert(e.to_string());
             }
-            for key in ["model", "text_file", "ids_file"] {
+            for key in ["model", "text_file", "ids_file", "prompt_file"] {
                 if let Some(p) = step.get(key).and_then(|p| p.as_str()) {
                     assert!(files.iter().any(|x| x == p), "{f}: {key} {p} does not exist");
                 }
@@ -112,6 +112,9 @@ fn sha256sums_covers_every_file() {
 #[test]
 fn suite_names_spec_version() {
     let v: toml::Value = toml::from_str(&std::fs::read_to_string(default_dir().join("suite.toml")).unwrap()).unwrap();
-    assert_eq!(v["suite_version"].as_str(), Some("0.1.0"));
+    assert_eq!(
+        v["suite_version"].as_str(),
+        Some(tinyrustlm_vectors::suite::SUITE_VERSION)
+    );
     assert_eq!(v["spec_version"].as_str(), Some(tables().spec_version.as_str()));
 }

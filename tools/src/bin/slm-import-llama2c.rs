@@ -12,7 +12,8 @@ use tinyrustlm_vectors::writer::{btok_section, llama2c_to_bpe1};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: slm-import-llama2c CHECKPOINT OUT.slm [--dtype f32|q8_0|q4_0] [--tokenizer tokenizer.bin | --btok]";
+    let usage =
+        "usage: slm-import-llama2c CHECKPOINT OUT.slm [--dtype f32|q8_0|q4_0] [--tokenizer tokenizer.bin | --btok]";
     let mut pos = Vec::new();
     let mut dtype = "f32".to_string();
     let mut tokenizer: Option<String> = None;
@@ -37,7 +38,11 @@ fn main() {
             let bin = std::fs::read(path).unwrap_or_else(|e| fail(&format!("{path}: {e}")));
             let vocab = llama2c_to_bpe1(&bin).unwrap_or_else(|e| fail(&format!("{path}: {e}")));
             if vocab.vocab_size() != ck.header.vocab_size {
-                fail(&format!("{path} has {} tokens, the checkpoint {}", vocab.vocab_size(), ck.header.vocab_size));
+                fail(&format!(
+                    "{path} has {} tokens, the checkpoint {}",
+                    vocab.vocab_size(),
+                    ck.header.vocab_size
+                ));
             }
             (vocab.to_section(), 1, 2)
         }

@@ -3,6 +3,10 @@
 //! runs the oracle on every call and fails if the oracle disagrees.
 
 mod fixtures;
+mod generation_forward;
+pub mod generation_models;
+mod generation_sampling;
+mod generation_session;
 mod mutate;
 mod quant;
 mod slm1_directory;
@@ -18,8 +22,9 @@ mod tokenizer;
 mod tokenizer_section;
 
 pub use fixtures::{bpe_chunks_vocab, bpe_tiny_vocab};
+pub use generation_forward::forward_models;
 
-use crate::oracle::{QuantDtype, Summary};
+use crate::oracle::{self, Error, Generation, LogitsOut, QuantDtype, SamplingConfig, Session, Summary, TokenOut};
 
 /// A model input: stored bytes, optionally zero-extended to `model_len`.
 #[derive(Debug, Clone)]
@@ -107,10 +112,104 @@ pub enum Call {
     F16ToF32(u16),
     /// `utf8_lossy`.
     Utf8Lossy(Vec<u8>),
+    /// `set_sampling` (temperature and top_p as f32 bits).
+    SetSampling {
+        /// f32 bits.
+        temperature: u32,
+        /// Candidates (0 = 1024).
+        top_k: u32,
+        /// f32 bits.
+        top_p: u32,
+        /// Seed.
+        seed: u64,
+    },
+    /// `generate`.
+    Generate {
+        /// Prompt bytes (UTF-8 or not).
+        prompt: Vec<u8>,
+        /// Token budget.
+        max_tokens: u32,
+    },
+    /// `generate_next_token`.
+    GenerateNextToken,
+    /// `reset`.
+    Reset,
+    /// `free_model`.
+    FreeModel,
+    /// `logits`.
+    Logits,
+}
+
+impl Call {
+    /// `set_sampling` from f32 values.
+    pub fn sampling(temperature: f32, top_k: u32, top_p: f32, seed: u64) -> Call {
+        Call::SetSampling {
+            temperature: temperature.to_bits(),
+            top_k,
+            top_p: top_p.to_bits(),
+            seed,
+        }
+    }
+
+    /// `generate`.
+    pub fn generate(prompt: &[u8], max_tokens: u32) -> Call {
+        Call::Generate {
+            prompt: prompt.to_vec(),
+            max_tokens,
+        }
+    }
+
+    /// Runs the call in a session (the oracle's, or a replay).
+    pub fn run(&self, session: &mut Session) -> Result<Output, Error> {
+        match self {
+            Call::LoadModel(m) => {
+                let model = session.load_model(m.materialize())?;
+                Ok(Output::Summary(Box::new(model.summary.clone())))
+            }
+            Call::Tokenize { text, add_bos } => Ok(Output::Ids(session.tokenize(text, *add_bos)?)),
+            Call::Detokenize(ids) => Ok(Output::Bytes(session.detokenize(ids)?)),
+            Call::Result => Ok(Output::Bytes(session.result())),
+            Call::Quantize(dt, values) => {
+                let v: Vec<f32> = values.iter().map(|&b| f32::from_bits(b)).collect();
+                Ok(Output::Bytes(oracle::quantize(*dt, &v)?))
+            }
+            Call::Dequantize(dt, bytes) => Ok(Output::Values(
+                oracle::dequantize(*dt, bytes)?.iter().map(|v| v.to_bits()).collect(),
+            )),
+            Call::F32ToF16(b) => Ok(Output::F16(oracle::f32_to_f16(f32::from_bits(*b))?)),
+            Call::F16ToF32(h) => Ok(Output::F32(oracle::f16_to_f32(*h).to_bits())),
+            Call::Utf8Lossy(b) => Ok(Output::Text(oracle::utf8_lossy(b))),
+            Call::SetSampling {
+                temperature,
+                top_k,
+                top_p,
+                seed,
+            } => {
+                session.set_sampling(SamplingConfig {
+                    temperature: f32::from_bits(*temperature),
+                    top_k: *top_k,
+                    top_p: f32::from_bits(*top_p),
+                    seed: *seed,
+                })?;
+                Ok(Output::Done)
+            }
+            Call::Generate { prompt, max_tokens } => Ok(Output::Generation(session.generate(prompt, *max_tokens)?)),
+            Call::GenerateNextToken => Ok(Output::Token(session.generate_next_token()?)),
+            Call::Reset => {
+                session.reset();
+                Ok(Output::Done)
+            }
+            Call::FreeModel => {
+                session.free_model();
+                Ok(Output::Done)
+            }
+            Call::Logits => Ok(Output::Logits(session.logits()?)),
+        }
+    }
 }
 
 /// A call's successful output.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Output {
     /// `load_model`.
     Summary(Box<Summary>),
@@ -126,6 +225,32 @@ pub enum Output {
     F32(u32),
     /// `utf8_lossy`.
     Text(String),
+    /// `set_sampling`, `reset`, `free_model`: success without data.
+    Done,
+    /// `generate`.
+    Generation(Generation),
+    /// `generate_next_token`.
+    Token(TokenOut),
+    /// `logits`.
+    Logits(LogitsOut),
+}
+
+impl Output {
+    /// The output with informative margins removed (for comparing with a
+    /// case's stated intent).
+    pub fn without_margin(&self) -> Output {
+        match self {
+            Output::Generation(g) => Output::Generation(Generation {
+                margin: None,
+                ..g.clone()
+            }),
+            Output::Token(t) => Output::Token(TokenOut {
+                margin: None,
+                ..t.clone()
+            }),
+            o => o.clone(),
+        }
+    }
 }
 
 /// What a case says a call does.
@@ -239,5 +364,8 @@ pub fn all() -> Vec<Case> {
     v.extend(tokenizer::cases());
     v.extend(quant::cases());
     v.extend(text::cases());
+    v.extend(generation_forward::cases());
+    v.extend(generation_sampling::cases());
+    v.extend(generation_session::cases());
     v
 }

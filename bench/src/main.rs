@@ -1,0 +1,381 @@
+//! Throughput of the reference runtime `tinyrustlm`, single-threaded:
+//!
+//! 1. Generation on random-weight llama models built with
+//!    `tinyrustlm_vectors::writer`: the stories15M shape in `q8_0` and `q4_0`
+//!    (every matrix quantized, embeddings too; tied output), the same shape in
+//!    `f32` with a 4,096-token vocabulary, and the largest `q4_0` / `q8_0`
+//!    models of a fixed family that fit `MODEL_BYTE_BUDGET`. For each, the
+//!    exact path (f32 activations) and the activation-quantized path
+//!    ([NUM-GEN-02]): prompt tokens/s (a 64-token prompt through
+//!    `generate(prompt, 0)`), generation tokens/s (128 greedy
+//!    `generate_next_token` steps), and the weight bytes streamed per second.
+//!    Medians of several runs.
+//! 2. The `q8_0` and `q4_0` matrix–vector kernels alone on a 4096 × 14336
+//!    weight (Llama-3-8B's `ffn_down`): median ms per product and GB/s of
+//!    weights streamed.
+//!
+//! `cargo run --release -p tinyrustlm-bench`; about a minute.
+
+use std::time::{Duration, Instant};
+
+use tinyrustlm::limits::{MAX_KV_CACHE_BYTES, MAX_SCRATCH_BYTES, MODEL_BYTE_BUDGET};
+use tinyrustlm::model::MatRef;
+use tinyrustlm::model::matvec::{QuantizedVector, matvec, matvec_q8};
+use tinyrustlm::slm1::{ROLES, Scope};
+use tinyrustlm::{Dtype, Session, SessionOptions, f32_to_f16};
+use tinyrustlm_vectors::writer::{Bpe1Vocab, ModelBuilder, ModelConfig};
+
+/// 63 ASCII bytes: BOS + 63 byte tokens = 64 prompt tokens (no normal piece
+/// of the synthetic vocabulary can match ASCII text).
+const PROMPT: &[u8] = b"Once upon a time there was a tiny model that ran in a browser t";
+const PROMPT_TOKENS: u32 = 64;
+const GENERATED: usize = 128;
+
+/// A llama shape (tied embeddings, interleaved RoPE over the whole head).
+#[derive(Clone, Debug)]
+struct Shape {
+    name: &'static str,
+    dtype: Dtype,
+    vocab: u32,
+    dim: u32,
+    n_layers: u32,
+    n_heads: u32,
+    n_kv_heads: u32,
+    ffn_dim: u32,
+    context_length: u32,
+}
+
+impl Shape {
+    fn describe(&self) -> String {
+        format!(
+            "dim {} × {} layers, {}/{} heads, ffn {}, vocab {}, ctx {}",
+            self.dim, self.n_layers, self.n_heads, self.n_kv_heads, self.ffn_dim, self.vocab, self.context_length
+        )
+    }
+
+    fn head_dim(&self) -> u32 {
+        self.dim / self.n_heads
+    }
+
+    /// `(rows, cols, is_matrix)` of every tensor, in directory order.
+    fn tensors(&self) -> Vec<(u64, u64, bool)> {
+        let (d, f, kv, v) = (
+            u64::from(self.dim),
+            u64::from(self.ffn_dim),
+            u64::from(self.n_kv_heads * self.head_dim()),
+            u64::from(self.vocab),
+        );
+        let mut t = vec![(v, d, true), (1, d, false)];
+        for _ in 0..self.n_layers {
+            t.extend([
+                (1, d, false),
+                (d, d, true),
+                (kv, d, true),
+                (kv, d, true),
+                (d, d, true),
+                (1, d, false),
+                (f, d, true),
+                (f, d, true),
+                (d, f, true),
+            ]);
+        }
+        t
+    }
+
+    /// The exact file length the writer produces (slm1.md §1.1 layout).
+    fn file_bytes(&self, tokenizer_len: u64) -> u64 {
+        let tensors = self.tensors();
+        let mut end = 108 + 64 * tensors.len() as u64 + tokenizer_len;
+        for (rows, cols, matrix) in tensors {
+            let dtype = if matrix { self.dtype } else { Dtype::F32 };
+            end = end.div_ceil(32) * 32 + dtype.storage_size(rows, cols).unwrap();
+        }
+        end
+    }
+
+    fn fits(&self, tokenizer_len: u64) -> bool {
+        let (d, kv) = (u64::from(self.dim), u64::from(self.n_kv_heads * self.head_dim()));
+        let kv_cache = 2 * u64::from(self.n_layers) * u64::from(self.context_length) * kv * 4;
+        let scratch = 4
+            * (8 * d
+                + 3 * u64::from(self.ffn_dim)
+                + u64::from(self.n_heads * self.context_length)
+                + 2 * u64::from(self.vocab));
+        self.file_bytes(tokenizer_len) <= MODEL_BYTE_BUDGET
+            && kv_cache <= MAX_KV_CACHE_BYTES
+            && scratch <= MAX_SCRATCH_BYTES
+    }
+
+    fn build(&self, vocab: &Bpe1Vocab) -> Vec<u8> {
+        let config = ModelConfig {
+            architecture: "llama".into(),
+            rope_style: "interleaved".into(),
+            tied_embeddings: true,
+            vocab_size: self.vocab,
+            dim: self.dim,
+            n_layers: self.n_layers,
+            n_heads: self.n_heads,
+            n_kv_heads: self.n_kv_heads,
+            head_dim: self.head_dim(),
+            ffn_dim: self.ffn_dim,
+            context_length: self.context_length,
+            rotary_dims: self.head_dim(),
+            rope_theta: 10000.0,
+            norm_eps: 1e-5,
+            bos_id: 256,
+            eos_id: 257,
+        };
+        let bytes = ModelBuilder::new(config, vocab.to_section())
+            .matrices(self.dtype.name())
+            .seed(0xBE7C)
+            .build()
+            .bytes;
+        assert_eq!(
+            bytes.len() as u64,
+            self.file_bytes(vocab.to_section().len() as u64),
+            "{self:?}"
+        );
+        bytes
+    }
+}
+
+/// Byte tokens (ids 0–255), `<s>` (256), `</s>` (257), then unique 3-byte
+/// pieces starting with 0xFF, which never occur in UTF-8 text.
+fn vocabulary(size: u32) -> Bpe1Vocab {
+    let mut v = Bpe1Vocab::bytes_then_controls(&["<s>", "</s>"]);
+    let mut i = 0u32;
+    while v.vocab_size() < size {
+        v.push_normal(&[0xFF, (i >> 8) as u8, i as u8], 0.0);
+        i += 1;
+    }
+    v
+}
+
+/// The largest model of one llama family that fits every limit: dim 512,
+/// 8 heads of 64, ffn 1376 (≈ 8/3 · dim, whole blocks), vocab 32,000, tied,
+/// context 512, and as many layers as `MODEL_BYTE_BUDGET` allows.
+fn largest(dtype: Dtype, vocab: &Bpe1Vocab) -> Shape {
+    let tok = vocab.to_section().len() as u64;
+    let mut s = Shape {
+        name: "largest that fits",
+        dtype,
+        vocab: vocab.vocab_size(),
+        dim: 512,
+        n_layers: 1,
+        n_heads: 8,
+        n_kv_heads: 8,
+        ffn_dim: 1376,
+        context_length: 512,
+    };
+    assert!(s.fits(tok));
+    while s.fits(tok) {
+        s.n_layers += 1;
+    }
+    s.n_layers -= 1;
+    s
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Weight bytes read per token: every per-layer tensor, plus the output
+/// projection when logits are computed.
+fn streamed_bytes(session: &Session) -> (u64, u64) {
+    let model = session.model().unwrap();
+    let mut layer = 0u64;
+    for t in model.tensors() {
+        let scope = ROLES.iter().find(|r| r.role == t.role).unwrap().scope;
+        if scope == Scope::Layer {
+            layer += u64::from(t.size);
+        }
+    }
+    let out = u64::from(model.output_projection().unwrap().info().size);
+    (layer, out)
+}
+
+struct Row {
+    prompt_tps: f64,
+    gen_tps: f64,
+    prompt_gbs: f64,
+    gen_gbs: f64,
+}
+
+fn measure(bytes: &[u8], activation_quant: bool, runs: usize) -> Row {
+    let mut s = Session::with_options(SessionOptions { activation_quant });
+    s.load_model(bytes.to_vec()).unwrap();
+    let (layer, out) = streamed_bytes(&s);
+    // warm-up: touch every weight and buffer once
+    s.generate(PROMPT, 4).unwrap();
+    assert_eq!(s.prompt_tokens(), PROMPT_TOKENS);
+    let (mut prompt, mut generation) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let t = Instant::now();
+        s.generate(PROMPT, 0).unwrap();
+        prompt.push(t.elapsed());
+        let t = Instant::now();
+        for _ in 0..GENERATED {
+            s.generate_next_token().unwrap();
+        }
+        generation.push(t.elapsed());
+    }
+    let (p, g) = (median(prompt).as_secs_f64(), median(generation).as_secs_f64());
+    let prompt_bytes = f64::from(PROMPT_TOKENS) * layer as f64 + out as f64; // logits of the last only
+    let gen_bytes = GENERATED as f64 * (layer + out) as f64;
+    Row {
+        prompt_tps: f64::from(PROMPT_TOKENS) / p,
+        gen_tps: GENERATED as f64 / g,
+        prompt_gbs: prompt_bytes / p / 1e9,
+        gen_gbs: gen_bytes / g / 1e9,
+    }
+}
+
+/// xorshift64 bytes.
+fn random_bytes(n: usize, seed: u64) -> Vec<u8> {
+    let mut s = seed | 1;
+    let mut out = Vec::with_capacity(n + 8);
+    while out.len() < n {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        out.extend_from_slice(&s.to_le_bytes());
+    }
+    out.truncate(n);
+    out
+}
+
+/// A `rows × cols` matrix of random blocks with a fixed finite scale.
+fn random_matrix(dtype: Dtype, rows: usize, cols: usize) -> Vec<u8> {
+    let mut bytes = random_bytes(dtype.storage_size(rows as u64, cols as u64).unwrap() as usize, 42);
+    let scale = f32_to_f16(1.0 / 64.0).unwrap().to_le_bytes();
+    for block in bytes.chunks_exact_mut(dtype.block_bytes() as usize) {
+        block[..2].copy_from_slice(&scale);
+    }
+    bytes
+}
+
+fn kernels() {
+    let (rows, cols) = (4096usize, 14336usize);
+    let x: Vec<f32> = random_bytes(cols, 7)
+        .iter()
+        .map(|&b| f32::from(b) / 128.0 - 1.0)
+        .collect();
+    let mut y = vec![0.0f32; rows];
+    println!();
+    println!("Matvec kernels alone: {rows} × {cols} weight (one thread), median of 7");
+    println!();
+    println!("| weights | bytes | f32 activations (ms) | GB/s | q8_0 activations incl. quantizing x (ms) | GB/s |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for dtype in [Dtype::Q8_0, Dtype::Q4_0] {
+        let bytes = random_matrix(dtype, rows, cols);
+        let w = MatRef::new(dtype, rows, cols, &bytes).unwrap();
+        let mut xq = QuantizedVector::with_capacity(cols);
+        let time = |f: &mut dyn FnMut()| {
+            f();
+            median(
+                (0..7)
+                    .map(|_| {
+                        let t = Instant::now();
+                        f();
+                        t.elapsed()
+                    })
+                    .collect(),
+            )
+            .as_secs_f64()
+        };
+        let exact = time(&mut || matvec(&mut y, w, &x));
+        let quant = time(&mut || {
+            assert!(xq.quantize(&x, dtype));
+            matvec_q8(&mut y, w, &xq);
+        });
+        let gb = bytes.len() as f64 / 1e9;
+        println!(
+            "| {} | {:.1} MB | {:.2} | {:.2} | {:.2} | {:.2} |",
+            dtype.name(),
+            bytes.len() as f64 / 1e6,
+            exact * 1e3,
+            gb / exact,
+            quant * 1e3,
+            gb / quant
+        );
+    }
+}
+
+fn main() {
+    if std::env::args().nth(1).as_deref() == Some("kernels") {
+        kernels();
+        return;
+    }
+    let started = Instant::now();
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("tinyrustlm {} — single-threaded benchmark", tinyrustlm::SPEC_VERSION);
+    println!(
+        "machine: {cpus} logical CPUs, load average {} (timings are noisy when other jobs run)",
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
+    println!();
+
+    let v32k = vocabulary(32_000);
+    let v4k = vocabulary(4_096);
+    let stories = |name, dtype, vocab| Shape {
+        name,
+        dtype,
+        vocab,
+        dim: 288,
+        n_layers: 6,
+        n_heads: 6,
+        n_kv_heads: 6,
+        ffn_dim: 768,
+        context_length: 256,
+    };
+    let models = [
+        (stories("stories15M", Dtype::Q8_0, 32_000), &v32k, 3),
+        (stories("stories15M", Dtype::Q4_0, 32_000), &v32k, 3),
+        (stories("stories15M, vocab 4096", Dtype::F32, 4_096), &v4k, 3),
+        (largest(Dtype::Q4_0, &v32k), &v32k, 3),
+        (largest(Dtype::Q8_0, &v32k), &v32k, 3),
+    ];
+    println!(
+        "Generation: {PROMPT_TOKENS}-token prompt via generate(prompt, 0), then {GENERATED} greedy generate_next_token; medians"
+    );
+    println!();
+    println!("| model | dtype | shape | bytes | activations | prompt tok/s | gen tok/s | prompt GB/s | gen GB/s |");
+    println!("|---|---|---|---:|---|---:|---:|---:|---:|");
+    for (shape, vocab, runs) in &models {
+        let t = Instant::now();
+        let bytes = shape.build(vocab);
+        eprintln!(
+            "built {} {} in {:.1} s",
+            shape.name,
+            shape.dtype.name(),
+            t.elapsed().as_secs_f64()
+        );
+        for activation_quant in [false, true] {
+            if activation_quant && shape.dtype == Dtype::F32 {
+                continue; // f32 matrices never quantize activations
+            }
+            let r = measure(&bytes, activation_quant, *runs);
+            println!(
+                "| {} | {} | {} | {:.1} MB | {} | {:.0} | {:.1} | {:.2} | {:.2} |",
+                shape.name,
+                shape.dtype.name(),
+                shape.describe(),
+                bytes.len() as f64 / 1e6,
+                if activation_quant {
+                    "q8_0 (NUM-GEN-02)"
+                } else {
+                    "f32 (exact)"
+                },
+                r.prompt_tps,
+                r.gen_tps,
+                r.prompt_gbs,
+                r.gen_gbs
+            );
+        }
+    }
+    kernels();
+    println!();
+    println!("total {:.1} s", started.elapsed().as_secs_f64());
+}

@@ -1,0 +1,240 @@
+//! Building blocks — `spec/model.md` §2: RMSNorm, LayerNorm, SiLU, exact
+//! GELU (with an `erf` of our own), softmax, dot products.
+//!
+//! A tolerance zone ([NUM-GEN-01]): sums may be reordered. Norm statistics
+//! are accumulated in f64 (wider than binary32 is allowed), dot products in
+//! eight independent f32 lanes, which the compiler can keep in vector
+//! registers.
+
+use super::weights::F32s;
+
+/// `out[i] = w[i] · x[i] / sqrt(mean_j(x[j]²) + eps)`.
+pub fn rmsnorm(out: &mut [f32], x: &[f32], w: F32s<'_>, eps: f32) {
+    let n = x.len().max(1) as f64;
+    let ss: f64 = x.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+    // [MODEL-NORM-01] eps inside the square root, added to the mean of squares;
+    // the weight multiplies after normalizing.
+    let inv = 1.0 / (ss / n + f64::from(eps)).sqrt();
+    for ((o, &v), w) in out.iter_mut().zip(x).zip(w.iter()) {
+        *o = w * (f64::from(v) * inv) as f32;
+    }
+}
+
+/// `out[i] = w[i] · (x[i] − μ) / sqrt(σ² + eps) + b[i]`, `σ²` the biased
+/// variance. A bias shorter than `x` counts as zeros past its end.
+pub fn layernorm(out: &mut [f32], x: &[f32], w: F32s<'_>, b: F32s<'_>, eps: f32) {
+    let n = x.len().max(1) as f64;
+    let mean = x.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    // [MODEL-NORM-02] biased variance (divide by n), eps inside the root.
+    let var = x.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n;
+    let inv = 1.0 / (var + f64::from(eps)).sqrt();
+    for (((o, &v), w), b) in out
+        .iter_mut()
+        .zip(x)
+        .zip(w.iter())
+        .zip(b.iter().chain(core::iter::repeat(0.0)))
+    {
+        *o = w * ((f64::from(v) - mean) * inv) as f32 + b;
+    }
+}
+
+/// `silu(z) = z / (1 + exp(−z))`.
+pub fn silu(z: f32) -> f32 {
+    z / (1.0 + (-z).exp())
+}
+
+/// The exact GELU: `gelu(z) = z · (1 + erf(z / √2)) / 2` ([MODEL-ACT-01];
+/// not the `tanh` approximation).
+pub fn gelu(z: f32) -> f32 {
+    let z = f64::from(z);
+    (z * (1.0 + erf(z * core::f64::consts::FRAC_1_SQRT_2)) * 0.5) as f32
+}
+
+/// The error function, to about 1e-15 absolute (f64).
+///
+/// - `|x| < 3`: `erf(x) = 2/√π · e^(−x²) · Σ_{n≥0} 2ⁿ x^(2n+1) / (1·3·…·(2n+1))`
+///   (Abramowitz & Stegun 7.1.6). Every term is positive, so there is no
+///   cancellation; at most about 45 terms are needed.
+/// - `3 ≤ |x| < 6`: `erf(x) = 1 − erfc(x)` with Laplace's continued fraction
+///   `erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …))))`
+///   (A&S 7.1.14), evaluated bottom-up from depth 30 (converged to 1e-15
+///   there).
+/// - `|x| ≥ 6`: `erfc(x) < 3e-17`, so `erf(x) = ±1` in f64.
+pub fn erf(x: f64) -> f64 {
+    let a = x.abs();
+    if a.is_nan() {
+        return x;
+    }
+    let r = if a < 3.0 {
+        let two_a2 = 2.0 * a * a;
+        let (mut term, mut sum) = (a, a);
+        let mut k = 1.0f64; // 2n + 1
+        while term > sum * 1e-17 {
+            k += 2.0;
+            term *= two_a2 / k;
+            sum += term;
+        }
+        core::f64::consts::FRAC_2_SQRT_PI * (-a * a).exp() * sum
+    } else if a < 6.0 {
+        let mut f = a;
+        for n in (1..=30).rev() {
+            f = a + f64::from(n) * 0.5 / f;
+        }
+        let sqrt_pi = 2.0 / core::f64::consts::FRAC_2_SQRT_PI;
+        1.0 - (-a * a).exp() / (sqrt_pi * f)
+    } else {
+        1.0
+    };
+    r.copysign(x)
+}
+
+/// In-place `softmax(s)[j] = exp(s[j] − max s) / Σ_k exp(s[k] − max s)`.
+pub fn softmax(s: &mut [f32]) {
+    let max = s.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0f32;
+    for v in s.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    let inv = 1.0 / sum;
+    for v in s.iter_mut() {
+        *v *= inv;
+    }
+}
+
+/// `Σ a[i] · b[i]` over the shorter of the two, in eight lanes.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ar, br) = (a8.remainder(), b8.remainder());
+    for (x, y) in a8.zip(b8) {
+        for ((l, &x), &y) in lanes.iter_mut().zip(x).zip(y) {
+            *l += x * y;
+        }
+    }
+    let tail: f32 = ar.iter().zip(br).map(|(&x, &y)| x * y).sum();
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// `y += x`, element by element.
+pub fn add_assign(y: &mut [f32], x: &[f32]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y += x;
+    }
+}
+
+/// `y += b` for a stored f32 vector `b` (a bias).
+pub fn add_bias(y: &mut [f32], b: F32s<'_>) {
+    for (y, b) in y.iter_mut().zip(b.iter()) {
+        *y += b;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn le(values: &[f32]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn erf_matches_reference_values_to_1e_14() {
+        // Reference values: erf to 16 significant digits (A&S tables, DLMF).
+        let cases = [
+            (0.0, 0.0),
+            (0.1, 0.1124629160182849),
+            (0.5, 0.5204998778130465),
+            (1.0, 0.8427007929497149),
+            (1.5, 0.9661051464753108),
+            (2.0, 0.9953222650189527),
+            (2.5, 0.999_593_047_982_555),
+            (3.0, 0.9999779095030014),
+            (3.5, 0.9999992569016276),
+            (4.0, 0.9999999845827421),
+            (5.0, 0.9999999999984626),
+            (7.0, 1.0),
+        ];
+        for (x, e) in cases {
+            assert!((erf(x) - e).abs() < 1e-14, "erf({x}) = {} ≠ {e}", erf(x));
+            assert!((erf(-x) + e).abs() < 1e-14, "erf is odd at {x}");
+        }
+        assert!(erf(f64::NAN).is_nan());
+        assert_eq!(erf(f64::INFINITY), 1.0);
+        assert_eq!(erf(f64::NEG_INFINITY), -1.0);
+    }
+
+    #[test]
+    fn erf_is_continuous_where_the_method_changes() {
+        for x in [3.0f64, 6.0] {
+            let below = erf(x - 1e-12);
+            let above = erf(x + 1e-12);
+            assert!((below - above).abs() < 1e-14, "{x}: {below} vs {above}");
+        }
+    }
+
+    #[test]
+    fn gelu_is_the_exact_erf_form_not_tanh() {
+        // gelu(1) = Φ(1) = 0.8413447460685429; the tanh form gives 0.8411920.
+        assert!((gelu(1.0) - 0.841_344_8).abs() < 1e-7);
+        assert!((gelu(-1.0) - -0.158_655_25).abs() < 1e-7);
+        assert_eq!(gelu(0.0), 0.0);
+        assert!((gelu(-10.0)).abs() < 1e-20);
+    }
+
+    #[test]
+    fn silu_matches_definition() {
+        assert_eq!(silu(0.0), 0.0);
+        assert!((silu(1.0) - 0.731_058_6).abs() < 1e-7);
+        assert!((silu(-2.0) - -0.238_405_85).abs() < 1e-7);
+        assert_eq!(silu(-200.0), -0.0, "exp overflow gives z / inf = -0");
+    }
+
+    #[test]
+    fn rmsnorm_puts_eps_inside_the_root_and_weights_after() {
+        let x = [1.0f32, 2.0, 3.0, 4.0];
+        let w = le(&[1.0, 0.5, 2.0, -1.0]);
+        let mut out = [0.0f32; 4];
+        rmsnorm(&mut out, &x, F32s(&w), 0.5);
+        // mean of squares = 7.5; + eps = 8; 1/sqrt(8)
+        let inv = 1.0 / 8.0f64.sqrt();
+        let expect = [inv, 0.5 * 2.0 * inv, 2.0 * 3.0 * inv, -4.0 * inv];
+        for (o, e) in out.iter().zip(expect) {
+            assert!((f64::from(*o) - e).abs() < 1e-7);
+        }
+    }
+
+    #[test]
+    fn layernorm_uses_the_biased_variance() {
+        let x = [1.0f32, 2.0, 3.0, 6.0];
+        let w = le(&[1.0, 1.0, 2.0, 1.0]);
+        let b = le(&[0.0, 0.5, 0.0, 0.0]);
+        let mut out = [0.0f32; 4];
+        layernorm(&mut out, &x, F32s(&w), F32s(&b), 1e-5);
+        // μ = 3, σ² = (4 + 1 + 0 + 9) / 4 = 3.5 (not 14/3)
+        let inv = 1.0 / (3.5f64 + 1e-5).sqrt();
+        let expect = [-2.0 * inv, -inv + 0.5, 0.0, 3.0 * inv];
+        for (o, e) in out.iter().zip(expect) {
+            assert!((f64::from(*o) - e).abs() < 1e-6, "{o} vs {e}");
+        }
+    }
+
+    #[test]
+    fn softmax_subtracts_the_max_and_sums_to_one() {
+        let mut s = [1000.0f32, 1001.0, 999.0];
+        softmax(&mut s);
+        let e = [(-1.0f64).exp(), 1.0, (-2.0f64).exp()];
+        let z: f64 = e.iter().sum();
+        for (v, e) in s.iter().zip(e) {
+            assert!((f64::from(*v) - e / z).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn dot_handles_lengths_that_are_not_multiples_of_eight() {
+        let a: Vec<f32> = (0..19).map(|i| i as f32).collect();
+        let b: Vec<f32> = (0..19).map(|i| (i % 3) as f32).collect();
+        let e: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert_eq!(dot(&a, &b), e);
+    }
+}

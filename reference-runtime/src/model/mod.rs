@@ -1,0 +1,142 @@
+//! The forward pass — `spec/model.md` — in the shape of llama2.c's `run.c`:
+//! a [`Config`] of hyper-parameters, [`Weights`] located once in the model
+//! file, a [`RunState`] of buffers allocated once, and
+//! [`Transformer::forward`] reading top to bottom like the math.
+//!
+//! | module | spec |
+//! |---|---|
+//! | [`config`] | §1 notation |
+//! | [`weights`] | §3–4 tensors, `slm1.md` §1.4 roles |
+//! | [`state`] | §5 KV cache, `limits.md` derived quantities |
+//! | [`math`] | §2 rmsnorm, layernorm, silu, gelu (erf), softmax |
+//! | [`rope`] | §2.1 |
+//! | [`matvec`] | §1 `W · x`, §6 [NUM-GEN-02] activation quantization |
+//! | [`forward`] | §2.2 attention, §3 Llama, §4 GPT-NeoX |
+//!
+//! A tolerance zone ([NUM-GEN-01]): activations and the KV cache are f32;
+//! sums are reordered freely.
+
+pub mod config;
+pub mod forward;
+pub mod math;
+pub mod matvec;
+pub mod rope;
+pub mod state;
+pub mod weights;
+
+pub use config::Config;
+pub use state::RunState;
+pub use weights::{MatRef, TensorRef, Weights};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::sampler::{Rng, SamplingConfig};
+use crate::slm1::Model;
+use crate::slm1::model::ModelIndex;
+
+/// A loaded model ready to run: the file (one copy, the caller's `Vec`),
+/// what validation learned about it, where its tensors are, and the
+/// preallocated run state.
+#[derive(Clone)]
+pub struct Transformer {
+    /// The model file; every weight is a view into it.
+    file: Vec<u8>,
+    /// Validation results (header, directory, tokenizer index).
+    index: ModelIndex,
+    config: Config,
+    weights: Weights,
+    state: RunState,
+    /// [NUM-GEN-02]: quantize activations for products with quantized matrices.
+    activation_quant: bool,
+}
+
+/// Summarizes instead of dumping the file and the buffers.
+impl core::fmt::Debug for Transformer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Transformer")
+            .field("config", &self.config)
+            .field("activation_quant", &self.activation_quant)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transformer {
+    /// Validates `file` as an SLM1 model (`spec/slm1.md` §2.7), locates its
+    /// tensors and allocates the run state (KV cache of `kv_cache_bytes`,
+    /// scratch within `scratch_bytes`). On failure `file` is dropped.
+    pub fn load(file: Vec<u8>, activation_quant: bool) -> Result<Transformer> {
+        let index = crate::slm1::validate(&file)?;
+        Transformer::from_validated(file, index, activation_quant)
+    }
+
+    /// The runtime of a file already validated into `index`.
+    pub(crate) fn from_validated(file: Vec<u8>, index: ModelIndex, activation_quant: bool) -> Result<Transformer> {
+        let model = Model::from_parts(&file, &index);
+        let config = Config::from_header(model.header());
+        let weights = Weights::locate(&model)?;
+        let state = RunState::new(&config, activation_quant);
+        Ok(Transformer {
+            file,
+            index,
+            config,
+            weights,
+            state,
+            activation_quant,
+        })
+    }
+
+    /// The validated model, as a view over the file.
+    pub fn model(&self) -> Model<'_> {
+        Model::from_parts(&self.file, &self.index)
+    }
+
+    /// The hyper-parameters.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Where the tensors are.
+    pub fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    /// The run state (for its sizes; the buffers are private).
+    pub fn state(&self) -> &RunState {
+        &self.state
+    }
+
+    /// Whether products with quantized matrices quantize their input ([NUM-GEN-02]).
+    pub fn activation_quant(&self) -> bool {
+        self.activation_quant
+    }
+
+    /// `forward(token, pos)`: processes `token` at position `pos` — its key
+    /// and value enter the cache at `pos`, attention reads positions
+    /// `0 … pos` — and returns the `vocab_size` logits. Positions `0 … pos−1`
+    /// must have been processed before ([MODEL-SEQ-01]).
+    /// `InvalidTokenId` if `token ≥ vocab_size`, `ContextExceeded` if
+    /// `pos ≥ context_length`.
+    pub fn forward(&mut self, token: u32, pos: usize) -> Result<&[f32]> {
+        if token as usize >= self.config.vocab_size {
+            return Err(Error::new(ErrorKind::InvalidTokenId));
+        }
+        if pos >= self.config.context_length {
+            return Err(Error::new(ErrorKind::ContextExceeded));
+        }
+        self.advance(token, pos);
+        Ok(self.classify())
+    }
+
+    /// The logits of the last [`forward`](Self::forward) (zeros before the first).
+    pub fn logits(&self) -> &[f32] {
+        &self.state.logits
+    }
+
+    /// One token from the current logits ([`crate::sampler::sample`]),
+    /// using the preallocated candidate buffer.
+    pub(crate) fn sample(&mut self, cfg: &SamplingConfig, rng: &mut Rng) -> u32 {
+        crate::sampler::sample(&self.state.logits, cfg, rng, &mut self.state.candidates)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,109 @@
+//! The run state: activations, KV cache, logits and the sampler's candidate
+//! buffer — every buffer allocated once, when a model is loaded, and sized
+//! from its header ([MODEL-SEQ-02], [LIM-RES-04]).
+//!
+//! Budget: the KV cache is exactly `kv_cache_bytes`; everything else is at
+//! most `scratch_bytes = 4 × (8·dim + 3·ffn_dim + n_heads·context_length +
+//! 2·vocab_size)` (`spec/limits.md`): 5·dim + 2·kv_dim ≤ 7·dim floats for
+//! the streams, 2·ffn_dim for the MLP, the attention scores, the logits, at
+//! most one u32 per token id for the candidates, and for activation
+//! quantization 1.125 bytes per value of the widest input, which the
+//! remaining dim + ffn_dim floats cover.
+
+use super::config::Config;
+use super::matvec::QuantizedVector;
+use crate::sampler::Candidates;
+
+/// Preallocated buffers of the forward pass and the sampler.
+#[derive(Clone, Debug)]
+pub struct RunState {
+    /// (dim): the residual stream.
+    pub(crate) x: Vec<f32>,
+    /// (dim): a block's normalized input (GPT-NeoX: the attention branch's);
+    /// then the concatenated attention heads (q_dim = dim).
+    pub(crate) xb: Vec<f32>,
+    /// (dim): GPT-NeoX: the MLP branch's normalized input.
+    pub(crate) xb2: Vec<f32>,
+    /// (dim): the output of `attn_output` or `ffn_down` before it is added
+    /// to the residual stream.
+    pub(crate) proj: Vec<f32>,
+    /// (q_dim): queries of the current position.
+    pub(crate) q: Vec<f32>,
+    /// (kv_dim): key of the current position.
+    pub(crate) k: Vec<f32>,
+    /// (kv_dim): value of the current position.
+    pub(crate) v: Vec<f32>,
+    /// (ffn_dim): MLP hidden (llama: the gate; gpt-neox: the up projection).
+    pub(crate) hb: Vec<f32>,
+    /// (ffn_dim): llama: the up projection.
+    pub(crate) hb2: Vec<f32>,
+    /// (n_heads, context_length): attention scores, then weights.
+    pub(crate) att: Vec<f32>,
+    /// (vocab_size): logits of the last processed position.
+    pub(crate) logits: Vec<f32>,
+    /// (n_layers, context_length, kv_dim): keys of every processed position.
+    pub(crate) key_cache: Vec<f32>,
+    /// (n_layers, context_length, kv_dim): values of every processed position.
+    pub(crate) value_cache: Vec<f32>,
+    /// Activation quantization: room for the widest matrix input,
+    /// max(dim, ffn_dim) values; empty when activation quantization is off.
+    pub(crate) xq: QuantizedVector,
+    /// The sampler's top-k buffer: min(MAX_SAMPLING_CANDIDATES, vocab_size) ids.
+    pub(crate) candidates: Candidates,
+}
+
+impl RunState {
+    /// Allocates every buffer for `c`. The sizes were checked against
+    /// `MAX_KV_CACHE_BYTES` and `MAX_SCRATCH_BYTES` by validation before
+    /// this is called ([LIM-GEN-02]).
+    pub fn new(c: &Config, activation_quant: bool) -> RunState {
+        let cache = c.n_layers.saturating_mul(c.context_length).saturating_mul(c.kv_dim);
+        RunState {
+            x: vec![0.0; c.dim],
+            xb: vec![0.0; c.dim],
+            xb2: vec![0.0; c.dim],
+            proj: vec![0.0; c.dim],
+            q: vec![0.0; c.dim],
+            k: vec![0.0; c.kv_dim],
+            v: vec![0.0; c.kv_dim],
+            hb: vec![0.0; c.ffn_dim],
+            hb2: vec![0.0; c.ffn_dim],
+            att: vec![0.0; c.n_heads.saturating_mul(c.context_length)],
+            logits: vec![0.0; c.vocab_size],
+            key_cache: vec![0.0; cache],
+            value_cache: vec![0.0; cache],
+            xq: if activation_quant {
+                QuantizedVector::with_capacity(c.dim.max(c.ffn_dim))
+            } else {
+                QuantizedVector::default()
+            },
+            candidates: Candidates::new(c.vocab_size),
+        }
+    }
+
+    /// Bytes of the KV cache (`kv_cache_bytes`).
+    pub fn kv_cache_bytes(&self) -> usize {
+        4 * (self.key_cache.len() + self.value_cache.len())
+    }
+
+    /// Bytes of every other buffer (at most `scratch_bytes`).
+    pub fn scratch_bytes(&self) -> usize {
+        let floats = [
+            &self.x,
+            &self.xb,
+            &self.xb2,
+            &self.proj,
+            &self.q,
+            &self.k,
+            &self.v,
+            &self.hb,
+            &self.hb2,
+            &self.att,
+            &self.logits,
+        ]
+        .iter()
+        .map(|b| b.len())
+        .sum::<usize>();
+        4 * floats + self.xq.bytes() + self.candidates.bytes()
+    }
+}
