@@ -261,7 +261,11 @@ impl Builder<'_> {
                 _ => None,
             };
             if let Some(mg) = margin {
-                let _ = writeln!(m, "certified_margin = {:?}", round_down_3(mg));
+                let _ = writeln!(
+                    m,
+                    "certified_margin = {:?}",
+                    if mg > 0.0 { round_down_3(mg) } else { 0.0 }
+                );
             }
             match (&step.intent, outcome) {
                 (_, Err(e)) => {

@@ -143,7 +143,26 @@ pub fn cases() -> Vec<Case> {
     topk_cases(&mut out, &load, vocab1100_model().input());
     topp_cases(&mut out, &load);
     draws_cases(&mut out, &load);
+    tie_cases(&mut out);
     out
+}
+
+/// [SAMP-GREEDY-01]'s tie-break, testable only with exact logits
+/// (sampling.md §5): `output_norm` is all zeros, so every logit is ±0 in every
+/// conforming implementation and greedy must pick id 0 every time.
+fn tie_cases(out: &mut Vec<Case>) {
+    let mut m = sampling_model();
+    m.name = "llama-f32-zero-output-norm";
+    let mut b = m.builder();
+    b.tensor_mut("output_norm", 0).fill = crate::writer::Fill::Zero;
+    let load = Call::LoadModel(ModelInput::shared(&m.path(), b.build().bytes));
+    out.push(case(
+        "sampling::greedy::exact_tie_picks_lowest_id",
+        &["SAMP-GREEDY-01", "GEN-GEN-03"],
+        "output_norm is all zeros, so every logit is exactly ±0 (atol = rtol = 0): all 258 ids tie and \
+         greedy decoding picks the lowest, id 0 (the byte 0x00), at every step",
+        intents(vec![load, Call::generate(b"tie", 4), Call::Logits]),
+    ));
 }
 
 /// Do an oracle session and a replay with `mistake` give different outcomes

@@ -252,6 +252,10 @@ impl Default for Session {
 pub fn tolerance(e: &[f64], a: Option<&[f64]>) -> Tolerance {
     let max_e = e.iter().fold(0.0f64, |m, x| m.max(x.abs()));
     let dev = a.map_or(0.0, |a| e.iter().zip(a).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())));
+    if max_e == 0.0 && dev == 0.0 {
+        // sampling.md §5 "Exact logits": all ±0 in every conforming implementation.
+        return Tolerance { rtol: 0.0, atol: 0.0 };
+    }
     let atol = 1e-4 * max_e.max(1.0) + 4.0 * dev;
     Tolerance {
         rtol: 1e-4,

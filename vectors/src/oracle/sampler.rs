@@ -248,6 +248,13 @@ pub fn certify(e: &[f64], tol: Tolerance, cfg: &SamplingConfig, u: Option<f64>) 
 
     if cfg.is_greedy() {
         let top = argmax(e);
+        if tol.atol == 0.0 && tol.rtol == 0.0 {
+            // Exact logits (sampling.md §5): the tie rule decides, nothing can move.
+            return Ok(Certificate {
+                token: top as u32,
+                margin: 0.0,
+            });
+        }
         let rival = (0..e.len())
             .filter(|&j| j != top)
             .map(|j| hi[j])
