@@ -161,6 +161,28 @@ pub fn bpe_chunks_model() -> Vec<u8> {
     tiny_bpe(&bpe_chunks_vocab()).build().bytes
 }
 
+/// `files/models/bpe-long-pieces.slm`: pieces that double `a` up to
+/// `a`×128 and build `b`×127 from its binary digits, and the 255-byte piece
+/// `a`×128 `b`×127 — the longest piece a BPE1 entry can hold, reachable only
+/// by merging a 128-byte and a 127-byte symbol.
+pub fn bpe_long_pieces_model() -> Vec<u8> {
+    let mut v = Bpe1Vocab::bytes_then_controls(&["<s>", "</s>"]);
+    let rep = |c: u8, n: usize| vec![c; n];
+    for k in 1..=7 {
+        v.push_normal(&rep(b'a', 1 << k), 1.0);
+    }
+    for n in [2, 4, 8, 16, 32, 64, 96, 112, 120, 124, 126, 127] {
+        v.push_normal(&rep(b'b', n), 1.0);
+    }
+    let mut longest = rep(b'a', 128);
+    longest.extend(rep(b'b', 127));
+    v.push_normal(&longest, 1.0);
+    tiny_bpe(&v).build().bytes
+}
+
+/// Path of [`bpe_long_pieces_model`].
+pub const BPE_LONG_PIECES_MODEL: &str = "files/models/bpe-long-pieces.slm";
+
 /// A text of exactly MAX_PROMPT_BYTES bytes: 😀 repeated (16384 chunks).
 pub fn prompt_at_limit() -> Vec<u8> {
     let n = crate::tables::tables().limit("MAX_PROMPT_BYTES") as usize;

@@ -2,8 +2,9 @@
 //! decode with the shared fixture models.
 
 use super::fixtures::{
-    BPE_CHUNKS_MODEL, BPE_TINY_MODEL, BPE_TINY_PREFIX_MODEL, BTOK_MODEL, CHUNKS_LONG_ID, bpe_chunks_model,
-    bpe_tiny_model, bpe_tiny_prefix_model, btok_model, prompt_at_limit, prompt_over_limit,
+    BPE_CHUNKS_MODEL, BPE_LONG_PIECES_MODEL, BPE_TINY_MODEL, BPE_TINY_PREFIX_MODEL, BTOK_MODEL, CHUNKS_LONG_ID,
+    bpe_chunks_model, bpe_long_pieces_model, bpe_tiny_model, bpe_tiny_prefix_model, btok_model, prompt_at_limit,
+    prompt_over_limit,
 };
 use super::{Call, Case, Intent, ModelInput, Output};
 use crate::tables::tables;
@@ -598,6 +599,30 @@ pub fn cases() -> Vec<Case> {
             },
             Intent::Ok,
         )],
+    );
+    out.extend(g.cases);
+    let mut g = Group::new(
+        "tokenizer::bpe1_long",
+        ModelInput::shared(BPE_LONG_PIECES_MODEL, bpe_long_pieces_model()),
+    );
+    let mut text = vec![b'a'; 128];
+    text.extend(vec![b'b'; 127]);
+    g.encode(
+        "merge_into_a_255_byte_piece",
+        BPE,
+        "128 × 'a' then 127 × 'b': doubling merges build a 128-byte and a 127-byte symbol, whose \
+         concatenation is the 255-byte piece (the longest an entry can hold) and merges into one token",
+        &text,
+        false,
+    );
+    let mut text = vec![b'a'; 128];
+    text.extend(vec![b'b'; 126]);
+    g.encode(
+        "no_255_byte_merge_when_one_byte_short",
+        BPE,
+        "128 × 'a' then 126 × 'b': the pieces a×128 and b×126 remain, since a×128 b×126 is not a piece",
+        &text,
+        false,
     );
     out.extend(g.cases);
     let mut g = Group::new("tokenizer::limits", ModelInput::shared(BTOK_MODEL, btok_model()));
