@@ -166,6 +166,18 @@ pub fn forward_models() -> Vec<RandomModel> {
             r.seed = 13;
         }),
         m(&|r| {
+            r.name = "neox-f32-wide-gelu";
+            r.arch = "gpt-neox";
+            r.rope = "half";
+            r.dim = 16;
+            r.n_heads = 2;
+            r.n_kv_heads = 2;
+            r.rotary_dims = 4;
+            r.n_layers = 1;
+            r.ffn_dim = 64;
+            r.seed = 15;
+        }),
+        m(&|r| {
             r.name = "neox-f32-dim8";
             r.arch = "gpt-neox";
             r.rope = "half";

@@ -94,6 +94,15 @@ impl RandomModel {
         if self.dtype == "mixed" && !neox {
             b = b.dtype("ffn_gate", "q4_0");
         }
+        if self.name.ends_with("-wide-gelu") {
+            // MLP pre-activations spread over [−9, 9]: GELU's erf is evaluated
+            // far into both tails (|z/√2| up to ~6.4), not only near −3.
+            let mut rng = SplitMix64(seed ^ 0x6E1);
+            for p in b.tensors.iter_mut().filter(|p| p.role == "ffn_up_bias") {
+                let n = (p.rows * p.cols) as usize;
+                p.fill = Fill::Values((0..n).map(|_| uniform(&mut rng) * 9.0).collect());
+            }
+        }
         b
     }
 

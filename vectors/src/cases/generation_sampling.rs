@@ -161,8 +161,35 @@ fn tie_cases(out: &mut Vec<Case>) {
         &["SAMP-GREEDY-01", "GEN-GEN-03"],
         "output_norm is all zeros, so every logit is exactly ±0 (atol = rtol = 0): all 258 ids tie and \
          greedy decoding picks the lowest, id 0 (the byte 0x00), at every step",
-        intents(vec![load, Call::generate(b"tie", 4), Call::Logits]),
+        intents(vec![load.clone(), Call::generate(b"tie", 4), Call::Logits]),
     ));
+    // Sampled steps over exact ties: the top-k cut keeps the lowest ids, the
+    // nucleus is a prefix in id order, and the draws land among equal weights.
+    for (name, cfg, what) in [
+        (
+            "top_k_3_keeps_ids_0_1_2",
+            Cfg::new(1.0, 3, 1.0),
+            "top_k 3 keeps ids 0, 1, 2 (ties by lower id)",
+        ),
+        (
+            "top_p_keeps_117_lowest_ids",
+            Cfg::new(0.7, 0, 0.45),
+            "top_k 0 (all 258 ids, equal weights), top_p 0.45: the nucleus is the 117 lowest ids (116/258 < 0.45 ≤ 117/258)",
+        ),
+    ] {
+        let steps = |p: &[u8], s: u64| vec![load.clone(), cfg.call(s), Call::generate(p, 8)];
+        let (p, seed) = search(70, steps);
+        out.push(case(
+            &format!("sampling::ties::{name}"),
+            &with(SAMPLED, &["SAMP-TOPP-01"]),
+            &format!(
+                "all logits exactly ±0 (zero output_norm): {what}; 8 sampled tokens from {}, seed {seed}, each draw \
+                 certified against the exact boundaries",
+                q(p)
+            ),
+            intents(steps(p, seed)),
+        ));
+    }
 }
 
 /// Do an oracle session and a replay with `mistake` give different outcomes

@@ -244,11 +244,19 @@ pub fn certify(e: &[f64], tol: Tolerance, cfg: &SamplingConfig, u: Option<f64>) 
     let hi: Vec<f64> = e.iter().zip(&eps).map(|(x, d)| x + d).collect();
     // Separation of the ids ranked before position `k` from those after it
     // (x ± ε is monotone in x, so the neighbours decide).
-    let gap = |order: &[usize], k: usize| lo[order[k - 1]] - hi[order[k]];
+    // Exact logits (sampling.md §5): ties at a cut are decided by id, nothing can move.
+    let exact = tol.atol == 0.0 && tol.rtol == 0.0;
+    let gap = |order: &[usize], k: usize| {
+        if exact {
+            f64::INFINITY
+        } else {
+            lo[order[k - 1]] - hi[order[k]]
+        }
+    };
 
     if cfg.is_greedy() {
         let top = argmax(e);
-        if tol.atol == 0.0 && tol.rtol == 0.0 {
+        if exact {
             // Exact logits (sampling.md §5): the tie rule decides, nothing can move.
             return Ok(Certificate {
                 token: top as u32,
