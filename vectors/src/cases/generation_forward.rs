@@ -239,6 +239,18 @@ pub fn forward_models() -> Vec<RandomModel> {
             r.ffn_dim = 32;
             r.seed = 18;
         }),
+        // Llama with widths that are not multiples of 8 (dim 12, ffn 20) and the
+        // seeds' 3:1 grouped-query ratio; appended last so that the prompts
+        // chosen for the models above stay the same.
+        m(&|r| {
+            r.name = "llama-f32-gqa3-dim12";
+            r.dim = 12;
+            r.n_heads = 3;
+            r.n_kv_heads = 1;
+            r.rotary_dims = 4;
+            r.ffn_dim = 20;
+            r.seed = 16;
+        }),
     ]
 }
 
