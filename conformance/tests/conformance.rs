@@ -147,6 +147,8 @@ fn outcome(status: &Status) -> Result<(), Failed> {
     match status {
         Status::Passed { .. } | Status::Skipped { .. } | Status::ExpectedFailure { .. } => Ok(()),
         Status::Failed { message } => Err(message.clone().into()),
+        Status::Crashed { message } => Err(format!("CRASHED: {message}").into()),
+        Status::Timeout { message } => Err(format!("TIMEOUT: {message}").into()),
         Status::UnexpectedPass { reason } => Err(format!(
             "unexpected pass: this vector is listed as a known failure ({reason}); remove it from the expectations file"
         )

@@ -62,6 +62,53 @@ pub enum Call {
     FreeModel,
     /// Read the logits of the last processed position.
     Logits,
+    /// Render the diagnostics JSON (`spec/diagnostics.md`).
+    Diagnostics,
+    /// Read the stored bytes of the tensor with this role code and layer
+    /// (`spec/abi.md` §5, `slm_tensor_bytes`).
+    TensorBytes { role: u32, layer: u32 },
+    /// Raw ABI (`spec/abi.md`): `slm_alloc(len)`; on success the driver
+    /// remembers the address under `buffer`. Output: [`Output::Value`] with
+    /// the returned address made opaque (1 when non-zero, 0 when zero).
+    Alloc { buffer: String, len: u64 },
+    /// Raw ABI: the host writes `bytes` into memory at the address of
+    /// `buffer` plus `offset` (a host-side memory write, not an export).
+    Write { buffer: String, offset: u64, bytes: Vec<u8> },
+    /// Raw ABI: call the export `export` with these arguments; the output is
+    /// its return value ([`Output::Value`]).
+    Invoke { export: String, args: Vec<AbiArg> },
+    /// Raw ABI: read a runtime-owned buffer through its pointer and length
+    /// queries (`slm_result_ptr/len`, …).
+    Read { region: Region },
+}
+
+/// An argument of a raw ABI call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AbiArg {
+    /// A literal: an integer, or the bit pattern of an `f32` for `float`
+    /// parameters.
+    Value(u64),
+    /// The address of a buffer named by an earlier [`Call::Alloc`], plus
+    /// `add` bytes (wrapping at the pointer width).
+    Buffer { name: String, add: u64 },
+}
+
+/// A runtime-owned buffer (`spec/abi.md` §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Region {
+    Result,
+    Output,
+    Diagnostics,
+}
+
+impl Region {
+    pub fn name(self) -> &'static str {
+        match self {
+            Region::Result => "result",
+            Region::Output => "output",
+            Region::Diagnostics => "diagnostics",
+        }
+    }
 }
 
 impl Call {
@@ -83,6 +130,12 @@ impl Call {
             Call::Reset => "reset",
             Call::FreeModel => "free_model",
             Call::Logits => "logits",
+            Call::Diagnostics => "diagnostics",
+            Call::TensorBytes { .. } => "tensor_bytes",
+            Call::Alloc { .. } => "alloc",
+            Call::Write { .. } => "write",
+            Call::Invoke { .. } => "invoke",
+            Call::Read { .. } => "read",
         }
     }
 }
@@ -202,6 +255,12 @@ pub enum Output {
     Token { id: u32, bytes: Vec<u8> },
     /// `logits`: one value per token id (compared with a tolerance).
     Logits(Vec<f32>),
+    /// `diagnostics`: the JSON text (validated against the schema, then the
+    /// members a vector lists are compared).
+    Diagnostics(String),
+    /// `alloc` (1 = non-zero address, 0 = failure), `invoke` (the raw
+    /// return value).
+    Value(u64),
 }
 
 /// What an implementation did with one call.
@@ -213,6 +272,10 @@ pub enum Outcome {
     Error(u32),
     /// The implementation does not support this call; reported as skipped.
     Unsupported(String),
-    /// The implementation crashed, trapped or panicked; always a failure.
+    /// The implementation crashed, trapped or panicked; always a failure,
+    /// reported with its own status (`crashed`).
     Crashed(String),
+    /// The implementation did not answer in time; always a failure,
+    /// reported with its own status (`timeout`).
+    Timeout(String),
 }

@@ -34,6 +34,7 @@ pub fn check_step(spec: &Spec, expected: &Expected, actual: &Outcome) -> Result<
 fn check_exact(spec: &Spec, expected: &Expected, actual: &Outcome) -> Result<(), String> {
     match (expected, actual) {
         (_, Outcome::Crashed(msg)) => Err(format!("the implementation crashed: {msg}")),
+        (_, Outcome::Timeout(msg)) => Err(format!("the implementation did not answer in time: {msg}")),
         (_, Outcome::Unsupported(msg)) => Err(format!("the implementation does not support this call: {msg}")),
         (Expected::Error { code, .. }, Outcome::Error(got)) if got == code => Ok(()),
         (Expected::Error { name, code }, Outcome::Error(got)) => Err(format!(
@@ -173,6 +174,17 @@ pub fn render(out: &Output) -> String {
         Output::Token { id, bytes } => {
             let _ = writeln!(s, "id: {id}");
             s.push_str(&render(&Output::Bytes(bytes.clone())));
+        }
+        Output::Diagnostics(json) => {
+            // One member per line, so that a diff points at the member.
+            match serde_json::from_str::<serde_json::Value>(json) {
+                Ok(v) => s = serde_json::to_string_pretty(&v).unwrap_or_else(|_| json.clone()),
+                Err(_) => s.push_str(json),
+            }
+            s.push('\n');
+        }
+        Output::Value(v) => {
+            let _ = writeln!(s, "{v} (0x{v:x})");
         }
         Output::Logits(v) => {
             let _ = writeln!(s, "{} logits", v.len());

@@ -18,6 +18,7 @@
 
 pub mod call;
 pub mod compare;
+pub mod drivers;
 pub mod expectations;
 pub mod implementation;
 pub mod manifest;
@@ -27,7 +28,7 @@ pub mod spec;
 pub mod suite;
 pub mod trace;
 
-pub use call::{Call, ModelSummary, Outcome, Output, QuantDtype, TensorSummary};
+pub use call::{AbiArg, Call, ModelSummary, Region, Outcome, Output, QuantDtype, TensorSummary};
 pub use implementation::{ImplInfo, Implementation, Session};
 pub use manifest::{Expected, Step, Vector};
 pub use run::{Status, run_vector};

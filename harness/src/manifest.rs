@@ -474,6 +474,12 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
             }
         }
         Call::SetSampling { .. } | Call::Reset | Call::FreeModel | Call::Logits => return Err(wrong()),
+        Call::Diagnostics
+        | Call::TensorBytes { .. }
+        | Call::Alloc { .. }
+        | Call::Write { .. }
+        | Call::Invoke { .. }
+        | Call::Read { .. } => return Err(wrong()),
     };
     Ok(Expected::Output(out))
 }

@@ -24,6 +24,8 @@ pub struct Counts {
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+    pub crashed: usize,
+    pub timeout: usize,
     pub expected_failure: usize,
     pub unexpected_pass: usize,
 }
@@ -34,13 +36,21 @@ impl Counts {
             Status::Passed { .. } => self.passed += 1,
             Status::Failed { .. } => self.failed += 1,
             Status::Skipped { .. } => self.skipped += 1,
+            Status::Crashed { .. } => self.crashed += 1,
+            Status::Timeout { .. } => self.timeout += 1,
             Status::ExpectedFailure { .. } => self.expected_failure += 1,
             Status::UnexpectedPass { .. } => self.unexpected_pass += 1,
         }
     }
 
     pub fn total(&self) -> usize {
-        self.passed + self.failed + self.skipped + self.expected_failure + self.unexpected_pass
+        self.passed
+            + self.failed
+            + self.skipped
+            + self.crashed
+            + self.timeout
+            + self.expected_failure
+            + self.unexpected_pass
     }
 }
 
@@ -104,8 +114,8 @@ impl Report {
             self.suite_version
         );
         let header = format!(
-            "{:<12} {:>7} {:>7} {:>7} {:>8} {:>9} {:>11}",
-            "", "total", "passed", "failed", "skipped", "known-bad", "unexp-pass"
+            "{:<12} {:>7} {:>7} {:>7} {:>8} {:>8} {:>8} {:>9} {:>11}",
+            "", "total", "passed", "failed", "crashed", "timeout", "skipped", "known-bad", "unexp-pass"
         );
         for (title, map) in [("profile", &self.by_profile), ("level", &self.by_level)] {
             let _ = writeln!(s, "by {title}:");
@@ -113,10 +123,12 @@ impl Report {
             for (k, c) in map {
                 let _ = writeln!(
                     s,
-                    "{k:<12} {:>7} {:>7} {:>7} {:>8} {:>9} {:>11}",
+                    "{k:<12} {:>7} {:>7} {:>7} {:>8} {:>8} {:>8} {:>9} {:>11}",
                     c.total(),
                     c.passed,
                     c.failed,
+                    c.crashed,
+                    c.timeout,
                     c.skipped,
                     c.expected_failure,
                     c.unexpected_pass

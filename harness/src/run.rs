@@ -27,6 +27,14 @@ pub enum Status {
     Skipped {
         reason: String,
     },
+    /// The implementation crashed, trapped or panicked during the vector.
+    Crashed {
+        message: String,
+    },
+    /// The implementation did not answer a call in time.
+    Timeout {
+        message: String,
+    },
     /// Listed as a known failure, and it failed.
     ExpectedFailure {
         reason: String,
@@ -41,7 +49,10 @@ pub enum Status {
 impl Status {
     /// Whether the run as a whole should count this as a failure.
     pub fn is_failure(&self) -> bool {
-        matches!(self, Status::Failed { .. } | Status::UnexpectedPass { .. })
+        matches!(
+            self,
+            Status::Failed { .. } | Status::Crashed { .. } | Status::Timeout { .. } | Status::UnexpectedPass { .. }
+        )
     }
 
     /// Short key for summaries.
@@ -50,6 +61,8 @@ impl Status {
             Status::Passed { .. } => "passed",
             Status::Failed { .. } => "failed",
             Status::Skipped { .. } => "skipped",
+            Status::Crashed { .. } => "crashed",
+            Status::Timeout { .. } => "timeout",
             Status::ExpectedFailure { .. } => "expected_failure",
             Status::UnexpectedPass { .. } => "unexpected_pass",
         }
@@ -100,6 +113,29 @@ fn run_steps(spec: &Spec, imp: &dyn Implementation, info: &ImplInfo, v: &Vector)
             return Status::Skipped {
                 reason: format!("step {} ({}): unsupported: {reason}", i + 1, step.call.name()),
             };
+        }
+        let header = || {
+            format!(
+                "{}\nrequirements: {}\nstep {} of {} ({}): ",
+                v.description,
+                v.requirements.join(", "),
+                i + 1,
+                v.steps.len(),
+                step.call.name()
+            )
+        };
+        match &outcome {
+            Outcome::Crashed(msg) => {
+                return Status::Crashed {
+                    message: format!("{}the implementation crashed: {msg}", header()),
+                };
+            }
+            Outcome::Timeout(msg) => {
+                return Status::Timeout {
+                    message: format!("{}no answer in time: {msg}", header()),
+                };
+            }
+            _ => {}
         }
         let checked = check_step(spec, &step.expect, &outcome);
         if let Ok(Some(e)) = checked {

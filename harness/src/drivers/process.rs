@@ -1,0 +1,1 @@
+//! Placeholder: the child-process driver (spec/harness-protocol.md).

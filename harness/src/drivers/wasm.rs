@@ -1,0 +1,1 @@
+//! Placeholder: the WebAssembly module driver (spec/abi.md).
