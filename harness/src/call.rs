@@ -73,7 +73,11 @@ pub enum Call {
     Alloc { buffer: String, len: u64 },
     /// Raw ABI: the host writes `bytes` into memory at the address of
     /// `buffer` plus `offset` (a host-side memory write, not an export).
-    Write { buffer: String, offset: u64, bytes: Vec<u8> },
+    Write {
+        buffer: String,
+        offset: u64,
+        bytes: Vec<u8>,
+    },
     /// Raw ABI: call the export `export` with these arguments; the output is
     /// its return value ([`Output::Value`]).
     Invoke { export: String, args: Vec<AbiArg> },

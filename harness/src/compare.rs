@@ -28,7 +28,85 @@ pub fn check_step(spec: &Spec, expected: &Expected, actual: &Outcome) -> Result<
     if let (Expected::Logits { values, rtol, atol }, Outcome::Ok(Output::Logits(got))) = (expected, actual) {
         return check_logits(values, *rtol, *atol, got).map(Some);
     }
+    // Every diagnostics payload is validated, whatever the step expects
+    // (`spec/diagnostics.md` [DIAG-JSON-01], [DIAG-JSON-02]).
+    if let Outcome::Ok(Output::Diagnostics(json)) = actual {
+        let doc = check_diagnostics_payload(spec, json)?;
+        if let Expected::Diagnostics { members } = expected {
+            return check_members(members, &doc).map(|()| None);
+        }
+    }
+    // A raw `invoke` returns its status as a value; an expected error is that code.
+    if let (Expected::Error { name, code }, Outcome::Ok(Output::Value(v))) = (expected, actual) {
+        return if *v == u64::from(*code) {
+            Ok(None)
+        } else {
+            Err(format!(
+                "wrong status\n  expected: {name} ({code})\n  actual:   {}",
+                u32::try_from(*v).map_or_else(|_| v.to_string(), |c| spec.describe_code(c))
+            ))
+        };
+    }
     check_exact(spec, expected, actual).map(|()| None)
+}
+
+/// [DIAG-JSON-02] on the raw text, then JSON, then the schema. Returns the
+/// parsed document.
+pub fn check_diagnostics_payload(spec: &Spec, json: &str) -> Result<serde_json::Value, String> {
+    if let Some((i, c)) = json.char_indices().find(|&(_, c)| {
+        (c as u32) < 0x20 && !matches!(c, ' ' | '\n' | '\r' | '\t')
+            || matches!(c, '\u{2028}' | '\u{2029}' | '<' | '>' | '&')
+    }) {
+        // Whitespace between tokens may be a raw newline; inside strings it
+        // may not, which JSON parsing itself rejects.
+        return Err(format!(
+            "diagnostics: raw {c:?} at byte {i} (spec/diagnostics.md [DIAG-JSON-02] requires it escaped)"
+        ));
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("diagnostics: not JSON ({e}):\n{json}"))?;
+    let validator = jsonschema::validator_for(&spec.diagnostics_schema)
+        .map_err(|e| format!("spec/diagnostics.schema.json does not compile: {e}"))?;
+    let problems: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("  at {}: {e}", e.instance_path()))
+        .collect();
+    if !problems.is_empty() {
+        return Err(format!(
+            "diagnostics: the payload does not validate against spec/diagnostics.schema.json:\n{}\npayload:\n{}",
+            problems.join("\n"),
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        ));
+    }
+    // Round trip: what a consumer re-serializes parses to the same document.
+    let again: serde_json::Value = serde_json::from_str(&doc.to_string()).map_err(|e| e.to_string())?;
+    if again != doc {
+        return Err("diagnostics: the payload does not round-trip through JSON".into());
+    }
+    Ok(doc)
+}
+
+/// The members a vector lists, by dotted path.
+fn check_members(members: &[(String, serde_json::Value)], doc: &serde_json::Value) -> Result<(), String> {
+    let mut wrong = Vec::new();
+    for (path, want) in members {
+        let got = path.split('.').try_fold(doc, |v, k| v.get(k));
+        if got != Some(want) {
+            wrong.push(format!(
+                "  {path}: expected {want}, actual {}",
+                got.map_or_else(|| "(absent)".to_string(), |g| g.to_string())
+            ));
+        }
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "diagnostics members differ:\n{}\npayload:\n{}",
+            wrong.join("\n"),
+            serde_json::to_string_pretty(doc).unwrap_or_default()
+        ))
+    }
 }
 
 fn check_exact(spec: &Spec, expected: &Expected, actual: &Outcome) -> Result<(), String> {
@@ -46,7 +124,14 @@ fn check_exact(spec: &Spec, expected: &Expected, actual: &Outcome) -> Result<(),
             indent(&render(out))
         )),
         (Expected::Ok, Outcome::Ok(_)) => Ok(()),
-        (Expected::Ok | Expected::Output(_) | Expected::Logits { .. }, Outcome::Error(got)) => Err(format!(
+        (Expected::Diagnostics { .. }, Outcome::Ok(out)) => Err(format!(
+            "expected diagnostics, but the call returned:\n{}",
+            indent(&render(out))
+        )),
+        (
+            Expected::Ok | Expected::Output(_) | Expected::Logits { .. } | Expected::Diagnostics { .. },
+            Outcome::Error(got),
+        ) => Err(format!(
             "expected success, but the call failed with {}",
             spec.describe_code(*got)
         )),

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::call::{Call, ModelSummary, Output, QuantDtype, StopReason};
+use crate::call::{AbiArg, Call, ModelSummary, Output, QuantDtype, Region, StopReason};
 use crate::spec::{Level, Spec};
 
 /// A vector ready to run.
@@ -39,6 +39,10 @@ pub enum Expected {
     /// Success with logits within `atol + rtol · |expected|` of these values
     /// (`spec/model.md` [NUM-GEN-03]).
     Logits { values: Vec<f64>, rtol: f64, atol: f64 },
+    /// Success with a diagnostics document that validates against the
+    /// schema and whose members at these dotted paths have these values
+    /// (`spec/vectors.md` §3.3).
+    Diagnostics { members: Vec<(String, serde_json::Value)> },
 }
 
 #[derive(Deserialize)]
@@ -74,6 +78,15 @@ struct RawStep {
     top_k: Option<u32>,
     top_p: Option<String>,
     seed: Option<String>,
+    role: Option<u32>,
+    layer: Option<u32>,
+    buffer: Option<String>,
+    len: Option<u64>,
+    offset: Option<u64>,
+    file: Option<String>,
+    export: Option<String>,
+    args: Option<Vec<toml::Value>>,
+    region: Option<String>,
     /// Informative (`spec/vectors.md` §3): the margin the generator certified.
     #[allow(dead_code)]
     certified_margin: Option<f64>,
@@ -122,6 +135,8 @@ struct RawExpect {
     generation: Option<RawGeneration>,
     token: Option<RawToken>,
     logits: Option<RawLogits>,
+    returns: Option<u64>,
+    diagnostics: Option<toml::Table>,
 }
 
 /// The longest input a manifest may make the harness build (`model_len`).
@@ -255,6 +270,15 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         ("top_k", s.top_k.is_some()),
         ("top_p", s.top_p.is_some()),
         ("seed", s.seed.is_some()),
+        ("role", s.role.is_some()),
+        ("layer", s.layer.is_some()),
+        ("buffer", s.buffer.is_some()),
+        ("len", s.len.is_some()),
+        ("offset", s.offset.is_some()),
+        ("file", s.file.is_some()),
+        ("export", s.export.is_some()),
+        ("args", s.args.is_some()),
+        ("region", s.region.is_some()),
     ]
     .into_iter()
     .filter_map(|(k, p)| p.then_some(k))
@@ -270,7 +294,12 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         "utf8_lossy" => &["bytes_hex"],
         "set_sampling" => &["temperature", "top_k", "top_p", "seed"],
         "generate" => &["prompt_hex", "prompt_file", "max_tokens"],
-        "generate_next_token" | "reset" | "free_model" | "logits" => &[],
+        "generate_next_token" | "reset" | "free_model" | "logits" | "diagnostics" => &[],
+        "tensor_bytes" => &["role", "layer"],
+        "alloc" => &["buffer", "len"],
+        "write" => &["buffer", "offset", "bytes_hex", "file"],
+        "invoke" => &["export", "args"],
+        "read" => &["region"],
         other => return Err(format!("unknown call {other:?}")),
     };
     if let Some(k) = present.iter().find(|k| !allowed.contains(k)) {
@@ -355,10 +384,78 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         "reset" => Call::Reset,
         "free_model" => Call::FreeModel,
         "logits" => Call::Logits,
+        "diagnostics" => Call::Diagnostics,
+        "tensor_bytes" => Call::TensorBytes {
+            role: s.role.ok_or_else(|| need("role"))?,
+            layer: s.layer.ok_or_else(|| need("layer"))?,
+        },
+        "alloc" => Call::Alloc {
+            buffer: s.buffer.clone().ok_or_else(|| need("buffer"))?,
+            len: s.len.ok_or_else(|| need("len"))?,
+        },
+        "write" => Call::Write {
+            buffer: s.buffer.clone().ok_or_else(|| need("buffer"))?,
+            offset: s.offset.unwrap_or(0),
+            bytes: one_of(
+                s.bytes_hex.as_deref().map(parse_hex_bytes).transpose()?,
+                s.file.as_deref().map(|p| files.read(p)).transpose()?,
+                "bytes_hex, file",
+            )?,
+        },
+        "invoke" => Call::Invoke {
+            export: s.export.clone().ok_or_else(|| need("export"))?,
+            args: s
+                .args
+                .clone()
+                .unwrap_or_default()
+                .iter()
+                .map(abi_arg)
+                .collect::<Result<_, _>>()?,
+        },
+        "read" => Call::Read {
+            region: match s.region.as_deref().ok_or_else(|| need("region"))? {
+                "result" => Region::Result,
+                "output" => Region::Output,
+                "diagnostics" => Region::Diagnostics,
+                other => return Err(format!("unknown region {other:?}")),
+            },
+        },
         other => return Err(format!("unknown call {other:?}")),
     };
     let expect = resolve_expect(files, &call, s.expect, spec)?;
     Ok(Step { call, expect })
+}
+
+/// An `invoke` argument (`spec/vectors.md` §3.2): an integer, an f32 bit
+/// pattern `"0x…"` (8 digits), or `{ buffer = "name", add = n }`.
+fn abi_arg(v: &toml::Value) -> Result<AbiArg, String> {
+    match v {
+        toml::Value::Integer(i) => u64::try_from(*i)
+            .map(AbiArg::Value)
+            .map_err(|_| format!("invoke argument {i} is negative")),
+        toml::Value::String(s) => parse_hex_bits(s, 8).map(AbiArg::Value),
+        toml::Value::Table(t) => {
+            let name = t
+                .get("buffer")
+                .and_then(toml::Value::as_str)
+                .ok_or("invoke argument table needs buffer = \"name\"")?;
+            let add = match t.get("add") {
+                None => 0,
+                Some(toml::Value::Integer(a)) => u64::try_from(*a).map_err(|_| "add must not be negative")?,
+                Some(_) => return Err("add must be an integer".into()),
+            };
+            if t.keys().any(|k| k != "buffer" && k != "add") {
+                return Err("invoke argument table takes only buffer and add".into());
+            }
+            Ok(AbiArg::Buffer {
+                name: name.to_string(),
+                add,
+            })
+        }
+        other => Err(format!(
+            "invoke argument {other} is not an integer, f32 bits or buffer table"
+        )),
+    }
 }
 
 fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> Result<Expected, String> {
@@ -376,6 +473,8 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         ("generation", e.generation.is_some()),
         ("token", e.token.is_some()),
         ("logits", e.logits.is_some()),
+        ("returns", e.returns.is_some()),
+        ("diagnostics", e.diagnostics.is_some()),
     ]
     .into_iter()
     .filter_map(|(k, p)| p.then_some(k))
@@ -388,6 +487,33 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
             .error_by_name(&name)
             .ok_or_else(|| format!("expect.error {name:?} is not in the error table"))?;
         return Ok(Expected::Error { name, code: entry.code });
+    }
+    if let Some(v) = e.returns {
+        if !matches!(call, Call::Invoke { .. }) {
+            return Err(format!("expect.returns is not an output of {}", call.name()));
+        }
+        return Ok(Expected::Output(Output::Value(v)));
+    }
+    if let Some(table) = e.diagnostics {
+        if !matches!(call, Call::Diagnostics) {
+            return Err(format!("expect.diagnostics is not an output of {}", call.name()));
+        }
+        // TOML has no null: members expected to be null are listed under `null`.
+        let mut members = Vec::new();
+        for (k, v) in table {
+            if k == "null" {
+                let paths = v
+                    .as_array()
+                    .ok_or("expect.diagnostics.null must be an array of paths")?;
+                for p in paths {
+                    let p = p.as_str().ok_or("expect.diagnostics.null must hold strings")?;
+                    members.push((p.to_string(), serde_json::Value::Null));
+                }
+            } else {
+                members.push((k, serde_json::to_value(&v).map_err(|e| e.to_string())?));
+            }
+        }
+        return Ok(Expected::Diagnostics { members });
     }
     if let Some(ok) = e.ok {
         return if ok {
@@ -425,6 +551,11 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         });
     }
     let out = match call {
+        Call::Read { .. } | Call::TensorBytes { .. } => Output::Bytes(match (e.bytes_hex, e.bytes_file) {
+            (Some(h), None) => parse_hex_bytes(&h)?,
+            (None, Some(p)) => files.read(&p)?,
+            _ => return Err(wrong()),
+        }),
         Call::LoadModel { .. } => Output::Summary(Box::new(e.summary.ok_or_else(wrong)?)),
         Call::Tokenize { .. } => Output::Ids(match (e.ids, e.ids_file) {
             (Some(ids), None) => ids,
@@ -474,12 +605,7 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
             }
         }
         Call::SetSampling { .. } | Call::Reset | Call::FreeModel | Call::Logits => return Err(wrong()),
-        Call::Diagnostics
-        | Call::TensorBytes { .. }
-        | Call::Alloc { .. }
-        | Call::Write { .. }
-        | Call::Invoke { .. }
-        | Call::Read { .. } => return Err(wrong()),
+        Call::Diagnostics | Call::Alloc { .. } | Call::Write { .. } | Call::Invoke { .. } => return Err(wrong()),
     };
     Ok(Expected::Output(out))
 }

@@ -73,6 +73,46 @@ pub struct Spec {
     pub errors: Vec<ErrorEntry>,
     /// Every clause, by ID.
     pub requirements: BTreeMap<String, Requirement>,
+    /// `diagnostics.schema.json` (`spec/diagnostics.md`).
+    pub diagnostics_schema: serde_json::Value,
+    /// `tables/coverage.toml`: clause IDs checked other than by vectors.
+    pub exempt_clauses: Vec<String>,
+    /// `tables/coverage.toml`: error names no vector can expect portably.
+    pub exempt_errors: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CoverageEntry {
+    id: Option<String>,
+    name: Option<String>,
+    #[allow(dead_code)]
+    checked_by: String,
+}
+
+impl CoverageFile {
+    /// Clause IDs listed one by one, and every clause of a listed document.
+    fn exempt_clauses<'a>(&self, clauses: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+        let docs: Vec<&str> = self.document.iter().filter_map(|d| d.name.as_deref()).collect();
+        let mut v: Vec<String> = self.clause.iter().filter_map(|c| c.id.clone()).collect();
+        v.extend(
+            clauses
+                .filter(|(_, doc)| docs.contains(doc))
+                .map(|(id, _)| id.to_string()),
+        );
+        v
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CoverageFile {
+    #[serde(default)]
+    clause: Vec<CoverageEntry>,
+    #[serde(default)]
+    error: Vec<CoverageEntry>,
+    #[serde(default)]
+    document: Vec<CoverageEntry>,
 }
 
 #[derive(Deserialize)]
@@ -122,7 +162,18 @@ impl Spec {
                 ));
             }
         }
+        let coverage: CoverageFile = toml::from_str(&read(dir.join("tables/coverage.toml"))?)
+            .map_err(|e| format!("spec/tables/coverage.toml: {e}"))?;
+        let diagnostics_schema = serde_json::from_str(&read(dir.join("diagnostics.schema.json"))?)
+            .map_err(|e| format!("spec/diagnostics.schema.json: {e}"))?;
         Ok(Spec {
+            diagnostics_schema,
+            exempt_clauses: coverage.exempt_clauses(
+                requirements
+                    .values()
+                    .map(|r: &Requirement| (r.id.as_str(), r.document.as_str())),
+            ),
+            exempt_errors: coverage.error.into_iter().filter_map(|c| c.name).collect(),
             dir: dir.to_path_buf(),
             spec_version: profiles.spec_version,
             profiles: profiles.profile,

@@ -176,6 +176,16 @@ pub enum ErrorKind {
     NoActiveContext = 302,
     /// a text prompt is not well-formed UTF-8 (code 303, phase `run`, profile `generation`).
     InvalidUtf8 = 303,
+    /// a pointer argument is 0 while its length is not 0 (code 500, phase `run`, profile `abi`).
+    NullPointer = 500,
+    /// a pointer argument's range does not lie inside one live host buffer (code 501, phase `run`, profile `abi`).
+    InvalidPointer = 501,
+    /// `slm_alloc` asked for too much, or too many host buffers are live (code 502, phase `run`, profile `abi`).
+    HostBufferLimit = 502,
+    /// the runtime could not obtain memory for a host buffer (code 503, phase `run`, profile `abi`).
+    OutOfMemory = 503,
+    /// the export belongs to a profile this ABI version does not implement yet (code 504, phase `run`, profile `abi`).
+    Unsupported = 504,
 }
 
 impl ErrorKind {
@@ -250,6 +260,11 @@ impl ErrorKind {
         ErrorKind::ContextExceeded,
         ErrorKind::NoActiveContext,
         ErrorKind::InvalidUtf8,
+        ErrorKind::NullPointer,
+        ErrorKind::InvalidPointer,
+        ErrorKind::HostBufferLimit,
+        ErrorKind::OutOfMemory,
+        ErrorKind::Unsupported,
     ];
 
     /// The table row of this kind: (name, phase, profile, summary).
@@ -664,6 +679,36 @@ impl ErrorKind {
                 "generation",
                 "a text prompt is not well-formed UTF-8",
             ),
+            ErrorKind::NullPointer => (
+                "NullPointer",
+                Phase::Run,
+                "abi",
+                "a pointer argument is 0 while its length is not 0",
+            ),
+            ErrorKind::InvalidPointer => (
+                "InvalidPointer",
+                Phase::Run,
+                "abi",
+                "a pointer argument's range does not lie inside one live host buffer, or a free or load names no live host buffer",
+            ),
+            ErrorKind::HostBufferLimit => (
+                "HostBufferLimit",
+                Phase::Run,
+                "abi",
+                "slm_alloc asked for more than MAX_HOST_BUFFER_BYTES, or MAX_HOST_BUFFERS host buffers are live",
+            ),
+            ErrorKind::OutOfMemory => (
+                "OutOfMemory",
+                Phase::Run,
+                "abi",
+                "the runtime could not obtain memory for a host buffer",
+            ),
+            ErrorKind::Unsupported => (
+                "Unsupported",
+                Phase::Run,
+                "abi",
+                "the export belongs to a profile this ABI version does not implement yet",
+            ),
         }
     }
 }
@@ -861,7 +906,7 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(k));
             assert_eq!(format!("{k:?}"), k.name(), "variant name equals table name");
         }
-        assert_eq!(ErrorKind::ALL.len(), 69);
+        assert_eq!(ErrorKind::ALL.len(), 74);
     }
 
     #[test]
@@ -876,6 +921,7 @@ mod tests {
                 "quant" if c < 200 => 100..=199, // NonFiniteScale sits with the container codes
                 "quant" => 240..=259,
                 "generation" => 300..=399,
+                "abi" => 500..=599,
                 other => panic!("unknown profile {other}"),
             };
             assert!(range.contains(&c), "{k} has code {c}");

@@ -1,6 +1,6 @@
 //! # tinyrustlm — the reference runtime of the TinyRustLM specification
 //!
-//! Implements spec version **0.2.0** (`spec/`), profiles `container`,
+//! Implements spec version **0.3.0** (`spec/`), profiles `container`,
 //! `quant`, `tokenizer` and `generation`: loading and validating SLM1 model
 //! files, f16 and `q8_0` / `q4_0` conversion, BTOK and BPE1 tokenizers,
 //! bytes-to-text, the Llama and GPT-NeoX forward pass, sampling, and the
@@ -63,10 +63,14 @@
     )
 )]
 
+pub mod abi;
 pub mod checksum;
+pub mod clock;
 mod cursor;
+pub mod diagnostics;
 pub mod error;
 pub mod f16;
+mod json;
 pub mod limits;
 pub mod model;
 pub mod quant;
@@ -85,10 +89,10 @@ pub use f16::{f16_to_f32, f32_to_f16};
 pub use model::Transformer;
 pub use quant::{Dtype, dequantize_row, quantize_row};
 pub use sampler::SamplingConfig;
-pub use session::{Generation, Session, SessionOptions, StopReason};
+pub use session::{Generation, Session, SessionOptions, StopReason, Timings};
 pub use slm1::{Architecture, Header, Identity, Model, Role, RopeStyle, Tensor, TensorInfo};
 pub use text::utf8_lossy;
 pub use tokenizer::{TokenKind, Tokenizer, TokenizerKind};
 
 /// The specification version this crate implements.
-pub const SPEC_VERSION: &str = "0.2.0";
+pub const SPEC_VERSION: &str = "0.3.0";

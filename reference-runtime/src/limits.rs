@@ -28,6 +28,13 @@ pub const MAX_SAMPLING_CANDIDATES: u64 = 1_024;
 /// Bytes of one adapter package (adapters profile, a later spec version; not enforced yet).
 pub const ADAPTER_BYTE_BUDGET: u64 = 1_048_576;
 
+/// Bytes of one host buffer of `slm_alloc` ([ABI-MEM-01]); exceeded →
+/// `HostBufferLimit`. Equal to the model budget: the model is the largest
+/// thing a host passes.
+pub const MAX_HOST_BUFFER_BYTES: u64 = MODEL_BYTE_BUDGET;
+/// Host buffers live at once ([ABI-MEM-01]); exceeded → `HostBufferLimit`.
+pub const MAX_HOST_BUFFERS: u64 = 8;
+
 /// Every limit as `(name, value)`, in the order of `spec/tables/limits.toml`,
 /// so that a test can compare this module with the table.
 pub const ALL: &[(&str, u64)] = &[
@@ -41,4 +48,6 @@ pub const ALL: &[(&str, u64)] = &[
     ("MAX_OUTPUT_BYTES", MAX_OUTPUT_BYTES),
     ("MAX_SAMPLING_CANDIDATES", MAX_SAMPLING_CANDIDATES),
     ("ADAPTER_BYTE_BUDGET", ADAPTER_BYTE_BUDGET),
+    ("MAX_HOST_BUFFER_BYTES", MAX_HOST_BUFFER_BYTES),
+    ("MAX_HOST_BUFFERS", MAX_HOST_BUFFERS),
 ];

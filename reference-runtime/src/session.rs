@@ -88,6 +88,19 @@ struct Context {
     stop_reason: Option<StopReason>,
 }
 
+/// Durations for diagnostics (`spec/diagnostics.md` §3), in milliseconds;
+/// `None` when not measured.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Timings {
+    /// The last successful load.
+    pub load_ms: Option<f64>,
+    /// Prompt processing of the last `generate`.
+    pub prompt_ms: Option<f64>,
+    /// Sampling and processing of the generated tokens of the current
+    /// context (`generate` and the steps after it).
+    pub generation_ms: Option<f64>,
+}
+
 /// A session: at most one model, a sampling configuration and generator,
 /// one context, one result buffer.
 #[derive(Debug)]
@@ -98,6 +111,11 @@ pub struct Session {
     rng: Rng,
     context: Context,
     result: Vec<u8>,
+    timings: Timings,
+    /// The last token generated in the current context.
+    last_token: Option<u32>,
+    /// The most scratch memory held at once since the session began.
+    peak_scratch_bytes: u64,
 }
 
 impl Default for Session {
@@ -123,6 +141,9 @@ impl Session {
             rng: Rng::new(config.seed),
             context: Context::default(),
             result: Vec::new(),
+            timings: Timings::default(),
+            last_token: None,
+            peak_scratch_bytes: 0,
         }
     }
 
@@ -136,6 +157,9 @@ impl Session {
     fn clear_context(&mut self) {
         self.context = Context::default();
         self.rng = Rng::new(self.config.seed);
+        self.last_token = None;
+        self.timings.prompt_ms = None;
+        self.timings.generation_ms = None;
     }
 
     /// `load_model`: validates `bytes` as an SLM1 file and, on success,
@@ -145,7 +169,18 @@ impl Session {
     /// loaded with its context, none stays none ([SLM1-LOAD-02],
     /// [ERR-GEN-03]); `bytes` is dropped.
     pub fn load_model(&mut self, bytes: Vec<u8>) -> Result<()> {
-        let index = crate::slm1::validate(&bytes)?;
+        self.load_model_or_return(bytes).map_err(|(e, _)| e)
+    }
+
+    /// [`Session::load_model`], handing the bytes back on failure, so that a
+    /// caller that lent them (the ABI's host buffer, [ABI-LOAD-02]) keeps
+    /// them unchanged.
+    pub fn load_model_or_return(&mut self, bytes: Vec<u8>) -> core::result::Result<(), (Error, Vec<u8>)> {
+        let start = crate::clock::now_ms();
+        let index = match crate::slm1::validate(&bytes) {
+            Ok(index) => index,
+            Err(e) => return Err((e, bytes)),
+        };
         let transformer = Transformer::from_validated(bytes, index, self.options.activation_quant)?;
         let out_ids = Vec::with_capacity(transformer.config().context_length);
         // The result keeps its bytes; it only gains room for a full output.
@@ -156,7 +191,33 @@ impl Session {
             staging: Vec::with_capacity(OUTPUT_CAPACITY),
         });
         self.clear_context();
+        self.peak_scratch_bytes = self.peak_scratch_bytes.max(self.scratch_bytes());
+        self.timings.load_ms = Some(crate::clock::elapsed_ms(start, crate::clock::now_ms()));
         Ok(())
+    }
+
+    /// Scratch memory of the loaded model's run state, in bytes (0 without
+    /// a model).
+    pub fn scratch_bytes(&self) -> u64 {
+        self.model
+            .as_ref()
+            .map_or(0, |m| m.transformer.state().scratch_bytes() as u64)
+    }
+
+    /// The most scratch memory held at once since the session began
+    /// (scratch is allocated once per load and never grows).
+    pub fn peak_scratch_bytes(&self) -> u64 {
+        self.peak_scratch_bytes
+    }
+
+    /// Durations for diagnostics.
+    pub fn timings(&self) -> Timings {
+        self.timings
+    }
+
+    /// The last token generated in the current context, if any.
+    pub fn last_token(&self) -> Option<u32> {
+        self.last_token
     }
 
     /// Whether a model is loaded.
@@ -298,6 +359,8 @@ impl Session {
         // 6  clear the context
         self.context = Context::default();
         self.rng = Rng::new(self.config.seed);
+        self.last_token = None;
+        let t_prompt = crate::clock::now_ms();
         let ctx = &mut self.context;
         // 7  process ids[0 … P−1] at positions 0 … P−1 (logits of the last only)
         let t = &mut loaded.transformer;
@@ -309,6 +372,9 @@ impl Session {
         }
         ctx.pos = ids.len();
         ctx.prompt_tokens = ids.len() as u32; // ≤ context_length ≤ MAX_CONTEXT_LENGTH
+        let t_gen = crate::clock::now_ms();
+        self.timings.prompt_ms = Some(crate::clock::elapsed_ms(t_prompt, t_gen));
+        self.timings.generation_ms = None;
         // 8
         let eos_id = t.config().eos_id;
         loaded.out_ids.clear(); // capacity context_length ≥ every output
@@ -332,6 +398,9 @@ impl Session {
             if loaded.staging.len() + bytes.len() > OUTPUT_CAPACITY {
                 self.context = Context::default();
                 self.rng = Rng::new(self.config.seed);
+                self.last_token = None;
+                self.timings.prompt_ms = None;
+                self.timings.generation_ms = None;
                 return Err(Error::new(ErrorKind::OutputBufferExceeded));
             }
             loaded.staging.extend_from_slice(bytes);
@@ -340,6 +409,8 @@ impl Session {
             }
         };
         ctx.stop_reason = Some(stop_reason);
+        self.last_token = loaded.out_ids.last().copied();
+        self.timings.generation_ms = Some(crate::clock::elapsed_ms(t_gen, crate::clock::now_ms()));
         // 9  result = decode(out)
         core::mem::swap(&mut self.result, &mut loaded.staging);
         Ok(Generation {
@@ -369,11 +440,15 @@ impl Session {
             return Err(Error::new(ErrorKind::ContextExceeded));
         }
         // 4
+        let start = crate::clock::now_ms();
         let token = t.sample(&self.config, &mut self.rng);
         t.advance(token, self.context.pos);
         t.classify();
         self.context.pos += 1;
         self.context.generated_tokens += 1;
+        self.last_token = Some(token);
+        let spent = crate::clock::elapsed_ms(start, crate::clock::now_ms());
+        self.timings.generation_ms = Some(self.timings.generation_ms.unwrap_or(0.0) + spent);
         // 5  result = decode([t]): at most 255 bytes, within the room reserved at load
         let model = t.model();
         let bytes = model.tokenizer().token_bytes(token).unwrap_or(&[]);

@@ -182,6 +182,42 @@ pub struct Tables {
     pub roles: Vec<RoleRow>,
     /// Requirement clauses of `spec/*.md`, in document order.
     pub clauses: Vec<Clause>,
+    /// `coverage.toml`: clause IDs and error names checked other than by vectors.
+    pub exempt_clauses: Vec<String>,
+    /// `coverage.toml` error names.
+    pub exempt_errors: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct CoverageEntry {
+    id: Option<String>,
+    name: Option<String>,
+    #[allow(dead_code)]
+    checked_by: String,
+}
+
+impl CoverageFile {
+    /// Clause IDs listed one by one, and every clause of a listed document.
+    fn exempt_clauses<'a>(&self, clauses: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+        let docs: Vec<&str> = self.document.iter().filter_map(|d| d.name.as_deref()).collect();
+        let mut v: Vec<String> = self.clause.iter().filter_map(|c| c.id.clone()).collect();
+        v.extend(
+            clauses
+                .filter(|(_, doc)| docs.contains(doc))
+                .map(|(id, _)| id.to_string()),
+        );
+        v
+    }
+}
+
+#[derive(Deserialize)]
+struct CoverageFile {
+    #[serde(default)]
+    clause: Vec<CoverageEntry>,
+    #[serde(default)]
+    error: Vec<CoverageEntry>,
+    #[serde(default)]
+    document: Vec<CoverageEntry>,
 }
 
 /// `spec/` of this repository.
@@ -243,6 +279,7 @@ impl Tables {
         let header: HeaderFile = parse(&t.join("header.toml"));
         let roles: RolesFile = parse(&t.join("tensor_roles.toml"));
         let profiles: ProfilesFile = parse(&t.join("profiles.toml"));
+        let coverage: CoverageFile = parse(&t.join("coverage.toml"));
         let mut docs: Vec<String> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
             .filter_map(|e| e.ok())
@@ -254,7 +291,9 @@ impl Tables {
         for d in &docs {
             clauses.extend(parse_clauses(d, &read(&dir.join(d))));
         }
+        let exempt_clauses = coverage.exempt_clauses(clauses.iter().map(|c| (c.id.as_str(), c.document.as_str())));
         Tables {
+            exempt_clauses,
             spec_version: profiles.spec_version,
             profiles: profiles.profile,
             errors: errors.error,
@@ -266,6 +305,7 @@ impl Tables {
             rope_styles: roles.rope_style,
             roles: roles.role,
             clauses,
+            exempt_errors: coverage.error.into_iter().filter_map(|c| c.name).collect(),
         }
     }
 

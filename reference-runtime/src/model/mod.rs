@@ -65,14 +65,22 @@ impl Transformer {
     /// scratch within `scratch_bytes`). On failure `file` is dropped.
     pub fn load(file: Vec<u8>, activation_quant: bool) -> Result<Transformer> {
         let index = crate::slm1::validate(&file)?;
-        Transformer::from_validated(file, index, activation_quant)
+        Transformer::from_validated(file, index, activation_quant).map_err(|(e, _)| e)
     }
 
-    /// The runtime of a file already validated into `index`.
-    pub(crate) fn from_validated(file: Vec<u8>, index: ModelIndex, activation_quant: bool) -> Result<Transformer> {
+    /// The runtime of a file already validated into `index`; on failure the
+    /// file is handed back.
+    pub(crate) fn from_validated(
+        file: Vec<u8>,
+        index: ModelIndex,
+        activation_quant: bool,
+    ) -> core::result::Result<Transformer, (crate::Error, Vec<u8>)> {
         let model = Model::from_parts(&file, &index);
         let config = Config::from_header(model.header());
-        let weights = Weights::locate(&model)?;
+        let weights = match Weights::locate(&model) {
+            Ok(w) => w,
+            Err(e) => return Err((e, file)),
+        };
         let state = RunState::new(&config, activation_quant);
         Ok(Transformer {
             file,

@@ -95,6 +95,9 @@ fn next_of(s: &Session) -> u32 {
         rng: s.rng,
         context: s.context,
         result: Vec::new(),
+        timings: s.timings,
+        last_token: s.last_token,
+        peak_scratch_bytes: s.peak_scratch_bytes,
     };
     let logits = s.logits().unwrap();
     let mut cand = Candidates::new(logits.len());

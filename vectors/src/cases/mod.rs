@@ -2,11 +2,14 @@
 //! one session with the outcome each call is *meant* to have; the generator
 //! runs the oracle on every call and fails if the oracle disagrees.
 
+mod abi;
+mod diagnostics;
 mod fixtures;
 mod generation_forward;
 pub mod generation_models;
 mod generation_sampling;
 mod generation_session;
+mod inspect;
 mod mutate;
 mod quant;
 mod slm1_directory;
@@ -138,9 +141,54 @@ pub enum Call {
     FreeModel,
     /// `logits`.
     Logits,
+    /// `diagnostics` (diagnostics.md): the pinned members are expected.
+    Diagnostics,
+    /// `tensor_bytes(role code, layer)` (abi.md §5).
+    TensorBytes(u16, u32),
+    /// Raw ABI: `alloc` of a named host buffer.
+    Alloc(String, u64),
+    /// Raw ABI: the host writes bytes into a named buffer at an offset.
+    Write(String, u64, Vec<u8>),
+    /// Raw ABI: an export call.
+    Invoke(&'static str, Vec<oracle::abi::Arg>),
+    /// Raw ABI: read a runtime-owned buffer.
+    Read(oracle::abi::Region),
 }
 
 impl Call {
+    /// Whether the call is a raw ABI step (vectors.md §3.2).
+    pub fn is_raw(&self) -> bool {
+        matches!(
+            self,
+            Call::Alloc(..) | Call::Write(..) | Call::Invoke(..) | Call::Read(..)
+        )
+    }
+
+    /// Runs the call in an ABI instance: raw steps on the boundary's state,
+    /// session calls on its session with their outcome recorded as the last
+    /// error (as an in-process driver does, abi.md §10).
+    pub fn run_abi(&self, inst: &mut oracle::abi::Instance) -> Result<Output, Error> {
+        match self {
+            Call::Alloc(name, len) => inst.alloc(name, *len).map(|()| Output::Done),
+            Call::Write(name, off, bytes) => inst.write(name, *off, bytes).map(|()| Output::Done),
+            Call::Invoke(export, args) => match inst.invoke(export, args)? {
+                oracle::abi::Returned::Value(v) => Ok(Output::Value(v)),
+                oracle::abi::Returned::Address => Ok(Output::Done),
+            },
+            Call::Read(region) => Ok(Output::Bytes(inst.read(*region))),
+            Call::Diagnostics => Ok(Output::Diagnostics(inst.diagnostics())),
+            Call::TensorBytes(role, layer) => {
+                let r = inst.tensor_bytes(u64::from(*role), u64::from(*layer));
+                inst.record(r).map(Output::Bytes)
+            }
+            // Queries: the last error is unchanged.
+            Call::Result => self.run(&mut inst.session),
+            _ => {
+                let r = self.run(&mut inst.session);
+                inst.record(r)
+            }
+        }
+    }
     /// `set_sampling` from f32 values.
     pub fn sampling(temperature: f32, top_k: u32, top_p: f32, seed: u64) -> Call {
         Call::SetSampling {
@@ -204,6 +252,12 @@ impl Call {
                 Ok(Output::Done)
             }
             Call::Logits => Ok(Output::Logits(session.logits()?)),
+            Call::Diagnostics
+            | Call::TensorBytes(..)
+            | Call::Alloc(..)
+            | Call::Write(..)
+            | Call::Invoke(..)
+            | Call::Read(..) => panic!("{self:?} needs an ABI instance: use run_abi"),
         }
     }
 }
@@ -233,6 +287,10 @@ pub enum Output {
     Token(TokenOut),
     /// `logits`.
     Logits(LogitsOut),
+    /// `invoke`: a status or value.
+    Value(u64),
+    /// `diagnostics`: the pinned members.
+    Diagnostics(Vec<(String, oracle::abi::Member)>),
 }
 
 impl Output {
@@ -367,5 +425,8 @@ pub fn all() -> Vec<Case> {
     v.extend(generation_forward::cases());
     v.extend(generation_sampling::cases());
     v.extend(generation_session::cases());
+    v.extend(abi::cases());
+    v.extend(inspect::cases());
+    v.extend(diagnostics::cases());
     v
 }

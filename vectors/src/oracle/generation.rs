@@ -183,6 +183,8 @@ struct Context {
     prompt_tokens: usize,
     generated_tokens: usize,
     stop_reason: Option<StopReason>,
+    /// The last token generated in this context (diagnostics.md §2).
+    last_token: Option<u32>,
 }
 
 /// One session (vectors.md §3, generation.md §1).
@@ -382,6 +384,36 @@ impl Session {
         self.rng = self.seeded(self.config.seed);
     }
 
+    /// Prompt tokens of the current context.
+    pub fn prompt_tokens(&self) -> usize {
+        self.ctx.prompt_tokens
+    }
+
+    /// Tokens generated in the current context.
+    pub fn generated_tokens(&self) -> usize {
+        self.ctx.generated_tokens
+    }
+
+    /// Why the last `generate` of the current context stopped.
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        self.ctx.stop_reason
+    }
+
+    /// The last token generated in the current context.
+    pub fn last_token(&self) -> Option<u32> {
+        self.ctx.last_token
+    }
+
+    /// The loaded model's bytes.
+    pub fn model_bytes(&self) -> Option<&[u8]> {
+        self.model.as_ref().map(|l| l.bytes.as_slice())
+    }
+
+    /// The bytes of token `id` (tokenizer.md §5), if it exists.
+    pub fn token_bytes(&self, id: u32) -> Option<Vec<u8>> {
+        self.model.as_ref()?.model.tokenizer.decode(&[id]).ok()
+    }
+
     fn loaded(&self) -> Result<&Loaded, Error> {
         self.model.as_ref().ok_or(Error("ModelNotLoaded"))
     }
@@ -409,6 +441,11 @@ impl Session {
         let out = self.loaded()?.model.tokenizer.decode(ids)?;
         self.result = out.clone();
         Ok(out)
+    }
+
+    /// The result buffer, without counting as a call.
+    pub fn result_bytes(&self) -> &[u8] {
+        &self.result
     }
 
     /// `result`.
@@ -579,6 +616,7 @@ impl Session {
             }
             self.process(tok);
             self.ctx.generated_tokens += 1;
+            self.ctx.last_token = Some(tok);
             n += 1;
             if !(tok == eos && self.has(SessionMistake::EosNotInOutput)) {
                 out.push(tok);
@@ -631,6 +669,7 @@ impl Session {
         let (tok, margin) = self.sample();
         self.process(tok);
         self.ctx.generated_tokens += 1;
+        self.ctx.last_token = Some(tok);
         let bytes = self.decode(&[tok]).expect("one token fits MAX_OUTPUT_BYTES");
         self.result = bytes.clone();
         Ok(TokenOut { id: tok, bytes, margin })

@@ -9,6 +9,7 @@
 //! Errors are reported by their stable names from `spec/tables/errors.toml`;
 //! the generator checks every name it sees against that table.
 
+pub mod abi;
 mod crc32c;
 mod f16;
 pub mod generation;

@@ -1,0 +1,209 @@
+/*
+ * tinyrustlm.h — the native C ABI of the TinyRustLM reference runtime.
+ *
+ * Normative description: spec/abi.md (ABI version 1). This header is written
+ * by hand; every declaration matches an `extern "C"` export of
+ * reference-runtime/src/abi/exports.rs with the same name and types
+ * ([ABI-C-01]). Link against the runtime's static library (libtinyrustlm.a,
+ * plus on Linux: -lpthread -ldl -lm) or its shared library.
+ *
+ * ---------------------------------------------------------------------------
+ * Types ([ABI-TYPE-01])
+ *   Every export takes and returns only uint32_t, float, pointers to bytes and
+ *   size_t lengths. Multi-byte values inside buffers are little-endian:
+ *   token ids are u32 LE, logits and quantizer inputs f32 LE.
+ *
+ * One instance ([ABI-TYPE-02])
+ *   All exports of one process share ONE session (one model, one context, one
+ *   set of host buffers), serialized by a lock inside the runtime. Calls from
+ *   several threads are safe but act on the same session; a pointer returned
+ *   by a query may be invalidated by another thread's call.
+ *
+ * Status and last error ([ABI-ERR-01..03])
+ *   Every session export (§4) and introspection export (§5) returns a
+ *   uint32_t status: SLM_OK (0) on success, otherwise the numeric code of an
+ *   error of spec/tables/errors.toml (SLM_ERR_* below). slm_alloc returns a
+ *   pointer instead, NULL on failure. slm_last_error() returns the status of
+ *   the most recent alloc/free/session/introspection call (0 in a new
+ *   instance); the queries (slm_abi_version, slm_last_error, slm_stop_reason,
+ *   slm_*_ptr, slm_*_len, slm_diagnostics) never change it. No export aborts
+ *   or traps on any argument values; a failing call changes nothing but the
+ *   last error, and the next valid call succeeds.
+ *
+ * Ownership and lifetimes — host buffers (§3)
+ *   The host passes bytes INTO the runtime only through host buffers:
+ *   memory obtained from slm_alloc (zero-filled), written by the host, and
+ *   released with slm_free. At most SLM_MAX_HOST_BUFFERS buffers are live at
+ *   once, each at most SLM_MAX_HOST_BUFFER_BYTES long.
+ *   - A pointer argument (ptr, len) denotes ptr .. ptr+len-1. With len == 0,
+ *     ptr is not examined (NULL is fine). With len > 0, ptr == NULL is
+ *     SLM_ERR_NULL_POINTER, and the range must lie inside ONE live host
+ *     buffer, else SLM_ERR_INVALID_POINTER (stack/static memory, a freed
+ *     buffer, a range past the end of a buffer, runtime-owned memory).
+ *   - slm_free(NULL) is SLM_ERR_NULL_POINTER; freeing anything but the start
+ *     of a live host buffer (including a second free) is
+ *     SLM_ERR_INVALID_POINTER, never undefined behaviour.
+ *   - Arrays of u32 ids / f32 values are byte ranges; a byte length that is
+ *     not a multiple of 4 is SLM_ERR_INVALID_ARGUMENT.
+ *   - slm_load_model(ptr, len) must name one WHOLE host buffer. On success
+ *     the buffer BECOMES THE MODEL: it is no longer a host buffer (freeing it
+ *     is SLM_ERR_INVALID_POINTER; it no longer counts against the limit), the
+ *     runtime keeps the bytes without copying, and the host MUST NOT write to
+ *     them. They are released by slm_free_model or the next successful load.
+ *     On failure the buffer stays the host's, unchanged (free it yourself).
+ *
+ * Ownership and lifetimes — runtime-owned buffers (§6)
+ *   The result, output and diagnostics buffers belong to the runtime. Read
+ *   them only through slm_result_ptr/len, slm_output_ptr/len and
+ *   slm_diagnostics_ptr/len; never write or free them. A pointer returned by
+ *   a query stays valid, with the same contents, until the next call that is
+ *   not a query; a length of 0 may come with any pointer (even NULL).
+ *   A failing call leaves result, output and stop reason unchanged (except
+ *   that OutputBufferExceeded clears the context, spec/generation.md).
+ *   - result: the bytes of the last successful generate /
+ *     generate_next_token / detokenize.
+ *   - output: the ids (u32 LE) of generate, the id of generate_next_token,
+ *     or what an introspection export produced (§5); empty before the first.
+ *   - diagnostics: the JSON rendered by the last slm_diagnostics().
+ * ---------------------------------------------------------------------------
+ */
+#ifndef TINYRUSTLM_H
+#define TINYRUSTLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ABI version returned by slm_abi_version() (independent of the spec version). */
+#define SLM_ABI_VERSION 1u
+
+/* Limits of spec/tables/limits.toml that concern the ABI. */
+#define SLM_MODEL_BYTE_BUDGET 33554432u     /* longest SLM1 file slm_load_model accepts */
+#define SLM_MAX_HOST_BUFFER_BYTES 33554432u /* longest host buffer of slm_alloc */
+#define SLM_MAX_HOST_BUFFERS 8u             /* host buffers live at once */
+#define SLM_MAX_PROMPT_BYTES 65536u         /* longest prompt / tokenize input */
+#define SLM_MAX_OUTPUT_BYTES 65536u         /* longest decoded output of one call */
+
+/* Status codes (spec/tables/errors.toml; the code is the stable identity). */
+#define SLM_OK 0u
+/* run errors of the session and introspection calls */
+#define SLM_ERR_INVALID_ARGUMENT 1u
+#define SLM_ERR_MODEL_NOT_LOADED 2u
+/* load_model (the container profile; 101..181 are the SLM1 validation errors) */
+#define SLM_ERR_MODEL_TOO_LARGE 100u
+#define SLM_ERR_TRUNCATED 101u
+#define SLM_ERR_BAD_MAGIC 102u
+#define SLM_ERR_UNSUPPORTED_VERSION 103u
+#define SLM_ERR_CHECKSUM_MISMATCH 106u
+/* tokenizer */
+#define SLM_ERR_INVALID_TOKEN_ID 230u
+#define SLM_ERR_OUTPUT_BUFFER_EXCEEDED 231u
+#define SLM_ERR_PROMPT_TOO_LONG 232u
+/* quantizer / f16 conversion */
+#define SLM_ERR_NON_FINITE_INPUT 240u
+#define SLM_ERR_SCALE_OVERFLOW 241u
+/* generation */
+#define SLM_ERR_INVALID_SAMPLING_CONFIG 300u
+#define SLM_ERR_CONTEXT_EXCEEDED 301u
+#define SLM_ERR_NO_ACTIVE_CONTEXT 302u
+#define SLM_ERR_INVALID_UTF8 303u
+/* the ABI itself (profile `abi`) */
+#define SLM_ERR_NULL_POINTER 500u
+#define SLM_ERR_INVALID_POINTER 501u
+#define SLM_ERR_HOST_BUFFER_LIMIT 502u
+#define SLM_ERR_OUT_OF_MEMORY 503u
+#define SLM_ERR_UNSUPPORTED 504u
+
+/* Values of slm_stop_reason() ([ABI-GEN-02]). */
+#define SLM_STOP_NONE 0u
+#define SLM_STOP_MAX_TOKENS 1u
+#define SLM_STOP_EOS 2u
+#define SLM_STOP_CONTEXT_FULL 3u
+
+/* dtype codes (SLM1 directory entries; slm_quantize / slm_dequantize accept
+ * only SLM_DTYPE_Q8_0 and SLM_DTYPE_Q4_0). */
+#define SLM_DTYPE_F32 0u
+#define SLM_DTYPE_Q8_0 1u
+#define SLM_DTYPE_Q4_0 2u
+
+/* ---- §6 queries (never change the last error) ---------------------------- */
+
+/* SLM_ABI_VERSION. */
+uint32_t slm_abi_version(void);
+/* Status of the most recent call of §3-§5 (0 in a new instance). */
+uint32_t slm_last_error(void);
+/* The session's stop reason: SLM_STOP_*. */
+uint32_t slm_stop_reason(void);
+/* The result buffer (runtime-owned; valid until the next non-query call). */
+const uint8_t *slm_result_ptr(void);
+size_t slm_result_len(void);
+/* The output of the last successful call that has one (runtime-owned). */
+const uint8_t *slm_output_ptr(void);
+size_t slm_output_len(void);
+/* Renders the diagnostics JSON (spec/diagnostics.md); always returns 0 and
+ * does not change the last error. */
+uint32_t slm_diagnostics(void);
+/* The diagnostics JSON rendered by the last slm_diagnostics() (UTF-8, not
+ * NUL-terminated; runtime-owned). */
+const uint8_t *slm_diagnostics_ptr(void);
+size_t slm_diagnostics_len(void);
+
+/* ---- §3 host buffers --------------------------------------------------- */
+
+/* A new zero-filled host buffer of len bytes, or NULL (see slm_last_error():
+ * INVALID_ARGUMENT for len 0, HOST_BUFFER_LIMIT, OUT_OF_MEMORY). */
+uint8_t *slm_alloc(size_t len);
+/* Frees the host buffer that starts at ptr. */
+uint32_t slm_free(uint8_t *ptr);
+
+/* ---- §4 session exports (return a status) --------------------------------- */
+
+/* Loads the SLM1 file in the host buffer (ptr, len), which must be one whole
+ * host buffer; on success the buffer becomes the model (see above). */
+uint32_t slm_load_model(const uint8_t *ptr, size_t len);
+/* Unloads the model (always succeeds). */
+uint32_t slm_free_model(void);
+/* Sampling configuration; seed = seed_hi * 2^32 + seed_lo. */
+uint32_t slm_set_sampling(float temperature, uint32_t top_k, float top_p, uint32_t seed_lo, uint32_t seed_hi);
+/* Generates up to max_tokens tokens from a UTF-8 prompt: result = bytes,
+ * output = ids (u32 LE), slm_stop_reason() = why it stopped. */
+uint32_t slm_generate(const uint8_t *prompt, size_t len, uint32_t max_tokens);
+/* Continues the context by one token: result = its bytes, output = its id. */
+uint32_t slm_generate_next_token(void);
+/* Clears the context (always succeeds). */
+uint32_t slm_reset(void);
+/* Decodes ids (u32 LE, len in bytes): result = bytes. */
+uint32_t slm_detokenize(const uint8_t *ids, size_t len);
+/* Reserved for the `adapters` profile: SLM_ERR_UNSUPPORTED after the pointer check. */
+uint32_t slm_validate_adapter(const uint8_t *ptr, size_t len);
+uint32_t slm_apply_adapter(const uint8_t *ptr, size_t len);
+
+/* ---- §5 introspection exports (profile `inspect`; output on success) ---- */
+
+/* Encodes text: output = ids (u32 LE); add_bos != 0 means true. */
+uint32_t slm_tokenize(const uint8_t *text, size_t len, uint32_t add_bos);
+/* output = the last position's logits (f32 LE, vocab_size values). */
+uint32_t slm_logits(void);
+/* output = the model summary as a JSON object (UTF-8). */
+uint32_t slm_model_info(void);
+/* output = the stored bytes of the tensor (role code, layer); 0 for global roles. */
+uint32_t slm_tensor_bytes(uint32_t role, uint32_t layer);
+/* output = q8_0/q4_0 blocks of the f32 LE values. */
+uint32_t slm_quantize(uint32_t dtype, const uint8_t *values, size_t len);
+/* output = f32 LE values of the q8_0/q4_0 blocks. */
+uint32_t slm_dequantize(uint32_t dtype, const uint8_t *blocks, size_t len);
+/* output = 2 bytes: the f16 bits of the f32 with bit pattern `bits`. */
+uint32_t slm_f32_to_f16(uint32_t bits);
+/* output = 4 bytes: the f32 bits of the f16 `bits` (bits > 0xFFFF: INVALID_ARGUMENT). */
+uint32_t slm_f16_to_f32(uint32_t bits);
+/* output = the bytes as UTF-8 text, ill-formed sequences replaced by U+FFFD. */
+uint32_t slm_utf8_lossy(const uint8_t *bytes, size_t len);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* TINYRUSTLM_H */

@@ -1,0 +1,493 @@
+//! The runtime ABI — `spec/abi.md`.
+//!
+//! [`Instance`] is one session behind the ABI ([ABI-TYPE-02]): the
+//! [`Session`], its host buffers ([`memory`]), the last error, the output
+//! buffer and the diagnostics buffer. Its methods are the exports, one for
+//! one, with addresses as `usize`; [`exports`] puts the `extern "C"` symbols
+//! (`slm_*`) over one global instance. In-process drivers use an `Instance`
+//! directly, so the same code is checked natively and in WebAssembly.
+//!
+//! Every export method returns a status (0 or an error code,
+//! [ABI-ERR-01]) and records it as the last error ([ABI-ERR-02]); queries
+//! do not. A failing call changes nothing else ([ABI-ERR-03]).
+
+pub mod exports;
+pub mod memory;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::json::JsonWriter;
+use crate::limits::MODEL_BYTE_BUDGET;
+use crate::quant::Dtype;
+use crate::sampler::SamplingConfig;
+use crate::session::{Session, StopReason};
+use crate::slm1::Role;
+
+pub use memory::HostMemory;
+
+/// `slm_abi_version()`.
+pub const ABI_VERSION: u32 = 1;
+
+/// Where the output buffer's bytes are ([ABI-OWN-01], [ABI-OWN-03]).
+#[derive(Debug)]
+enum Output {
+    /// Bytes the runtime computed.
+    Owned(Vec<u8>),
+    /// A range of the loaded model's own bytes (`slm_tensor_bytes`).
+    Model { start: usize, len: usize },
+}
+
+/// One session behind the ABI.
+#[derive(Debug)]
+pub struct Instance {
+    session: Session,
+    memory: HostMemory,
+    last_error: u32,
+    output: Output,
+    diagnostics: Vec<u8>,
+}
+
+impl Default for Instance {
+    fn default() -> Instance {
+        Instance::new(Session::new())
+    }
+}
+
+/// `Ok` → 0, `Err` → its code.
+fn status(r: Result<()>) -> u32 {
+    match r {
+        Ok(()) => 0,
+        Err(e) => e.code(),
+    }
+}
+
+/// Little-endian `u32`s / `f32` bit patterns from bytes ([ABI-MEM-04]).
+fn words(bytes: &[u8]) -> Result<impl Iterator<Item = u32> + '_> {
+    if bytes.len() % 4 != 0 {
+        return Err(Error::new(ErrorKind::InvalidArgument));
+    }
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().unwrap_or([0; 4]))))
+}
+
+fn le_bytes<T: Copy>(values: &[T], f: impl Fn(T) -> [u8; 4]) -> Vec<u8> {
+    values.iter().flat_map(|&v| f(v)).collect()
+}
+
+/// `dtype` codes of `slm_quantize` / `slm_dequantize` (SLM1 codes 1, 2).
+fn quant_dtype(code: u32) -> Result<Dtype> {
+    match code {
+        1 => Ok(Dtype::Q8_0),
+        2 => Ok(Dtype::Q4_0),
+        _ => Err(Error::new(ErrorKind::InvalidArgument)),
+    }
+}
+
+impl Instance {
+    /// An instance over `session` (normally a new one): no host buffers,
+    /// last error 0, empty output and diagnostics.
+    pub fn new(session: Session) -> Instance {
+        Instance {
+            session,
+            memory: HostMemory::new(),
+            last_error: 0,
+            output: Output::Owned(Vec::new()),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// The session (read-only: every change goes through a recorded call).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The host buffers (for in-process drivers that play the host).
+    pub fn memory_mut(&mut self) -> &mut HostMemory {
+        &mut self.memory
+    }
+
+    /// Records `r` as the last error and returns its status.
+    fn record(&mut self, r: Result<()>) -> u32 {
+        self.last_error = status(r);
+        self.last_error
+    }
+
+    /// Runs a typed session call and records its outcome as the last error,
+    /// for in-process drivers that call the session API directly (the
+    /// diagnostics then report the same last error as through the ABI).
+    pub fn with_session<T>(&mut self, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
+        let r = f(&mut self.session);
+        self.last_error = match &r {
+            Ok(_) => 0,
+            Err(e) => e.code(),
+        };
+        r
+    }
+
+    fn set_output(&mut self, bytes: Vec<u8>) {
+        self.output = Output::Owned(bytes);
+    }
+
+    // ---- §3 host buffers ----
+
+    /// `slm_alloc(len)`: the buffer's address, or 0 (last error says why).
+    pub fn alloc(&mut self, len: usize) -> usize {
+        match self.memory.alloc(len) {
+            Ok(addr) => {
+                self.last_error = 0;
+                addr
+            }
+            Err(e) => {
+                self.last_error = e.code();
+                0
+            }
+        }
+    }
+
+    /// `slm_free(ptr)`.
+    pub fn free(&mut self, ptr: usize) -> u32 {
+        let r = self.memory.free(ptr);
+        self.record(r)
+    }
+
+    // ---- §4 session exports ----
+
+    /// `slm_load_model(ptr, len)` ([ABI-LOAD-01], [ABI-LOAD-02]).
+    pub fn load_model(&mut self, ptr: usize, len: usize) -> u32 {
+        let r = self.load_model_inner(ptr, len);
+        self.record(r)
+    }
+
+    fn load_model_inner(&mut self, ptr: usize, len: usize) -> Result<()> {
+        if len as u64 > MODEL_BYTE_BUDGET {
+            return Err(Error::new(ErrorKind::ModelTooLarge));
+        }
+        if len == 0 {
+            return Err(Error::new(ErrorKind::Truncated));
+        }
+        let bytes = self.memory.take(ptr, len)?;
+        // The output may be a view of the model about to be replaced: it must
+        // keep its bytes ([ABI-OWN-02]).
+        self.detach_output();
+        match self.session.load_model_or_return(bytes) {
+            Ok(()) => Ok(()),
+            Err((e, bytes)) => {
+                self.memory.give_back(bytes);
+                Err(e)
+            }
+        }
+    }
+
+    /// Turns an output that views the model's bytes into a copy, before the
+    /// model goes away.
+    fn detach_output(&mut self) {
+        if let Output::Model { .. } = self.output {
+            self.output = Output::Owned(self.output().to_vec());
+        }
+    }
+
+    /// `slm_free_model()`.
+    pub fn free_model(&mut self) -> u32 {
+        self.detach_output();
+        self.session.free_model();
+        self.record(Ok(()))
+    }
+
+    /// `slm_set_sampling(temperature, top_k, top_p, seed_lo, seed_hi)`.
+    pub fn set_sampling(&mut self, temperature: f32, top_k: u32, top_p: f32, seed_lo: u32, seed_hi: u32) -> u32 {
+        let config = SamplingConfig {
+            temperature,
+            top_k,
+            top_p,
+            seed: (u64::from(seed_hi) << 32) | u64::from(seed_lo),
+        };
+        let r = self.session.set_sampling(config);
+        self.record(r)
+    }
+
+    /// `slm_generate(ptr, len, max_tokens)` ([ABI-GEN-01]): result = bytes,
+    /// output = the generated ids.
+    pub fn generate(&mut self, ptr: usize, len: usize, max_tokens: u32) -> u32 {
+        let r = self.generate_inner(ptr, len, max_tokens);
+        self.record(r)
+    }
+
+    fn generate_inner(&mut self, ptr: usize, len: usize, max_tokens: u32) -> Result<()> {
+        if !self.session.has_model() {
+            return Err(Error::new(ErrorKind::ModelNotLoaded));
+        }
+        let prompt = self.memory.bytes(ptr, len)?;
+        let ids = le_bytes(self.session.generate(prompt, max_tokens)?.ids, u32::to_le_bytes);
+        self.set_output(ids);
+        Ok(())
+    }
+
+    /// `slm_generate_next_token()`: result = its bytes, output = its id.
+    pub fn generate_next_token(&mut self) -> u32 {
+        let r = self.session.generate_next_token().map(|(id, _)| id);
+        let r = r.map(|id| self.set_output(id.to_le_bytes().to_vec()));
+        self.record(r)
+    }
+
+    /// `slm_reset()`.
+    pub fn reset(&mut self) -> u32 {
+        self.session.reset();
+        self.record(Ok(()))
+    }
+
+    /// `slm_detokenize(ptr, len)`: ids as `u32` LE; result = bytes.
+    pub fn detokenize(&mut self, ptr: usize, len: usize) -> u32 {
+        let r = self.detokenize_inner(ptr, len);
+        self.record(r)
+    }
+
+    fn detokenize_inner(&mut self, ptr: usize, len: usize) -> Result<()> {
+        if !self.session.has_model() {
+            return Err(Error::new(ErrorKind::ModelNotLoaded));
+        }
+        let ids: Vec<u32> = words(self.memory.bytes(ptr, len)?)?.collect();
+        self.session.detokenize(&ids).map(|_| ())
+    }
+
+    /// `slm_validate_adapter(ptr, len)` ([ABI-ADP-01]).
+    pub fn validate_adapter(&mut self, ptr: usize, len: usize) -> u32 {
+        let r = self.memory.bytes(ptr, len).and(Err(Error::new(ErrorKind::Unsupported)));
+        self.record(r)
+    }
+
+    /// `slm_apply_adapter(ptr, len)` ([ABI-ADP-01]).
+    pub fn apply_adapter(&mut self, ptr: usize, len: usize) -> u32 {
+        self.validate_adapter(ptr, len)
+    }
+
+    // ---- §5 introspection ----
+
+    /// `slm_tokenize(ptr, len, add_bos)`: output = ids.
+    pub fn tokenize(&mut self, ptr: usize, len: usize, add_bos: u32) -> u32 {
+        let r = self.tokenize_inner(ptr, len, add_bos != 0);
+        self.record(r)
+    }
+
+    fn tokenize_inner(&mut self, ptr: usize, len: usize, add_bos: bool) -> Result<()> {
+        if !self.session.has_model() {
+            return Err(Error::new(ErrorKind::ModelNotLoaded));
+        }
+        let text = self.memory.bytes(ptr, len)?;
+        let ids = self.session.tokenize(text, add_bos)?;
+        self.set_output(le_bytes(&ids, u32::to_le_bytes));
+        Ok(())
+    }
+
+    /// `slm_logits()`: output = the logits.
+    pub fn logits(&mut self) -> u32 {
+        let r = self.session.logits().map(|l| le_bytes(l, f32::to_le_bytes));
+        let r = r.map(|b| self.set_output(b));
+        self.record(r)
+    }
+
+    /// `slm_model_info()`: output = the model summary as JSON.
+    pub fn model_info(&mut self) -> u32 {
+        let r = match self.session.model() {
+            None => Err(Error::new(ErrorKind::ModelNotLoaded)),
+            Some(m) => {
+                let mut out = Vec::new();
+                write_model_info(&m, &mut out);
+                Ok(out)
+            }
+        };
+        let r = r.map(|b| self.set_output(b));
+        self.record(r)
+    }
+
+    /// `slm_tensor_bytes(role, layer)`: output = the tensor's stored bytes,
+    /// a view of the model's own bytes ([ABI-OWN-03]).
+    pub fn tensor_bytes(&mut self, role: u32, layer: u32) -> u32 {
+        let r = match self.session.model() {
+            None => Err(Error::new(ErrorKind::ModelNotLoaded)),
+            Some(m) => {
+                let role = u16::try_from(role).ok().and_then(Role::from_code);
+                let info = role.and_then(|role| {
+                    m.tensors()
+                        .iter()
+                        .find(|t| t.role == role && u32::from(t.layer) == layer)
+                        .copied()
+                });
+                match info {
+                    Some(t) => Ok((t.offset as usize, t.size as usize)),
+                    None => Err(Error::new(ErrorKind::InvalidArgument)),
+                }
+            }
+        };
+        let r = r.map(|(start, len)| self.output = Output::Model { start, len });
+        self.record(r)
+    }
+
+    /// `slm_quantize(dtype, ptr, len)`: output = blocks.
+    pub fn quantize(&mut self, dtype: u32, ptr: usize, len: usize) -> u32 {
+        let r = quant_dtype(dtype).and_then(|d| {
+            let values: Vec<f32> = words(self.memory.bytes(ptr, len)?)?.map(f32::from_bits).collect();
+            crate::quant::quantize_row(d, &values)
+        });
+        let r = r.map(|b| self.set_output(b));
+        self.record(r)
+    }
+
+    /// `slm_dequantize(dtype, ptr, len)`: output = `f32` LE.
+    pub fn dequantize(&mut self, dtype: u32, ptr: usize, len: usize) -> u32 {
+        let r = quant_dtype(dtype)
+            .and_then(|d| crate::quant::dequantize_row(d, self.memory.bytes(ptr, len)?))
+            .map(|v| le_bytes(&v, f32::to_le_bytes));
+        let r = r.map(|b| self.set_output(b));
+        self.record(r)
+    }
+
+    /// `slm_f32_to_f16(bits)`: output = 2 bytes.
+    pub fn f32_to_f16(&mut self, bits: u32) -> u32 {
+        let r = crate::f16::f32_to_f16(f32::from_bits(bits)).map(|h| self.set_output(h.to_le_bytes().to_vec()));
+        self.record(r)
+    }
+
+    /// `slm_f16_to_f32(bits)`: output = 4 bytes (`InvalidArgument` above 0xFFFF).
+    pub fn f16_to_f32(&mut self, bits: u32) -> u32 {
+        let r = u16::try_from(bits)
+            .map_err(|_| Error::new(ErrorKind::InvalidArgument))
+            .map(|h| self.set_output(crate::f16::f16_to_f32_bits(h).to_le_bytes().to_vec()));
+        self.record(r)
+    }
+
+    /// `slm_utf8_lossy(ptr, len)`: output = the text.
+    pub fn utf8_lossy(&mut self, ptr: usize, len: usize) -> u32 {
+        let r = self
+            .memory
+            .bytes(ptr, len)
+            .map(|b| crate::text::utf8_lossy(b).into_bytes());
+        let r = r.map(|b| self.set_output(b));
+        self.record(r)
+    }
+
+    // ---- §6 queries ----
+
+    /// `slm_last_error()`.
+    pub fn last_error(&self) -> u32 {
+        self.last_error
+    }
+
+    /// `slm_stop_reason()` ([ABI-GEN-02]).
+    pub fn stop_reason(&self) -> u32 {
+        match self.session.stop_reason() {
+            None => 0,
+            Some(StopReason::MaxTokens) => 1,
+            Some(StopReason::Eos) => 2,
+            Some(StopReason::ContextFull) => 3,
+        }
+    }
+
+    /// The result buffer.
+    pub fn result(&self) -> &[u8] {
+        self.session.result()
+    }
+
+    /// The output buffer.
+    pub fn output(&self) -> &[u8] {
+        match &self.output {
+            Output::Owned(v) => v,
+            Output::Model { start, len } => self
+                .session
+                .model()
+                .and_then(|m| m.bytes().get(*start..start.saturating_add(*len)))
+                .unwrap_or(&[]),
+        }
+    }
+
+    /// `slm_diagnostics()`: renders the diagnostics; status 0, the last
+    /// error unchanged ([DIAG-FIELD-03]).
+    pub fn render_diagnostics(&mut self) -> u32 {
+        crate::diagnostics::render(&self.session, self.last_error, &mut self.diagnostics);
+        0
+    }
+
+    /// The diagnostics buffer (rendered by the last `slm_diagnostics()`).
+    pub fn diagnostics(&self) -> &[u8] {
+        &self.diagnostics
+    }
+}
+
+/// The model summary of `spec/vectors.md` §3.1 as JSON (`slm_model_info`).
+fn write_model_info(m: &crate::slm1::Model<'_>, out: &mut Vec<u8>) {
+    let h = m.header();
+    let mut w = JsonWriter::new(out);
+    w.begin_object();
+    w.key("architecture");
+    w.string(h.architecture.name());
+    w.key("rope_style");
+    w.string(h.rope_style.name());
+    w.key("tied_embeddings");
+    w.boolean(h.tied_embeddings());
+    for (k, v) in [
+        ("vocab_size", h.vocab_size),
+        ("dim", h.dim),
+        ("n_layers", h.n_layers),
+        ("n_heads", h.n_heads),
+        ("n_kv_heads", h.n_kv_heads),
+        ("head_dim", h.head_dim),
+        ("ffn_dim", h.ffn_dim),
+        ("context_length", h.context_length),
+        ("rotary_dims", h.rotary_dims),
+    ] {
+        w.key(k);
+        w.uint(u64::from(v));
+    }
+    w.key("rope_theta");
+    w.hex32(h.rope_theta.to_bits());
+    w.key("norm_eps");
+    w.hex32(h.norm_eps.to_bits());
+    for (k, v) in [
+        ("bos_id", h.bos_id),
+        ("eos_id", h.eos_id),
+        ("tensor_count", h.tensor_count),
+        ("file_size", h.file_size),
+    ] {
+        w.key(k);
+        w.uint(u64::from(v));
+    }
+    w.key("param_count");
+    w.uint(h.param_count);
+    w.key("file_checksum");
+    w.hex32(h.file_checksum);
+    w.key("tensor_layout_checksum");
+    w.hex32(h.tensor_layout_checksum);
+    w.key("tokenizer_checksum");
+    w.hex32(h.tokenizer_checksum);
+    w.key("tokenizer");
+    w.string(m.tokenizer().kind().name());
+    w.key("kv_cache_bytes");
+    w.uint(m.kv_cache_bytes());
+    w.key("scratch_bytes");
+    w.uint(m.scratch_bytes());
+    w.key("tensors");
+    w.begin_array();
+    for t in m.tensors() {
+        w.begin_object();
+        w.key("role");
+        w.string(t.role.name());
+        w.key("layer");
+        w.uint(u64::from(t.layer));
+        w.key("dtype");
+        w.string(t.dtype.name());
+        for (k, v) in [
+            ("rows", t.rows),
+            ("cols", t.cols),
+            ("offset", t.offset),
+            ("size", t.size),
+        ] {
+            w.key(k);
+            w.uint(u64::from(v));
+        }
+        w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+}
+
+#[cfg(test)]
+mod tests;

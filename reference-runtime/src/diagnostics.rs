@@ -1,0 +1,181 @@
+//! Diagnostics v1 — `spec/diagnostics.md`: one JSON document describing a
+//! session, rendered into a caller-owned buffer (the ABI reuses one buffer,
+//! so rendering allocates only when the document outgrows it).
+
+use crate::error::ErrorKind;
+use crate::json::JsonWriter;
+use crate::quant::Dtype;
+use crate::session::Session;
+use crate::slm1::Model;
+
+/// The schema id of [DIAG-JSON-01].
+pub const SCHEMA: &str = "tinyrustlm-diagnostics";
+/// The diagnostics version of [DIAG-JSON-01].
+pub const VERSION: u64 = 1;
+
+/// Renders the diagnostics of `session` into `out` (cleared first);
+/// `last_error` is the status of the instance's last call ([ABI-ERR-02]).
+/// Changes nothing in the session ([DIAG-FIELD-03]).
+pub fn render(session: &Session, last_error: u32, out: &mut Vec<u8>) {
+    out.clear();
+    let model = session.model();
+    let mut w = JsonWriter::new(out);
+    w.begin_object();
+    w.key("schema");
+    w.string(SCHEMA);
+    w.key("version");
+    w.uint(VERSION);
+    w.key("abi_version");
+    w.uint(u64::from(crate::abi::ABI_VERSION));
+    w.key("spec_version");
+    w.string(crate::SPEC_VERSION);
+    w.key("runtime");
+    w.string(concat!("tinyrustlm ", env!("CARGO_PKG_VERSION")));
+    w.key("model_loaded");
+    w.boolean(model.is_some());
+
+    w.key("model");
+    match &model {
+        None => w.null(),
+        Some(m) => {
+            let h = m.header();
+            w.begin_object();
+            w.key("architecture");
+            w.string(h.architecture.name());
+            w.key("tokenizer");
+            w.string(m.tokenizer().kind().name());
+            w.key("quantization");
+            w.string(quantization(m));
+            w.key("param_count");
+            w.uint(h.param_count);
+            w.key("vocab_size");
+            w.uint(u64::from(h.vocab_size));
+            w.key("context_length");
+            w.uint(u64::from(h.context_length));
+            w.key("file_checksum");
+            w.hex32(h.file_checksum);
+            w.key("tensor_layout_checksum");
+            w.hex32(h.tensor_layout_checksum);
+            w.key("tokenizer_checksum");
+            w.hex32(h.tokenizer_checksum);
+            w.end_object();
+        }
+    }
+
+    let (capacity, kv_bytes, model_bytes) = model.as_ref().map_or((0, 0, 0), |m| {
+        (
+            u64::from(m.header().context_length),
+            m.kv_cache_bytes(),
+            u64::from(m.header().file_size),
+        )
+    });
+    w.key("context");
+    w.begin_object();
+    w.key("kv_length");
+    w.uint(session.context_len() as u64);
+    w.key("kv_capacity");
+    w.uint(capacity);
+    w.key("kv_bytes");
+    w.uint(kv_bytes);
+    w.key("prompt_tokens");
+    w.uint(u64::from(session.prompt_tokens()));
+    w.key("generated_tokens");
+    w.uint(u64::from(session.generated_tokens()));
+    w.end_object();
+
+    w.key("stop_reason");
+    match session.stop_reason() {
+        Some(r) => w.string(r.name()),
+        None => w.null(),
+    }
+
+    w.key("last_token");
+    match (session.last_token(), &model) {
+        (Some(id), Some(m)) => {
+            w.begin_object();
+            w.key("id");
+            w.uint(u64::from(id));
+            w.key("text");
+            // [DIAG-JSON-03] bytes → text by maximal subparts, then escaped.
+            let bytes = m.tokenizer().token_bytes(id).unwrap_or(&[]);
+            w.string(&crate::text::utf8_lossy(bytes));
+            w.end_object();
+        }
+        _ => w.null(),
+    }
+
+    let t = session.timings();
+    let rate = |tokens: u32, ms: Option<f64>| match ms {
+        Some(ms) if ms > 0.0 && tokens > 0 => Some(f64::from(tokens) / ms * 1000.0),
+        _ => None,
+    };
+    let positive = |ms: Option<f64>| ms.filter(|&x| x > 0.0);
+    w.key("timing");
+    w.begin_object();
+    w.key("load_ms");
+    w.number_or_null(positive(t.load_ms));
+    w.key("prompt_ms");
+    w.number_or_null(positive(t.prompt_ms));
+    w.key("prompt_tokens_per_s");
+    w.number_or_null(rate(session.prompt_tokens(), t.prompt_ms));
+    w.key("generation_ms");
+    w.number_or_null(positive(t.generation_ms));
+    w.key("generation_tokens_per_s");
+    w.number_or_null(rate(session.generated_tokens(), t.generation_ms));
+    w.end_object();
+
+    w.key("memory");
+    w.begin_object();
+    w.key("model_bytes");
+    w.uint(model_bytes);
+    w.key("scratch_bytes");
+    w.uint(model.as_ref().map_or(0, |m| m.scratch_bytes()));
+    w.key("peak_scratch_bytes");
+    w.uint(session.peak_scratch_bytes());
+    w.key("kv_cache_bytes");
+    w.uint(kv_bytes);
+    w.end_object();
+
+    w.key("adapters");
+    w.begin_object();
+    w.key("apply_count");
+    w.uint(0);
+    w.key("last_checksum");
+    w.null();
+    w.key("assembly_checksum");
+    // [DIAG-FIELD-02] no adapter applied: the file's own checksum.
+    match &model {
+        Some(m) => w.hex32(m.header().file_checksum),
+        None => w.null(),
+    }
+    w.end_object();
+
+    w.key("last_error");
+    w.begin_object();
+    w.key("code");
+    w.uint(u64::from(last_error));
+    w.key("name");
+    match ErrorKind::from_code(last_error) {
+        Some(k) if last_error != 0 => w.string(k.name()),
+        _ => w.null(),
+    }
+    w.end_object();
+    w.end_object();
+}
+
+/// `"f32"`, `"q8_0"`, `"q4_0"` when every matrix tensor has that dtype,
+/// otherwise `"mixed"` (diagnostics.md §2).
+fn quantization(m: &Model<'_>) -> &'static str {
+    let mut seen: Option<Dtype> = None;
+    for t in m.tensors() {
+        if !matches!(t.role.spec().kind, crate::slm1::roles::Kind::Matrix) {
+            continue;
+        }
+        match seen {
+            None => seen = Some(t.dtype),
+            Some(d) if d == t.dtype => {}
+            Some(_) => return "mixed",
+        }
+    }
+    seen.map_or("f32", Dtype::name)
+}
