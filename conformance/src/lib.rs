@@ -6,10 +6,18 @@
 //! which implementation to test, and the in-process driver for the reference
 //! runtime.
 //!
-//! Selecting the implementation: `CONFORMANCE_IMPL=reference` (the default),
-//! or `reference-q8act` (the reference runtime quantizing activations, as
-//! GGML-style runtimes do). WASM-module and child-process drivers come with
-//! the ABI.
+//! Selecting the implementation (`CONFORMANCE_IMPL`):
+//!
+//! - `reference` (the default): the reference runtime in process;
+//! - `reference-q8act`: the same, quantizing activations as GGML-style
+//!   runtimes do;
+//! - `wasm:<path>`: any WebAssembly module exporting the ABI of
+//!   `spec/abi.md`, run in an embedded engine (wasmi);
+//! - `cmd:<command line>`: any program speaking `spec/harness-protocol.md`
+//!   on stdin/stdout (e.g. `cmd:node testees/node/testee.mjs x.wasm`).
+//!
+//! `CONFORMANCE_PROFILES=a,b,…` sets the profiles a WASM module claims
+//! (default: all of them); a process testee states its own.
 
 pub mod reference;
 
@@ -48,16 +56,39 @@ pub fn expectations_path(impl_name: &str) -> PathBuf {
         })
 }
 
+/// Every profile of `spec/tables/profiles.toml` that a runtime can claim.
+pub const ALL_PROFILES: &[&str] = &[
+    "container",
+    "quant",
+    "tokenizer",
+    "generation",
+    "abi",
+    "inspect",
+    "diagnostics",
+];
+
 /// The implementation named by `$CONFORMANCE_IMPL` (default `reference`).
 pub fn select_implementation() -> Result<Arc<dyn Implementation>, String> {
     let choice = std::env::var("CONFORMANCE_IMPL").unwrap_or_else(|_| "reference".to_string());
+    if let Some(path) = choice.strip_prefix("wasm:") {
+        let profiles = match std::env::var("CONFORMANCE_PROFILES") {
+            Ok(list) => list.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect(),
+            Err(_) => ALL_PROFILES.iter().map(|p| p.to_string()).collect(),
+        };
+        let imp = tinyrustlm_harness::drivers::wasm::WasmImplementation::new(std::path::Path::new(path), profiles)?;
+        return Ok(Arc::new(imp));
+    }
+    if let Some(command) = choice.strip_prefix("cmd:") {
+        let imp = tinyrustlm_harness::drivers::process::ProcessImplementation::new(command)?;
+        return Ok(Arc::new(imp));
+    }
     match choice.as_str() {
         "reference" => Ok(Arc::new(reference::Reference {
             activation_quant: false,
         })),
         "reference-q8act" => Ok(Arc::new(reference::Reference { activation_quant: true })),
         other => Err(format!(
-            "CONFORMANCE_IMPL={other:?} is not a known implementation; supported: \"reference\", \"reference-q8act\""
+            "CONFORMANCE_IMPL={other:?} is not a known implementation; supported: \"reference\", \"reference-q8act\", \"wasm:<path>\", \"cmd:<command line>\""
         )),
     }
 }

@@ -28,6 +28,7 @@ impl<'a> JsonWriter<'a> {
     }
 
     pub(crate) fn begin_object(&mut self) {
+        self.sep();
         self.out.push(b'{');
         self.comma = false;
     }
@@ -38,6 +39,7 @@ impl<'a> JsonWriter<'a> {
     }
 
     pub(crate) fn begin_array(&mut self) {
+        self.sep();
         self.out.push(b'[');
         self.comma = false;
     }
@@ -157,6 +159,29 @@ mod tests {
     #[test]
     fn other_characters_are_written_as_themselves() {
         assert_eq!(esc("é€😀\u{fffd}\u{7f}"), "\"é€😀\u{fffd}\u{7f}\"");
+    }
+
+    #[test]
+    fn objects_in_arrays_are_separated() {
+        let mut v = Vec::new();
+        let mut w = JsonWriter::new(&mut v);
+        w.begin_object();
+        w.key("a");
+        w.begin_array();
+        for i in 0..2 {
+            w.begin_object();
+            w.key("i");
+            w.uint(i);
+            w.end_object();
+        }
+        w.begin_array();
+        w.end_array();
+        w.end_array();
+        w.key("b");
+        w.begin_object();
+        w.end_object();
+        w.end_object();
+        assert_eq!(String::from_utf8(v).unwrap(), r#"{"a":[{"i":0},{"i":1},[]],"b":{}}"#);
     }
 
     #[test]
