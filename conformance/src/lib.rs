@@ -72,7 +72,11 @@ pub fn select_implementation() -> Result<Arc<dyn Implementation>, String> {
     let choice = std::env::var("CONFORMANCE_IMPL").unwrap_or_else(|_| "reference".to_string());
     if let Some(path) = choice.strip_prefix("wasm:") {
         let profiles = match std::env::var("CONFORMANCE_PROFILES") {
-            Ok(list) => list.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect(),
+            Ok(list) => list
+                .split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect(),
             Err(_) => ALL_PROFILES.iter().map(|p| p.to_string()).collect(),
         };
         let imp = tinyrustlm_harness::drivers::wasm::WasmImplementation::new(std::path::Path::new(path), profiles)?;

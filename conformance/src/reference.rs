@@ -160,8 +160,20 @@ impl Session for ReferenceSession {
                 }),
                 |o| o,
             ),
-            Call::Reset => done(inst.with_session(|s| Ok(s.reset())), |()| Output::Done),
-            Call::FreeModel => done(inst.with_session(|s| Ok(s.free_model())), |()| Output::Done),
+            Call::Reset => done(
+                inst.with_session(|s| {
+                    s.reset();
+                    Ok(())
+                }),
+                |()| Output::Done,
+            ),
+            Call::FreeModel => done(
+                inst.with_session(|s| {
+                    s.free_model();
+                    Ok(())
+                }),
+                |()| Output::Done,
+            ),
             Call::Logits => done(inst.with_session(|s| s.logits().map(<[f32]>::to_vec)), Output::Logits),
             Call::Diagnostics => {
                 inst.render_diagnostics();
@@ -261,7 +273,7 @@ fn invoke(i: &mut Instance, name: &str, a: &[u64]) -> Outcome {
     Outcome::Ok(Output::Value(v))
 }
 
-fn summary(m: &Model<'_>) -> ModelSummary {
+pub fn summary(m: &Model<'_>) -> ModelSummary {
     let h = m.header();
     ModelSummary {
         architecture: h.architecture.name().to_string(),

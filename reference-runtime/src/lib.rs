@@ -1,14 +1,16 @@
 //! # tinyrustlm — the reference runtime of the TinyRustLM specification
 //!
 //! Implements spec version **0.3.0** (`spec/`), profiles `container`,
-//! `quant`, `tokenizer` and `generation`: loading and validating SLM1 model
+//! `quant`, `tokenizer`, `generation`, `abi`, `inspect` and `diagnostics`: loading and validating SLM1 model
 //! files, f16 and `q8_0` / `q4_0` conversion, BTOK and BPE1 tokenizers,
 //! bytes-to-text, the Llama and GPT-NeoX forward pass, sampling, and the
 //! generation calls of a session.
 //! Where this crate and the specification disagree, the specification is
 //! right.
 //!
-//! `std` only, no dependencies, no `unsafe`, no panics on any input: every
+//! `std` only, no dependencies, no panics on any input, and no `unsafe`
+//! outside the ABI boundary ([`abi::memory`]: host buffers; [`clock`]: the
+//! host clock import on `wasm32`): every
 //! failure is an [`Error`] whose [`ErrorKind`] carries the spec's numeric
 //! code. Every size computed from input is exact (`u64`, checked) and checked
 //! against a named limit ([`limits`]) before anything is allocated from it,
@@ -30,6 +32,9 @@
 //! | [`model`] | `model.md` (config, weights, run state, matvec, math, RoPE, forward pass) |
 //! | [`sampler`] | `sampling.md` (configuration, xorshift64*, top-k / top-p sampler) |
 //! | [`session`] | `vectors.md` §3, `generation.md` (the session and its state) |
+//! | [`abi`] | `abi.md` (exports, host buffers, last error, output buffers) |
+//! | [`diagnostics`] | `diagnostics.md` (the diagnostics JSON) |
+//! | [`clock`] | `diagnostics.md` §3 (the host clock on `wasm32`) |
 //!
 //! ## Example
 //!

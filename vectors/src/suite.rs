@@ -406,6 +406,9 @@ impl Builder<'_> {
                 }
                 if bytes.len() <= INLINE_TEXT_BYTES {
                     let _ = writeln!(a, "bytes_hex = \"{}\"", hex(bytes));
+                } else if let Some(p) = self.files.iter().find(|(_, c)| *c == bytes).map(|(p, _)| p.clone()) {
+                    // A model the suite already holds: write it from there.
+                    let _ = writeln!(a, "file = {}", toml_str(&p, true));
                 } else {
                     let p = self.add_blob(format!("{file_base}.{n}.write.bin"), bytes.clone())?;
                     let _ = writeln!(a, "file = {}", toml_str(&p, true));

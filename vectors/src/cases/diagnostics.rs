@@ -204,9 +204,16 @@ fn hostile_model(name: &str, piece: &[u8]) -> ModelInput {
     config.vocab_size = vocab.vocab_size();
     config.bos_id = 257;
     config.eos_id = 258;
+    config.dim = 8;
+    config.n_heads = 2;
+    config.n_kv_heads = 1;
+    config.head_dim = 4;
+    config.rotary_dims = 4;
+    config.ffn_dim = 8;
+    config.n_layers = 1;
     let mut b = ModelBuilder::new(config, vocab.to_section()).seed(0xD1A6);
     b = b.fill_all(Fill::Zero);
-    let dim = sampling_model().dim as usize;
+    let dim = 8;
     b = b.fill(
         "tok_embeddings",
         0,
