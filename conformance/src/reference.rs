@@ -41,17 +41,7 @@ impl Implementation for Reference {
                 env!("CARGO_PKG_VERSION"),
                 tinyrustlm::SPEC_VERSION
             ),
-            profiles: [
-                "container",
-                "quant",
-                "tokenizer",
-                "generation",
-                "abi",
-                "inspect",
-                "diagnostics",
-            ]
-            .map(String::from)
-            .to_vec(),
+            profiles: crate::ALL_PROFILES.iter().map(|p| p.to_string()).collect(),
         }
     }
 

@@ -163,3 +163,59 @@ impl Report {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::LogitError;
+
+    /// `spec/report.schema.json` describes the report this module writes:
+    /// one record of every status, validated by the schema.
+    #[test]
+    fn a_report_with_every_status_validates_against_the_spec_schema() {
+        let schema_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/report.schema.json");
+        let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+        let statuses = vec![
+            Status::Passed { logit_error: None },
+            Status::Passed {
+                logit_error: Some(LogitError {
+                    max_abs_error: 1e-6,
+                    max_tolerance_fraction: 0.01,
+                }),
+            },
+            Status::Failed { message: "m".into() },
+            Status::Skipped { reason: "r".into() },
+            Status::Crashed { message: "trap".into() },
+            Status::Timeout { message: "fuel".into() },
+            Status::ExpectedFailure {
+                reason: "r".into(),
+                message: "m".into(),
+            },
+            Status::UnexpectedPass { reason: "r".into() },
+        ];
+        let records = statuses
+            .into_iter()
+            .enumerate()
+            .map(|(i, status)| Record {
+                id: format!("area::group::v{i}"),
+                profile: "abi".into(),
+                level: "REQUIRED".into(),
+                status,
+            })
+            .collect();
+        let info = ImplInfo {
+            name: "x".into(),
+            version: "1".into(),
+            profiles: vec!["abi".into()],
+        };
+        let report = Report::new(&info, "0.3.0", "0.3.0", records);
+        let doc = serde_json::to_value(&report).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
+        // And the schema is not vacuous: an unknown status is rejected.
+        let mut bad = doc.clone();
+        bad["vectors"][0]["status"] = "maybe".into();
+        assert!(!validator.is_valid(&bad));
+    }
+}

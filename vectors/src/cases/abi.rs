@@ -53,6 +53,15 @@ fn load_raw(model: &ModelInput) -> Vec<(Call, Intent)> {
     ]
 }
 
+/// The q4_0 block of 32 f32 values (LE bytes), by the oracle.
+fn q4_block(values: &[u8]) -> Vec<u8> {
+    let v: Vec<f32> = values
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
+        .collect();
+    crate::oracle::quantize(crate::oracle::QuantDtype::Q4_0, &v).expect("finite values")
+}
+
 fn limit(name: &str) -> u64 {
     tables().limit(name)
 }
@@ -703,6 +712,28 @@ fn state(v: &mut Vec<Case>) {
         vec![
             err(inv("slm_f16_to_f32", vec![Arg::int(0x1_0000)]), "InvalidArgument"),
             out(inv("slm_f16_to_f32", vec![Arg::int(0x3c00)])),
+            out(Call::Read(Region::Output)),
+        ],
+    ));
+    let mut values = Vec::new();
+    for i in 0..32u32 {
+        values.extend((i as f32 * 0.375 - 5.0).to_bits().to_le_bytes());
+    }
+    v.push(case(
+        "abi::state::quantize_both_dtypes",
+        &["ABI-INS-01", "ABI-MEM-04"],
+        "slm_quantize of the same 32 values with dtype 1 (q8_0, 34 bytes) and 2 (q4_0, 18 bytes), and \
+         slm_dequantize of each result",
+        vec![
+            alloc("v", 128),
+            write("v", &values),
+            out(inv("slm_quantize", vec![Arg::int(1), Arg::buf("v"), Arg::int(128)])),
+            out(Call::Read(Region::Output)),
+            out(inv("slm_quantize", vec![Arg::int(2), Arg::buf("v"), Arg::int(128)])),
+            out(Call::Read(Region::Output)),
+            alloc("b", 18),
+            write("b", &q4_block(&values)),
+            out(inv("slm_dequantize", vec![Arg::int(2), Arg::buf("b"), Arg::int(18)])),
             out(Call::Read(Region::Output)),
         ],
     ));
