@@ -67,9 +67,10 @@ pub enum Call {
     /// Read the stored bytes of the tensor with this role code and layer
     /// (`spec/abi.md` §5, `slm_tensor_bytes`).
     TensorBytes { role: u32, layer: u32 },
-    /// Raw ABI (`spec/abi.md`): `slm_alloc(len)`; on success the driver
-    /// remembers the address under `buffer`. Output: [`Output::Value`] with
-    /// the returned address made opaque (1 when non-zero, 0 when zero).
+    /// Raw ABI (`spec/abi.md`): `slm_alloc(len)`; the driver remembers the
+    /// returned address under `buffer` (even 0). Outcome: `Ok(Done)` for a
+    /// non-zero address, `Error(slm_last_error())` for 0
+    /// (`spec/vectors.md` §3.2).
     Alloc { buffer: String, len: u64 },
     /// Raw ABI: the host writes `bytes` into memory at the address of
     /// `buffer` plus `offset` (a host-side memory write, not an export).

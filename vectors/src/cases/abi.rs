@@ -490,6 +490,20 @@ fn load(v: &mut Vec<Case>) {
         "InvalidPointer",
         false,
     ));
+    // Exactly the budget loads: allocated zero-filled, the host writes the
+    // file's non-zero prefix (the rest of the file is zeros).
+    let full = super::slm1_valid::budget_model_compact();
+    v.push(case(
+        "abi::load::exactly_the_budget",
+        &["ABI-LOAD-01", "ABI-MEM-01", "LIM-GEN-01"],
+        "a valid model of exactly MODEL_BYTE_BUDGET bytes loads from a host buffer of that size (only \
+         MODEL_BYTE_BUDGET + 1 is ModelTooLarge)",
+        vec![
+            alloc("m", budget),
+            write("m", &full.stored),
+            out(inv("slm_load_model", vec![Arg::buf("m"), Arg::int(budget)])),
+        ],
+    ));
     let mut garbage = bytes.clone();
     garbage[0] = b'X';
     v.push(case(
@@ -681,7 +695,18 @@ fn state(v: &mut Vec<Case>) {
             )),
         ],
     ));
-    let mut s = load_raw(&model);
+    // A seed whose halves both matter, on a model where the draws do: the
+    // oracle certifies every draw of this prompt and seed.
+    let sm = super::generation_sampling::sampling_model();
+    let steps = |p: &[u8], seed: u64| {
+        vec![
+            Call::LoadModel(sm.input()),
+            Call::sampling(1.0, 0, 1.0, seed),
+            Call::generate(p, 6),
+        ]
+    };
+    let (prompt, seed) = super::generation_sampling::search(0x0123_4567_89AB_0000, steps);
+    let mut s = load_raw(&sm.input());
     s.extend([
         out(inv(
             "slm_set_sampling",
@@ -689,20 +714,30 @@ fn state(v: &mut Vec<Case>) {
                 Arg::f32(1.0),
                 Arg::int(0),
                 Arg::f32(1.0),
-                Arg::int(0x89AB_CDEF),
-                Arg::int(0x0123_4567),
+                Arg::int(seed & 0xFFFF_FFFF),
+                Arg::int(seed >> 32),
             ],
         )),
-        alloc("p", 3),
-        write("p", b"abc"),
-        out(inv("slm_generate", vec![Arg::buf("p"), Arg::int(3), Arg::int(5)])),
+        alloc("p", prompt.len() as u64),
+        write("p", prompt),
+        out(inv(
+            "slm_generate",
+            vec![Arg::buf("p"), Arg::int(prompt.len() as u64), Arg::int(6)],
+        )),
+        out(Call::Read(Region::Output)),
         out(Call::Read(Region::Result)),
     ]);
     v.push(case(
         "abi::state::seed_halves",
-        &["ABI-TYPE-01", "SAMP-RNG-02"],
-        "slm_set_sampling(1.0, 0, 1.0, seed_lo 0x89abcdef, seed_hi 0x01234567) samples with seed \
-         0x0123456789abcdef; on the successor model every draw is certified",
+        &["ABI-TYPE-01", "SAMP-RNG-02", "SAMP-DRAW-01"],
+        &format!(
+            "slm_set_sampling(1.0, 0, 1.0, seed_lo 0x{:08x}, seed_hi 0x{:08x}) samples with seed 0x{seed:016x}: \
+             6 tokens drawn at temperature 1 from {:?} on {}, every draw certified",
+            seed & 0xFFFF_FFFF,
+            seed >> 32,
+            String::from_utf8_lossy(prompt),
+            sm.name
+        ),
         s,
     ));
     v.push(case(
