@@ -105,11 +105,6 @@ pub fn render(session: &Session, last_error: u32, out: &mut Vec<u8>) {
     }
 
     let t = session.timings();
-    let rate = |tokens: u32, ms: Option<f64>| match ms {
-        Some(ms) if ms > 0.0 && tokens > 0 => Some(f64::from(tokens) / ms * 1000.0),
-        _ => None,
-    };
-    let positive = |ms: Option<f64>| ms.filter(|&x| x > 0.0);
     w.key("timing");
     w.begin_object();
     w.key("load_ms");
@@ -163,6 +158,20 @@ pub fn render(session: &Session, last_error: u32, out: &mut Vec<u8>) {
     w.end_object();
 }
 
+/// Tokens per second over `ms` milliseconds ([DIAG-TIME-01]); `None` (JSON
+/// null) without tokens or without a measured duration ([DIAG-JSON-04]).
+fn rate(tokens: u32, ms: Option<f64>) -> Option<f64> {
+    match ms {
+        Some(ms) if ms > 0.0 && tokens > 0 => Some(f64::from(tokens) / ms * 1000.0),
+        _ => None,
+    }
+}
+
+/// A duration, or `None` when none was measured or it is 0 ([DIAG-JSON-04]).
+fn positive(ms: Option<f64>) -> Option<f64> {
+    ms.filter(|&x| x > 0.0)
+}
+
 /// `"f32"`, `"q8_0"`, `"q4_0"` when every matrix tensor has that dtype,
 /// otherwise `"mixed"` (diagnostics.md §2).
 fn quantization(m: &Model<'_>) -> &'static str {
@@ -178,4 +187,25 @@ fn quantization(m: &Model<'_>) -> &'static str {
         }
     }
     seen.map_or("f32", Dtype::name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_tokens_per_second_or_null() {
+        assert_eq!(rate(50, Some(250.0)), Some(200.0));
+        assert_eq!(rate(3, Some(1500.0)), Some(2.0));
+        assert_eq!(rate(0, Some(10.0)), None);
+        assert_eq!(rate(5, Some(0.0)), None);
+        assert_eq!(rate(5, None), None);
+    }
+
+    #[test]
+    fn durations_of_zero_are_not_measured() {
+        assert_eq!(positive(Some(0.5)), Some(0.5));
+        assert_eq!(positive(Some(0.0)), None);
+        assert_eq!(positive(None), None);
+    }
 }
