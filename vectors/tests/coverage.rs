@@ -53,7 +53,7 @@ fn load() -> Suite {
                 assert!(t.error(e).is_some(), "{f}: unknown error {e}");
                 s.expected_errors.insert(e.to_string());
             }
-            for key in ["model", "text_file", "ids_file", "prompt_file"] {
+            for key in ["model", "text_file", "ids_file", "prompt_file", "file"] {
                 if let Some(p) = step.get(key).and_then(|p| p.as_str()) {
                     assert!(files.iter().any(|x| x == p), "{f}: {key} {p} does not exist");
                 }
@@ -69,7 +69,8 @@ fn every_required_clause_is_cited() {
     let missing: Vec<&str> = tables()
         .clauses
         .iter()
-        .filter(|c| c.level == "REQUIRED" && !s.cited.contains(&c.id))
+        // coverage.toml lists what no vector can check, and what checks it.
+        .filter(|c| c.level == "REQUIRED" && !s.cited.contains(&c.id) && !tables().exempt_clauses.contains(&c.id))
         .map(|c| c.id.as_str())
         .collect();
     assert!(missing.is_empty(), "REQUIRED clauses cited by no vector: {missing:?}");
@@ -82,7 +83,7 @@ fn every_error_is_expected() {
     let missing: Vec<&str> = tables()
         .errors
         .iter()
-        .filter(|e| !s.expected_errors.contains(&e.name))
+        .filter(|e| !s.expected_errors.contains(&e.name) && !tables().exempt_errors.contains(&e.name))
         .map(|e| e.name.as_str())
         .collect();
     assert!(missing.is_empty(), "errors expected by no vector: {missing:?}");
