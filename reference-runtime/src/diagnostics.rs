@@ -52,12 +52,7 @@ pub fn render(session: &Session, last_error: u32, out: &mut Vec<u8>) {
             w.uint(u64::from(h.vocab_size));
             w.key("context_length");
             w.uint(u64::from(h.context_length));
-            w.key("file_checksum");
-            w.hex32(h.file_checksum);
-            w.key("tensor_layout_checksum");
-            w.hex32(h.tensor_layout_checksum);
-            w.key("tokenizer_checksum");
-            w.hex32(h.tokenizer_checksum);
+            write_checksums(&mut w, h);
             w.end_object();
         }
     }
@@ -156,6 +151,17 @@ pub fn render(session: &Session, last_error: u32, out: &mut Vec<u8>) {
     }
     w.end_object();
     w.end_object();
+}
+
+/// The three identity checksums of a header, as `"0x%08x"` members (shared
+/// by diagnostics and `slm_model_info`).
+pub(crate) fn write_checksums(w: &mut JsonWriter<'_>, h: &crate::slm1::Header) {
+    w.key("file_checksum");
+    w.hex32(h.file_checksum);
+    w.key("tensor_layout_checksum");
+    w.hex32(h.tensor_layout_checksum);
+    w.key("tokenizer_checksum");
+    w.hex32(h.tokenizer_checksum);
 }
 
 /// Tokens per second over `ms` milliseconds ([DIAG-TIME-01]); `None` (JSON

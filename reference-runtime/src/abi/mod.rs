@@ -452,12 +452,7 @@ fn write_model_info(m: &crate::slm1::Model<'_>, out: &mut Vec<u8>) {
     }
     w.key("param_count");
     w.uint(h.param_count);
-    w.key("file_checksum");
-    w.hex32(h.file_checksum);
-    w.key("tensor_layout_checksum");
-    w.hex32(h.tensor_layout_checksum);
-    w.key("tokenizer_checksum");
-    w.hex32(h.tokenizer_checksum);
+    crate::diagnostics::write_checksums(&mut w, h);
     w.key("tokenizer");
     w.string(m.tokenizer().kind().name());
     w.key("kv_cache_bytes");

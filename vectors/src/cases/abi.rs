@@ -4,35 +4,18 @@
 //! step is a raw ABI step (vectors.md §3.2) except where a vector says so.
 
 use super::generation_models::successor_input;
-use super::{Call, Case, Intent, ModelInput};
+use super::{Call, Case, Intent, ModelInput, err, ok, out};
 use crate::oracle::abi::{Arg, Region};
 use crate::tables::tables;
 
 const FOREIGN: u64 = 0xFFFF_FFF0;
 
 fn case(id: &str, reqs: &[&'static str], desc: &str, steps: Vec<(Call, Intent)>) -> Case {
-    let mut c = Case::new(id, "abi", reqs, desc);
-    for (call, intent) in steps {
-        c = c.step(call, intent);
-    }
-    c
+    Case::new(id, "abi", reqs, desc).steps(steps)
 }
 
 fn inv(export: &'static str, args: Vec<Arg>) -> Call {
     Call::Invoke(export, args)
-}
-
-/// A status export that must return 0, or a query whose value is recorded.
-fn out(c: Call) -> (Call, Intent) {
-    (c, Intent::Output)
-}
-
-fn ok(c: Call) -> (Call, Intent) {
-    (c, Intent::Ok)
-}
-
-fn err(c: Call, e: &'static str) -> (Call, Intent) {
-    (c, Intent::Error(e))
 }
 
 fn alloc(name: &str, len: u64) -> (Call, Intent) {

@@ -7,7 +7,7 @@
 use super::generation_forward::forward_models;
 use super::generation_models::successor_input;
 use super::generation_sampling::sampling_model;
-use super::{Call, Case, Intent, ModelInput};
+use super::{Call, Case, Intent, ModelInput, ok, out};
 use crate::oracle::abi::Arg;
 use crate::writer::{Bpe1Vocab, Fill, ModelBuilder};
 
@@ -23,23 +23,11 @@ const DIAG: &[&str] = &[
 fn case(id: &str, extra: &[&'static str], desc: &str, steps: Vec<(Call, Intent)>) -> Case {
     let mut reqs: Vec<&'static str> = DIAG.to_vec();
     reqs.extend_from_slice(extra);
-    let mut c = Case::new(id, "diagnostics", &reqs, desc);
-    for (call, intent) in steps {
-        c = c.step(call, intent);
-    }
-    c
+    Case::new(id, "diagnostics", &reqs, desc).steps(steps)
 }
 
 fn diag() -> (Call, Intent) {
     (Call::Diagnostics, Intent::Output)
-}
-
-fn ok(c: Call) -> (Call, Intent) {
-    (c, Intent::Ok)
-}
-
-fn out(c: Call) -> (Call, Intent) {
-    (c, Intent::Output)
 }
 
 pub fn cases() -> Vec<Case> {

@@ -10,34 +10,18 @@ use super::generation_models::{
 };
 use super::generation_sampling::{Cfg, sampling_model};
 use super::mutate;
-use super::{Call, Case, Intent, ModelInput, Output};
+use super::{Call, Case, Intent, ModelInput, Output, err, ok, out};
 use crate::oracle::{Generation, StopReason};
 use crate::writer::btok_section;
 
 const P: &str = "generation";
 
 fn case(id: &str, reqs: &[&'static str], desc: &str, steps: Vec<(Call, Intent)>) -> Case {
-    let mut c = Case::new(id, P, reqs, desc);
-    for (call, intent) in steps {
-        c = c.step(call, intent);
-    }
-    c
+    Case::new(id, P, reqs, desc).steps(steps)
 }
 
 fn load(m: &ModelInput) -> (Call, Intent) {
     (Call::LoadModel(m.clone()), Intent::Ok)
-}
-
-fn out(c: Call) -> (Call, Intent) {
-    (c, Intent::Output)
-}
-
-fn ok(c: Call) -> (Call, Intent) {
-    (c, Intent::Ok)
-}
-
-fn err(c: Call, e: &'static str) -> (Call, Intent) {
-    (c, Intent::Error(e))
 }
 
 fn step() -> Call {

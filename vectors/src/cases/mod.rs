@@ -366,6 +366,28 @@ impl Case {
         self.steps.push(Step { call, intent });
         self
     }
+
+    /// Appends steps.
+    pub fn steps(mut self, steps: Vec<(Call, Intent)>) -> Case {
+        self.steps
+            .extend(steps.into_iter().map(|(call, intent)| Step { call, intent }));
+        self
+    }
+}
+
+/// A step whose output the manifest records.
+pub(crate) fn out(c: Call) -> (Call, Intent) {
+    (c, Intent::Output)
+}
+
+/// A step that must succeed; its output is not recorded.
+pub(crate) fn ok(c: Call) -> (Call, Intent) {
+    (c, Intent::Ok)
+}
+
+/// A step that must fail with `e`.
+pub(crate) fn err(c: Call, e: &'static str) -> (Call, Intent) {
+    (c, Intent::Error(e))
 }
 
 /// Requirements every accepted-model vector cites.
