@@ -206,6 +206,11 @@ impl Builder<'_> {
             .iter()
             .filter(|s| matches!(&s.call, Call::LoadModel(m) if m.path.is_none()))
             .count();
+        let own_adapters = case
+            .steps
+            .iter()
+            .filter(|s| matches!(&s.call, Call::ValidateAdapter(a) | Call::ApplyAdapter(a) if a.path.is_none()))
+            .count();
 
         let mut m = String::new();
         let _ = writeln!(m, "id = {}", toml_str(id, true));
@@ -264,7 +269,7 @@ impl Builder<'_> {
                 }
             }
             m.push_str("\n[[step]]\n");
-            let (call_name, args) = self.call_args(&step.call, &file_base, n, own_models)?;
+            let (call_name, args) = self.call_args(&step.call, &file_base, n, (own_models, own_adapters))?;
             let _ = writeln!(m, "call = {}", toml_str(call_name, true));
             m.push_str(&args);
             let margin = match &outcome {
@@ -298,10 +303,28 @@ impl Builder<'_> {
         call: &Call,
         file_base: &str,
         n: usize,
-        own_models: usize,
+        (own_models, own_adapters): (usize, usize),
     ) -> Result<(&'static str, String), String> {
         let mut a = String::new();
         let name = match call {
+            Call::ValidateAdapter(input) | Call::ApplyAdapter(input) => {
+                let p = match &input.path {
+                    Some(p) => p.clone(),
+                    None if own_adapters == 1 => format!("{file_base}.adapter"),
+                    None => format!("{file_base}.{n}.adapter"),
+                };
+                // Identical packages (validate, then apply) share one file.
+                let p = self.add_blob(p, input.stored.clone())?;
+                let _ = writeln!(a, "adapter = {}", toml_str(&p, true));
+                if let Some(len) = input.model_len {
+                    let _ = writeln!(a, "adapter_len = {len}");
+                }
+                if matches!(call, Call::ValidateAdapter(_)) {
+                    "validate_adapter"
+                } else {
+                    "apply_adapter"
+                }
+            }
             Call::LoadModel(ModelInput {
                 path,
                 stored,

@@ -14,20 +14,20 @@ fn case(id: &str, reqs: &[&'static str], desc: &str, steps: Vec<(Call, Intent)>)
     Case::new(id, "abi", reqs, desc).steps(steps)
 }
 
-fn inv(export: &'static str, args: Vec<Arg>) -> Call {
+pub(crate) fn inv(export: &'static str, args: Vec<Arg>) -> Call {
     Call::Invoke(export, args)
 }
 
-fn alloc(name: &str, len: u64) -> (Call, Intent) {
+pub(crate) fn alloc(name: &str, len: u64) -> (Call, Intent) {
     ok(Call::Alloc(name.into(), len))
 }
 
-fn write(name: &str, bytes: &[u8]) -> (Call, Intent) {
+pub(crate) fn write(name: &str, bytes: &[u8]) -> (Call, Intent) {
     ok(Call::Write(name.into(), 0, bytes.to_vec()))
 }
 
 /// Alloc `m`, write the model, `slm_load_model(m, len)` → 0.
-fn load_raw(model: &ModelInput) -> Vec<(Call, Intent)> {
+pub(crate) fn load_raw(model: &ModelInput) -> Vec<(Call, Intent)> {
     let bytes = model.materialize();
     vec![
         alloc("m", bytes.len() as u64),
@@ -221,14 +221,14 @@ fn ptr_exports() -> Vec<PtrExport> {
         PtrExport {
             name: "validate_adapter",
             export: "slm_validate_adapter",
-            needs_model: false,
+            needs_model: true,
             input: b"ADP1".to_vec(),
             args: |p, n| vec![p, Arg::int(n)],
         },
         PtrExport {
             name: "apply_adapter",
             export: "slm_apply_adapter",
-            needs_model: false,
+            needs_model: true,
             input: b"ADP1".to_vec(),
             args: |p, n| vec![p, Arg::int(n)],
         },
@@ -253,7 +253,8 @@ fn pointers(v: &mut Vec<Case>) {
         let valid = |s: &mut Vec<(Call, Intent)>| {
             let call = inv(e.export, (e.args)(Arg::buf("p"), n));
             if adapter {
-                s.push(err(call, "Unsupported"));
+                // 4 bytes "ADP1": the pointer is fine, the package is short (adapters.md §2.1 step 4).
+                s.push(err(call, "AdapterTruncated"));
             } else {
                 s.push(out(call));
                 let region = if matches!(e.name, "detokenize") {
@@ -266,7 +267,7 @@ fn pointers(v: &mut Vec<Case>) {
         };
         let mut reqs = vec!["ABI-MEM-02", "ABI-ERR-01", "ABI-ERR-03"];
         if adapter {
-            reqs.push("ABI-ADP-01");
+            reqs.extend(["ABI-ADP-01", "ADP-ABI-01"]);
         } else {
             reqs.push("ABI-INS-01");
         }
@@ -311,6 +312,13 @@ fn pointers(v: &mut Vec<Case>) {
             ),
         ];
         for (kind, ptr, len, error, what) in bad {
+            // [ADP-ABI-01]: the adapter exports reject a length over
+            // ADAPTER_BYTE_BUDGET before they look at the pointer.
+            let (error, what) = if adapter && len > 1 << 20 {
+                ("AdapterTooLarge", "a length over ADAPTER_BYTE_BUDGET (whatever the pointer)")
+            } else {
+                (error, what)
+            };
             let mut s = setup(false);
             s.push(err(inv(e.export, (e.args)(ptr, len)), error));
             s.push(out(inv("slm_last_error", vec![])));
@@ -340,7 +348,7 @@ fn pointers(v: &mut Vec<Case>) {
         let mut s = setup(false);
         let zero = inv(e.export, (e.args)(Arg::int(FOREIGN), 0));
         if adapter {
-            s.push(err(zero, "Unsupported"));
+            s.push(err(zero, "AdapterTruncated"));
         } else if matches!(e.name, "quantize" | "dequantize") {
             // An empty row is not a row (quant.md): the operation's own error,
             // not a pointer error.
@@ -564,7 +572,7 @@ fn state(v: &mut Vec<Case>) {
         "abi::state::empty",
         &["ABI-ERR-01", "ABI-GEN-02", "ABI-ADP-01", "ABI-INS-01", "GEN-STEP-01"],
         "no model: the calls that need one fail with ModelNotLoaded; reset, free_model, set_sampling and the \
-         conversions work; the adapter exports are Unsupported; the stop reason is 0",
+         conversions work; the adapter exports fail with ModelNotLoaded; the stop reason is 0",
         vec![
             none("slm_generate_next_token", vec![]),
             none("slm_logits", vec![]),
@@ -578,11 +586,8 @@ fn state(v: &mut Vec<Case>) {
             )),
             out(inv("slm_f32_to_f16", vec![Arg::int(0x3f80_0000)])),
             out(Call::Read(Region::Output)),
-            err(
-                inv("slm_validate_adapter", vec![Arg::int(0), Arg::int(0)]),
-                "Unsupported",
-            ),
-            err(inv("slm_apply_adapter", vec![Arg::int(0), Arg::int(0)]), "Unsupported"),
+            none("slm_validate_adapter", vec![Arg::int(0), Arg::int(0)]),
+            none("slm_apply_adapter", vec![Arg::int(0), Arg::int(0)]),
             out(inv("slm_stop_reason", vec![])),
         ],
     ));

@@ -3,6 +3,7 @@
 //! runs the oracle on every call and fails if the oracle disagrees.
 
 mod abi;
+mod adapters;
 mod diagnostics;
 mod fixtures;
 mod generation_forward;
@@ -145,6 +146,10 @@ pub enum Call {
     Diagnostics,
     /// `tensor_bytes(role code, layer)` (abi.md §5).
     TensorBytes(u16, u32),
+    /// `validate_adapter` (adapters.md §2).
+    ValidateAdapter(ModelInput),
+    /// `apply_adapter` (adapters.md §3).
+    ApplyAdapter(ModelInput),
     /// Raw ABI: `alloc` of a named host buffer.
     Alloc(String, u64),
     /// Raw ABI: the host writes bytes into a named buffer at an offset.
@@ -252,6 +257,8 @@ impl Call {
                 Ok(Output::Done)
             }
             Call::Logits => Ok(Output::Logits(session.logits()?)),
+            Call::ValidateAdapter(a) => session.validate_adapter(&a.materialize()).map(|()| Output::Done),
+            Call::ApplyAdapter(a) => session.apply_adapter(&a.materialize()).map(|()| Output::Done),
             Call::Diagnostics
             | Call::TensorBytes(..)
             | Call::Alloc(..)
@@ -450,5 +457,6 @@ pub fn all() -> Vec<Case> {
     v.extend(abi::cases());
     v.extend(inspect::cases());
     v.extend(diagnostics::cases());
+    v.extend(adapters::cases());
     v
 }

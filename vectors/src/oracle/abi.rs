@@ -301,8 +301,17 @@ impl Instance {
                 self.session.detokenize(&ids).map(|_| ())
             }
             "slm_validate_adapter" | "slm_apply_adapter" => {
-                self.bytes(&ptr(0), val(1))?;
-                Err(Error("Unsupported"))
+                // [ADP-ABI-01]: state, the length alone, the pointer, then adapters.md §2.1.
+                self.need_model()?;
+                if val(1) > tables().limit("ADAPTER_BYTE_BUDGET") {
+                    return Err(Error("AdapterTooLarge"));
+                }
+                let a = self.bytes(&ptr(0), val(1))?;
+                if export == "slm_validate_adapter" {
+                    self.session.validate_adapter(&a)
+                } else {
+                    self.session.apply_adapter(&a)
+                }
             }
             "slm_tokenize" => {
                 self.need_model()?;
@@ -466,12 +475,20 @@ impl Instance {
         m.push(("memory.model_bytes", Member::Int(model_bytes)));
         m.push(("memory.scratch_bytes", Member::Int(scratch)));
         m.push(("memory.kv_cache_bytes", Member::Int(kv_bytes)));
-        m.push(("adapters.apply_count", Member::Int(0)));
-        m.push(("adapters.last_checksum", Member::Null));
+        let ad = s.adapter_state();
+        let opt = |v: Option<u64>| v.map_or(Member::Null, Member::Int);
+        m.push(("adapters.apply_count", Member::Int(ad.map_or(0, |a| u64::from(a.apply_count)))));
+        m.push((
+            "adapters.last_checksum",
+            ad.and_then(|a| a.last_checksum).map_or(Member::Null, hex32),
+        ));
         m.push((
             "adapters.assembly_checksum",
-            s.model().map_or(Member::Null, |x| hex32(x.summary.file_checksum)),
+            ad.map_or(Member::Null, |a| hex32(a.assembly_checksum)),
         ));
+        let stats = ad.and_then(|a| a.last_stats);
+        m.push(("adapters.last_delta_elements", opt(stats.map(|x| x.delta_elements))));
+        m.push(("adapters.last_survived_elements", opt(stats.map(|x| x.survived_elements))));
         m.push(("last_error.code", Member::Int(code(self.last_error))));
         m.push((
             "last_error.name",

@@ -13,6 +13,7 @@
 //! one forward-pass variant, a binary32 sampler, no certification.
 
 use super::Error;
+use super::adapter::{self, Stats};
 use super::model::{Forward, Pass, Weights};
 use super::sampler::{Rng, SamplerMistake, SamplingConfig, Tolerance, certify, draws_binary32, sample_binary32_with};
 use super::slm1::{Model, validate_model};
@@ -160,6 +161,20 @@ struct Loaded {
     model: Model,
     bytes: Arc<Vec<u8>>,
     weights: Arc<OnceLock<Arc<Weights>>>,
+    adapters: AdapterState,
+}
+
+/// The adapter state of adapters.md §4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdapterState {
+    /// Successful applications since the load.
+    pub apply_count: u32,
+    /// The last applied package's checksum.
+    pub last_checksum: Option<u32>,
+    /// The running assembly checksum.
+    pub assembly_checksum: u32,
+    /// The last application's counts.
+    pub last_stats: Option<Stats>,
 }
 
 impl Loaded {
@@ -219,6 +234,7 @@ fn validate_cached(bytes: Vec<u8>) -> Result<Loaded, Error> {
     if let Some(list) = load_cache().lock().expect("cache").get(&key) {
         if let Some((b, m, w)) = list.iter().find(|(b, _, _)| **b == bytes) {
             return Ok(Loaded {
+                adapters: AdapterState::loaded(m),
                 model: m.clone(),
                 bytes: Arc::clone(b),
                 weights: Arc::clone(w),
@@ -227,6 +243,7 @@ fn validate_cached(bytes: Vec<u8>) -> Result<Loaded, Error> {
     }
     let model = validate_model(&bytes)?;
     let loaded = Loaded {
+        adapters: AdapterState::loaded(&model),
         model,
         bytes: Arc::new(bytes),
         weights: Arc::new(OnceLock::new()),
@@ -240,6 +257,18 @@ fn validate_cached(bytes: Vec<u8>) -> Result<Loaded, Error> {
         ));
     }
     Ok(loaded)
+}
+
+impl AdapterState {
+    /// The state right after `load_model`.
+    fn loaded(m: &Model) -> AdapterState {
+        AdapterState {
+            apply_count: 0,
+            last_checksum: None,
+            assembly_checksum: m.summary.file_checksum,
+            last_stats: None,
+        }
+    }
 }
 
 impl Default for Session {
@@ -484,6 +513,37 @@ impl Session {
         self.uncertain = None;
         self.model = None;
         self.clear_context();
+    }
+
+    /// The adapter state (adapters.md §4), if a model is loaded.
+    pub fn adapter_state(&self) -> Option<AdapterState> {
+        self.model.as_ref().map(|l| l.adapters)
+    }
+
+    /// `validate_adapter` (adapters.md §2): steps 0–27, no change.
+    pub fn validate_adapter(&mut self, a: &[u8]) -> Result<(), Error> {
+        self.uncertain = None;
+        let l = self.loaded()?; // step 0 [ADP-VAL-01]
+        adapter::apply(&l.bytes, &l.model, a).map(|_| ())
+    }
+
+    /// `apply_adapter` ([ADP-APPLY-01]): validate completely, then replace
+    /// the weights, clear the context and update the adapter state.
+    pub fn apply_adapter(&mut self, a: &[u8]) -> Result<(), Error> {
+        self.uncertain = None;
+        let l = self.loaded()?;
+        let (bytes, checksum, stats) = adapter::apply(&l.bytes, &l.model, a)?;
+        let l = self.model.as_mut().expect("checked");
+        l.bytes = Arc::new(bytes);
+        l.weights = Arc::new(OnceLock::new());
+        l.adapters = AdapterState {
+            apply_count: l.adapters.apply_count + 1,
+            last_checksum: Some(checksum),
+            assembly_checksum: adapter::assembly_next(l.adapters.assembly_checksum, checksum),
+            last_stats: Some(stats),
+        };
+        self.clear_context();
+        Ok(())
     }
 
     /// `logits` ([GEN-LOGITS-01]).

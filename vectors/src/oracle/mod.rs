@@ -10,6 +10,7 @@
 //! the generator checks every name it sees against that table.
 
 pub mod abi;
+pub mod adapter;
 mod crc32c;
 mod f16;
 pub mod generation;
@@ -23,7 +24,7 @@ mod utf8;
 
 pub use crc32c::{Crc32c, crc32c};
 pub use f16::{f16_to_f32, f32_to_f16};
-pub use generation::{Generation, LogitsOut, Mode, Replay, Session, SessionMistake, StopReason, TokenOut};
+pub use generation::{AdapterState, Generation, LogitsOut, Mode, Replay, Session, SessionMistake, StopReason, TokenOut};
 pub use model::{Forward, Mistake, Pass, Weights};
 pub use quant::{QuantDtype, dequantize, ggml_q4_0_to_slm, quantize};
 pub use sampler::{Rng, SamplerMistake, SamplingConfig, Tolerance};
