@@ -65,6 +65,7 @@ pub const ALL_PROFILES: &[&str] = &[
     "abi",
     "inspect",
     "diagnostics",
+    "adapters",
 ];
 
 /// The implementation named by `$CONFORMANCE_IMPL` (default `reference`).

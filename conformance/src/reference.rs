@@ -150,6 +150,10 @@ impl Session for ReferenceSession {
                 }),
                 |o| o,
             ),
+            Call::ValidateAdapter { adapter } => {
+                done(inst.with_session(|s| s.validate_adapter(adapter)), |()| Output::Done)
+            }
+            Call::ApplyAdapter { adapter } => done(inst.with_session(|s| s.apply_adapter(adapter)), |()| Output::Done),
             Call::Reset => done(
                 inst.with_session(|s| {
                     s.reset();

@@ -67,6 +67,10 @@ pub enum Call {
     /// Read the stored bytes of the tensor with this role code and layer
     /// (`spec/abi.md` §5, `slm_tensor_bytes`).
     TensorBytes { role: u32, layer: u32 },
+    /// Check an adapter package against the loaded model (`spec/adapters.md` §2).
+    ValidateAdapter { adapter: Vec<u8> },
+    /// Validate, then apply an adapter package (`spec/adapters.md` §3).
+    ApplyAdapter { adapter: Vec<u8> },
     /// Raw ABI (`spec/abi.md`): `slm_alloc(len)`; the driver remembers the
     /// returned address under `buffer` (even 0). Outcome: `Ok(Done)` for a
     /// non-zero address, `Error(slm_last_error())` for 0
@@ -137,6 +141,8 @@ impl Call {
             Call::Logits => "logits",
             Call::Diagnostics => "diagnostics",
             Call::TensorBytes { .. } => "tensor_bytes",
+            Call::ValidateAdapter { .. } => "validate_adapter",
+            Call::ApplyAdapter { .. } => "apply_adapter",
             Call::Alloc { .. } => "alloc",
             Call::Write { .. } => "write",
             Call::Invoke { .. } => "invoke",

@@ -62,6 +62,8 @@ struct RawStep {
     call: String,
     model: Option<String>,
     model_len: Option<u64>,
+    adapter: Option<String>,
+    adapter_len: Option<u64>,
     text_hex: Option<String>,
     text_file: Option<String>,
     add_bos: Option<bool>,
@@ -254,6 +256,8 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
     let present: Vec<&str> = [
         ("model", s.model.is_some()),
         ("model_len", s.model_len.is_some()),
+        ("adapter", s.adapter.is_some()),
+        ("adapter_len", s.adapter_len.is_some()),
         ("text_hex", s.text_hex.is_some()),
         ("text_file", s.text_file.is_some()),
         ("add_bos", s.add_bos.is_some()),
@@ -296,6 +300,7 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         "generate" => &["prompt_hex", "prompt_file", "max_tokens"],
         "generate_next_token" | "reset" | "free_model" | "logits" | "diagnostics" => &[],
         "tensor_bytes" => &["role", "layer"],
+        "validate_adapter" | "apply_adapter" => &["adapter", "adapter_len"],
         "alloc" => &["buffer", "len"],
         "write" => &["buffer", "offset", "bytes_hex", "file"],
         "invoke" => &["export", "args"],
@@ -324,6 +329,22 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
                 model.resize(len as usize, 0);
             }
             Call::LoadModel { model }
+        }
+        "validate_adapter" | "apply_adapter" => {
+            let mut adapter = files.read(&s.adapter.clone().ok_or_else(|| need("adapter"))?)?;
+            if let Some(len) = s.adapter_len {
+                if len > MAX_MODEL_LEN || len < adapter.len() as u64 {
+                    return Err(format!(
+                        "adapter_len {len} is shorter than the file or over {MAX_MODEL_LEN}"
+                    ));
+                }
+                adapter.resize(len as usize, 0);
+            }
+            if s.call == "validate_adapter" {
+                Call::ValidateAdapter { adapter }
+            } else {
+                Call::ApplyAdapter { adapter }
+            }
         }
         "tokenize" => Call::Tokenize {
             text: one_of(
@@ -604,7 +625,12 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
                 bytes: parse_hex_bytes(&t.bytes_hex)?,
             }
         }
-        Call::SetSampling { .. } | Call::Reset | Call::FreeModel | Call::Logits => return Err(wrong()),
+        Call::SetSampling { .. }
+        | Call::Reset
+        | Call::FreeModel
+        | Call::Logits
+        | Call::ValidateAdapter { .. }
+        | Call::ApplyAdapter { .. } => return Err(wrong()),
         Call::Diagnostics | Call::Alloc { .. } | Call::Write { .. } | Call::Invoke { .. } => return Err(wrong()),
     };
     Ok(Expected::Output(out))

@@ -11,7 +11,7 @@ use crate::slm1::Model;
 /// The schema id of [DIAG-JSON-01].
 pub const SCHEMA: &str = "tinyrustlm-diagnostics";
 /// The diagnostics version of [DIAG-JSON-01].
-pub const VERSION: u64 = 1;
+pub const VERSION: u64 = 2;
 
 /// Renders the diagnostics of `session` into `out` (cleared first);
 /// `last_error` is the status of the instance's last call ([ABI-ERR-02]).
@@ -126,16 +126,31 @@ pub fn render(session: &Session, last_error: u32, out: &mut Vec<u8>) {
     w.uint(kv_bytes);
     w.end_object();
 
+    // adapters.md §4 [ADP-STATE-01], [DIAG-FIELD-02].
+    let ad = session.adapter_state();
+    let stats = ad.and_then(|a| a.last_stats);
     w.key("adapters");
     w.begin_object();
     w.key("apply_count");
-    w.uint(0);
+    w.uint(ad.map_or(0, |a| u64::from(a.apply_count)));
     w.key("last_checksum");
-    w.null();
+    match ad.and_then(|a| a.last_checksum) {
+        Some(c) => w.hex32(c),
+        None => w.null(),
+    }
     w.key("assembly_checksum");
-    // [DIAG-FIELD-02] no adapter applied: the file's own checksum.
-    match &model {
-        Some(m) => w.hex32(m.header().file_checksum),
+    match ad {
+        Some(a) => w.hex32(a.assembly_checksum),
+        None => w.null(),
+    }
+    w.key("last_delta_elements");
+    match stats {
+        Some(s) => w.uint(s.delta_elements),
+        None => w.null(),
+    }
+    w.key("last_survived_elements");
+    match stats {
+        Some(s) => w.uint(s.survived_elements),
         None => w.null(),
     }
     w.end_object();

@@ -176,6 +176,52 @@ pub enum ErrorKind {
     NoActiveContext = 302,
     /// a text prompt is not well-formed UTF-8 (code 303, phase `run`, profile `generation`).
     InvalidUtf8 = 303,
+    /// the adapter package is longer than ADAPTER_BYTE_BUDGET (code 400, phase `load`, profile `adapters`).
+    AdapterTooLarge = 400,
+    /// the package ends before a structure it must contain, or is shorter than its file_size field (code 401, phase `parse`, profile `adapters`).
+    AdapterTruncated = 401,
+    /// the first four bytes are not "ADP1", "ASP1" or "ALR1" (code 402, phase `parse`, profile `adapters`).
+    AdapterBadMagic = 402,
+    /// the package's version field is not 1 (code 403, phase `parse`, profile `adapters`).
+    AdapterUnsupportedVersion = 403,
+    /// the package's header_size field is not 80 (code 404, phase `parse`, profile `adapters`).
+    AdapterBadHeaderSize = 404,
+    /// bytes follow the end of the package's last payload (code 405, phase `parse`, profile `adapters`).
+    AdapterTrailingBytes = 405,
+    /// the package's file_checksum differs from its CRC-32C (code 406, phase `parse`, profile `adapters`).
+    AdapterChecksumMismatch = 406,
+    /// a reserved header or target-entry field of the package is not zero (code 407, phase `validate`, profile `adapters`).
+    AdapterReservedNotZero = 407,
+    /// the package's architecture or flags differ from the loaded model's (code 410, phase `validate`, profile `adapters`).
+    ParentArchitectureMismatch = 410,
+    /// a dimension of the package's parent (vocab_size, dim, n_layers, n_heads, n_kv_heads, head_dim, ffn_dim) differs from the loaded model's (code 411, phase `validate`, profile `adapters`).
+    ParentShapeMismatch = 411,
+    /// the package's tensor_count differs from the loaded model's (code 412, phase `validate`, profile `adapters`).
+    ParentTensorCountMismatch = 412,
+    /// the package's param_count differs from the loaded model's (code 413, phase `validate`, profile `adapters`).
+    ParentParamCountMismatch = 413,
+    /// the package's tensor_layout_checksum differs from the loaded model's (code 414, phase `validate`, profile `adapters`).
+    ParentLayoutMismatch = 414,
+    /// the package's tokenizer_checksum differs from the loaded model's (code 415, phase `validate`, profile `adapters`).
+    ParentTokenizerMismatch = 415,
+    /// target_count is 0 or exceeds the loaded model's tensor_count (code 420, phase `validate`, profile `adapters`).
+    BadTargetCount = 420,
+    /// a target's (role, layer) is not a tensor of the loaded model (code 421, phase `validate`, profile `adapters`).
+    TargetNotFound = 421,
+    /// two targets name the same tensor (code 422, phase `validate`, profile `adapters`).
+    DuplicateTarget = 422,
+    /// a target's rows or cols differ from the tensor's (code 423, phase `validate`, profile `adapters`).
+    TargetShapeMismatch = 423,
+    /// a target's param is not 0 (ADP1), not a count in 1 … rows × cols (ASP1) or not a rank in 1 … min(rows, cols) (ALR1) (code 424, phase `validate`, profile `adapters`).
+    BadTargetParameter = 424,
+    /// a scale, delta or low-rank factor of the package is NaN or infinite (code 425, phase `validate`, profile `adapters`).
+    AdapterNonFinite = 425,
+    /// an ASP1 value_index is not less than rows × cols (code 426, phase `validate`, profile `adapters`).
+    SparseIndexOutOfRange = 426,
+    /// an ASP1 value_index is not greater than the previous pair's (code 427, phase `validate`, profile `adapters`).
+    SparseIndexNotIncreasing = 427,
+    /// applying the package would make a weight, or a requantized block's scale, not finite (code 428, phase `run`, profile `adapters`).
+    AdapterResultOverflow = 428,
     /// a pointer argument is 0 while its length is not 0 (code 500, phase `run`, profile `abi`).
     NullPointer = 500,
     /// a pointer argument's range does not lie inside one live host buffer (code 501, phase `run`, profile `abi`).
@@ -184,7 +230,7 @@ pub enum ErrorKind {
     HostBufferLimit = 502,
     /// the runtime could not obtain memory for a host buffer (code 503, phase `run`, profile `abi`).
     OutOfMemory = 503,
-    /// the export belongs to a profile this ABI version does not implement yet (code 504, phase `run`, profile `abi`).
+    /// reserved: no export of ABI v1 returns it since spec 0.4.0 (code 504, phase `run`, profile `abi`).
     Unsupported = 504,
 }
 
@@ -260,6 +306,29 @@ impl ErrorKind {
         ErrorKind::ContextExceeded,
         ErrorKind::NoActiveContext,
         ErrorKind::InvalidUtf8,
+        ErrorKind::AdapterTooLarge,
+        ErrorKind::AdapterTruncated,
+        ErrorKind::AdapterBadMagic,
+        ErrorKind::AdapterUnsupportedVersion,
+        ErrorKind::AdapterBadHeaderSize,
+        ErrorKind::AdapterTrailingBytes,
+        ErrorKind::AdapterChecksumMismatch,
+        ErrorKind::AdapterReservedNotZero,
+        ErrorKind::ParentArchitectureMismatch,
+        ErrorKind::ParentShapeMismatch,
+        ErrorKind::ParentTensorCountMismatch,
+        ErrorKind::ParentParamCountMismatch,
+        ErrorKind::ParentLayoutMismatch,
+        ErrorKind::ParentTokenizerMismatch,
+        ErrorKind::BadTargetCount,
+        ErrorKind::TargetNotFound,
+        ErrorKind::DuplicateTarget,
+        ErrorKind::TargetShapeMismatch,
+        ErrorKind::BadTargetParameter,
+        ErrorKind::AdapterNonFinite,
+        ErrorKind::SparseIndexOutOfRange,
+        ErrorKind::SparseIndexNotIncreasing,
+        ErrorKind::AdapterResultOverflow,
         ErrorKind::NullPointer,
         ErrorKind::InvalidPointer,
         ErrorKind::HostBufferLimit,
@@ -679,6 +748,144 @@ impl ErrorKind {
                 "generation",
                 "a text prompt is not well-formed UTF-8",
             ),
+            ErrorKind::AdapterTooLarge => (
+                "AdapterTooLarge",
+                Phase::Load,
+                "adapters",
+                "the adapter package is longer than ADAPTER_BYTE_BUDGET",
+            ),
+            ErrorKind::AdapterTruncated => (
+                "AdapterTruncated",
+                Phase::Parse,
+                "adapters",
+                "the package ends before a structure it must contain, or is shorter than its file_size field",
+            ),
+            ErrorKind::AdapterBadMagic => (
+                "AdapterBadMagic",
+                Phase::Parse,
+                "adapters",
+                "the first four bytes are not \"ADP1\", \"ASP1\" or \"ALR1\"",
+            ),
+            ErrorKind::AdapterUnsupportedVersion => (
+                "AdapterUnsupportedVersion",
+                Phase::Parse,
+                "adapters",
+                "the package's version field is not 1",
+            ),
+            ErrorKind::AdapterBadHeaderSize => (
+                "AdapterBadHeaderSize",
+                Phase::Parse,
+                "adapters",
+                "the package's header_size field is not 80",
+            ),
+            ErrorKind::AdapterTrailingBytes => (
+                "AdapterTrailingBytes",
+                Phase::Parse,
+                "adapters",
+                "bytes follow the end of the package's last payload",
+            ),
+            ErrorKind::AdapterChecksumMismatch => (
+                "AdapterChecksumMismatch",
+                Phase::Parse,
+                "adapters",
+                "the package's file_checksum differs from its CRC-32C",
+            ),
+            ErrorKind::AdapterReservedNotZero => (
+                "AdapterReservedNotZero",
+                Phase::Validate,
+                "adapters",
+                "a reserved header or target-entry field of the package is not zero",
+            ),
+            ErrorKind::ParentArchitectureMismatch => (
+                "ParentArchitectureMismatch",
+                Phase::Validate,
+                "adapters",
+                "the package's architecture or flags differ from the loaded model's",
+            ),
+            ErrorKind::ParentShapeMismatch => (
+                "ParentShapeMismatch",
+                Phase::Validate,
+                "adapters",
+                "a dimension of the package's parent (vocab_size, dim, n_layers, n_heads, n_kv_heads, head_dim, ffn_dim) differs from the loaded model's",
+            ),
+            ErrorKind::ParentTensorCountMismatch => (
+                "ParentTensorCountMismatch",
+                Phase::Validate,
+                "adapters",
+                "the package's tensor_count differs from the loaded model's",
+            ),
+            ErrorKind::ParentParamCountMismatch => (
+                "ParentParamCountMismatch",
+                Phase::Validate,
+                "adapters",
+                "the package's param_count differs from the loaded model's",
+            ),
+            ErrorKind::ParentLayoutMismatch => (
+                "ParentLayoutMismatch",
+                Phase::Validate,
+                "adapters",
+                "the package's tensor_layout_checksum differs from the loaded model's",
+            ),
+            ErrorKind::ParentTokenizerMismatch => (
+                "ParentTokenizerMismatch",
+                Phase::Validate,
+                "adapters",
+                "the package's tokenizer_checksum differs from the loaded model's",
+            ),
+            ErrorKind::BadTargetCount => (
+                "BadTargetCount",
+                Phase::Validate,
+                "adapters",
+                "target_count is 0 or exceeds the loaded model's tensor_count",
+            ),
+            ErrorKind::TargetNotFound => (
+                "TargetNotFound",
+                Phase::Validate,
+                "adapters",
+                "a target's (role, layer) is not a tensor of the loaded model",
+            ),
+            ErrorKind::DuplicateTarget => (
+                "DuplicateTarget",
+                Phase::Validate,
+                "adapters",
+                "two targets name the same tensor",
+            ),
+            ErrorKind::TargetShapeMismatch => (
+                "TargetShapeMismatch",
+                Phase::Validate,
+                "adapters",
+                "a target's rows or cols differ from the tensor's",
+            ),
+            ErrorKind::BadTargetParameter => (
+                "BadTargetParameter",
+                Phase::Validate,
+                "adapters",
+                "a target's param is not 0 (ADP1), not a count in 1 … rows × cols (ASP1) or not a rank in 1 … min(rows, cols) (ALR1)",
+            ),
+            ErrorKind::AdapterNonFinite => (
+                "AdapterNonFinite",
+                Phase::Validate,
+                "adapters",
+                "a scale, delta or low-rank factor of the package is NaN or infinite",
+            ),
+            ErrorKind::SparseIndexOutOfRange => (
+                "SparseIndexOutOfRange",
+                Phase::Validate,
+                "adapters",
+                "an ASP1 value_index is not less than rows × cols",
+            ),
+            ErrorKind::SparseIndexNotIncreasing => (
+                "SparseIndexNotIncreasing",
+                Phase::Validate,
+                "adapters",
+                "an ASP1 value_index is not greater than the previous pair's",
+            ),
+            ErrorKind::AdapterResultOverflow => (
+                "AdapterResultOverflow",
+                Phase::Run,
+                "adapters",
+                "applying the package would make a weight, or a requantized block's scale, not finite",
+            ),
             ErrorKind::NullPointer => (
                 "NullPointer",
                 Phase::Run,
@@ -707,7 +914,7 @@ impl ErrorKind {
                 "Unsupported",
                 Phase::Run,
                 "abi",
-                "the export belongs to a profile this ABI version does not implement yet",
+                "reserved: the export belongs to a profile this ABI version does not implement (no export of ABI v1 returns it since spec 0.4.0)",
             ),
         }
     }
@@ -906,7 +1113,7 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(k));
             assert_eq!(format!("{k:?}"), k.name(), "variant name equals table name");
         }
-        assert_eq!(ErrorKind::ALL.len(), 74);
+        assert_eq!(ErrorKind::ALL.len(), 97);
     }
 
     #[test]
@@ -921,6 +1128,7 @@ mod tests {
                 "quant" if c < 200 => 100..=199, // NonFiniteScale sits with the container codes
                 "quant" => 240..=259,
                 "generation" => 300..=399,
+                "adapters" => 400..=499,
                 "abi" => 500..=599,
                 other => panic!("unknown profile {other}"),
             };

@@ -1,7 +1,7 @@
 //! # tinyrustlm — the reference runtime of the TinyRustLM specification
 //!
-//! Implements spec version **0.3.0** (`spec/`), profiles `container`,
-//! `quant`, `tokenizer`, `generation`, `abi`, `inspect` and `diagnostics`: loading and validating SLM1 model
+//! Implements spec version **0.4.0** (`spec/`), profiles `container`,
+//! `quant`, `tokenizer`, `generation`, `abi`, `inspect`, `diagnostics` and `adapters`: loading and validating SLM1 model
 //! files, f16 and `q8_0` / `q4_0` conversion, BTOK and BPE1 tokenizers,
 //! bytes-to-text, the Llama and GPT-NeoX forward pass, sampling, and the
 //! generation calls of a session.
@@ -69,6 +69,7 @@
 )]
 
 pub mod abi;
+pub mod adapter;
 pub mod checksum;
 pub mod clock;
 mod cursor;
@@ -100,4 +101,4 @@ pub use text::utf8_lossy;
 pub use tokenizer::{TokenKind, Tokenizer, TokenizerKind};
 
 /// The specification version this crate implements.
-pub const SPEC_VERSION: &str = "0.3.0";
+pub const SPEC_VERSION: &str = "0.4.0";

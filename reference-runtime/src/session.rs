@@ -14,6 +14,7 @@
 //! `MAX_OUTPUT_BYTES` — so that [`Session::generate_next_token`] and the
 //! sampler allocate nothing ([MODEL-SEQ-02]).
 
+use crate::adapter::AdapterState;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::{MAX_OUTPUT_BYTES, MAX_PROMPT_BYTES};
 use crate::model::Transformer;
@@ -74,6 +75,8 @@ struct Loaded {
     /// The decoded output of the `generate` in progress; capacity
     /// `MAX_OUTPUT_BYTES`. Swapped with the result on success.
     staging: Vec<u8>,
+    /// The adapter state of `adapters.md` §4.
+    adapters: AdapterState,
 }
 
 /// The context of `generation.md` §1: positions processed so far and the
@@ -183,12 +186,14 @@ impl Session {
         };
         let transformer = Transformer::from_validated(bytes, index, self.options.activation_quant)?;
         let out_ids = Vec::with_capacity(transformer.config().context_length);
+        let adapters = AdapterState::loaded(transformer.model().header().file_checksum);
         // The result keeps its bytes; it only gains room for a full output.
         self.result.reserve(OUTPUT_CAPACITY.saturating_sub(self.result.len()));
         self.model = Some(Loaded {
             transformer,
             out_ids,
             staging: Vec::with_capacity(OUTPUT_CAPACITY),
+            adapters,
         });
         self.clear_context();
         self.peak_scratch_bytes = self.peak_scratch_bytes.max(self.scratch_bytes());
@@ -294,6 +299,29 @@ impl Session {
     /// and result are unchanged. Always succeeds ([GEN-RESET-01]).
     pub fn reset(&mut self) {
         self.clear_context();
+    }
+
+    /// `validate_adapter` (`adapters.md` §2): steps 0–27; changes nothing
+    /// ([ADP-VAL-03]).
+    pub fn validate_adapter(&mut self, package: &[u8]) -> Result<()> {
+        let loaded = self.model.as_mut().ok_or(Error::new(ErrorKind::ModelNotLoaded))?; // [ADP-VAL-01]
+        loaded.transformer.apply_adapter(package, false).map(|_| ())
+    }
+
+    /// `apply_adapter` ([ADP-APPLY-01]): validates completely, then updates
+    /// the weights in place, clears the context (as `reset` does) and
+    /// updates the adapter state; on failure nothing changes.
+    pub fn apply_adapter(&mut self, package: &[u8]) -> Result<()> {
+        let loaded = self.model.as_mut().ok_or(Error::new(ErrorKind::ModelNotLoaded))?;
+        let (checksum, stats) = loaded.transformer.apply_adapter(package, true)?;
+        loaded.adapters = loaded.adapters.applied(checksum, stats);
+        self.clear_context();
+        Ok(())
+    }
+
+    /// The adapter state (`adapters.md` §4); `None` without a model.
+    pub fn adapter_state(&self) -> Option<AdapterState> {
+        self.model.as_ref().map(|m| m.adapters)
     }
 
     /// Positions in the current context (0: no active context).

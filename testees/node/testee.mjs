@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 const PROTOCOL = 'tinyrustlm-harness';
 const PROTOCOL_VERSION = 1;
 const NAME = 'node-wasm';
-const PROFILES = ['container', 'quant', 'tokenizer', 'generation', 'abi', 'inspect', 'diagnostics'];
+const PROFILES = ['container', 'quant', 'tokenizer', 'generation', 'abi', 'inspect', 'diagnostics', 'adapters'];
 const MODEL_BYTE_BUDGET = 33554432;
 const STOP_REASONS = { 1: 'max_tokens', 2: 'eos', 3: 'context_full' };
 // Parameters of type `float` (every other parameter is an i32: uint32_t,
@@ -352,6 +352,17 @@ const calls = {
   tensor_bytes(r) {
     check(call('slm_tensor_bytes', u32(r.role, 'role'), u32(r.layer, 'layer')));
     return { bytes_hex: output().toString('hex') };
+  },
+
+  // adapters.md §5: the package's buffer stays ours and is freed afterwards.
+  validate_adapter(r) {
+    check(withBuffer(bytesFromHex(r.adapter_hex, 'adapter_hex'), (p, n) => call('slm_validate_adapter', p, n)));
+    return {};
+  },
+
+  apply_adapter(r) {
+    check(withBuffer(bytesFromHex(r.adapter_hex, 'adapter_hex'), (p, n) => call('slm_apply_adapter', p, n)));
+    return {};
   },
 
   // Raw ABI steps (harness-protocol.md §6). `invoke` reports the raw return

@@ -669,6 +669,7 @@ pub fn encode_call(call: &Call) -> Map<String, Value> {
     };
     match call {
         Call::LoadModel { model } => put("model_hex", hex(model).into()),
+        Call::ValidateAdapter { adapter } | Call::ApplyAdapter { adapter } => put("adapter_hex", hex(adapter).into()),
         Call::Tokenize { text, add_bos } => {
             put("text_hex", hex(text).into());
             put("add_bos", (*add_bos).into());
@@ -789,7 +790,12 @@ fn decode_output(call: &Call, out: &Map<String, Value>) -> Result<Output, String
         Call::F32ToF16 { .. } => Output::F16(bits_field(one("value")?, 4, "value")? as u16),
         Call::F16ToF32 { .. } => Output::F32(f32::from_bits(bits_field(one("value")?, 8, "value")? as u32)),
         Call::Utf8Lossy { .. } => Output::Text(str_field(one("text")?, "text")?.to_string()),
-        Call::SetSampling { .. } | Call::Reset | Call::FreeModel | Call::Write { .. } => {
+        Call::SetSampling { .. }
+        | Call::Reset
+        | Call::FreeModel
+        | Call::Write { .. }
+        | Call::ValidateAdapter { .. }
+        | Call::ApplyAdapter { .. } => {
             exactly(None)?;
             Output::Done
         }

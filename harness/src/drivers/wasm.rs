@@ -627,6 +627,12 @@ impl WasmSession {
                 self.call_status("slm_tensor_bytes", &[i32v(*role), i32v(*layer)])?;
                 Ok(Output::Bytes(self.output()?))
             }
+            Call::ValidateAdapter { adapter } => self
+                .with_input("slm_validate_adapter", adapter, Vec::from, |_| Ok(()))
+                .map(|()| Output::Done),
+            Call::ApplyAdapter { adapter } => self
+                .with_input("slm_apply_adapter", adapter, Vec::from, |_| Ok(()))
+                .map(|()| Output::Done),
             Call::Alloc { buffer, len } => {
                 let len = u32::try_from(*len)
                     .map_err(|_| crashed(format!("harness: alloc length {len} does not fit a wasm32 size_t")))?;

@@ -249,15 +249,33 @@ impl Instance {
         self.session.detokenize(&ids).map(|_| ())
     }
 
-    /// `slm_validate_adapter(ptr, len)` ([ABI-ADP-01]).
+    /// `slm_validate_adapter(ptr, len)` ([ADP-ABI-01]).
     pub fn validate_adapter(&mut self, ptr: usize, len: usize) -> u32 {
-        let r = self.memory.bytes(ptr, len).and(Err(Error::new(ErrorKind::Unsupported)));
+        let r = self.adapter_inner(ptr, len, false);
         self.record(r)
     }
 
-    /// `slm_apply_adapter(ptr, len)` ([ABI-ADP-01]).
+    /// `slm_apply_adapter(ptr, len)` ([ADP-ABI-01]); the host buffer stays the host's.
     pub fn apply_adapter(&mut self, ptr: usize, len: usize) -> u32 {
-        self.validate_adapter(ptr, len)
+        let r = self.adapter_inner(ptr, len, true);
+        self.record(r)
+    }
+
+    /// [ADP-ABI-01]: `ModelNotLoaded`, the length alone, the pointer, then
+    /// `adapters.md` §2.1 from step 2.
+    fn adapter_inner(&mut self, ptr: usize, len: usize, apply: bool) -> Result<()> {
+        if !self.session.has_model() {
+            return Err(Error::new(ErrorKind::ModelNotLoaded));
+        }
+        if len as u64 > crate::limits::ADAPTER_BYTE_BUDGET {
+            return Err(Error::new(ErrorKind::AdapterTooLarge));
+        }
+        let package = self.memory.bytes(ptr, len)?;
+        if apply {
+            self.session.apply_adapter(package)
+        } else {
+            self.session.validate_adapter(package)
+        }
     }
 
     // ---- §5 introspection ----

@@ -92,6 +92,13 @@ impl Transformer {
         })
     }
 
+    /// Validates an adapter package against this model (`adapters.md`
+    /// steps 1–27) and, with `write`, applies it to the weights in place.
+    /// Tensors stay where they are, so the located weights stay valid.
+    pub(crate) fn apply_adapter(&mut self, package: &[u8], write: bool) -> Result<(u32, crate::adapter::ApplyStats)> {
+        crate::adapter::apply(&mut self.file, &self.index, package, write)
+    }
+
     /// The validated model, as a view over the file.
     pub fn model(&self) -> Model<'_> {
         Model::from_parts(&self.file, &self.index)

@@ -315,7 +315,10 @@ fn pointers(v: &mut Vec<Case>) {
             // [ADP-ABI-01]: the adapter exports reject a length over
             // ADAPTER_BYTE_BUDGET before they look at the pointer.
             let (error, what) = if adapter && len > 1 << 20 {
-                ("AdapterTooLarge", "a length over ADAPTER_BYTE_BUDGET (whatever the pointer)")
+                (
+                    "AdapterTooLarge",
+                    "a length over ADAPTER_BYTE_BUDGET (whatever the pointer)",
+                )
             } else {
                 (error, what)
             };

@@ -146,7 +146,11 @@ fn update_req(p: &Parent, role: &str, layer: u16) -> &'static str {
         .iter()
         .find(|t| t.role == role && t.layer == u32::from(layer))
         .expect("target exists");
-    if t.dtype == "f32" { "ADP-APPLY-02" } else { "ADP-APPLY-03" }
+    if t.dtype == "f32" {
+        "ADP-APPLY-02"
+    } else {
+        "ADP-APPLY-03"
+    }
 }
 
 fn applied(v: &mut Vec<Case>) {
@@ -452,7 +456,11 @@ fn binding(v: &mut Vec<Case>) {
     let other = q.package(AdapterKind::Dense, &[q.dense("ffn_norm", 0, 0.1, 44)]);
     let p8 = Parent::named("llama-q8_0-gqa2-untied-partial");
     let same_shape = p8.summary.ints == q.summary.ints;
-    let e = if same_shape { "ParentLayoutMismatch" } else { "ParentShapeMismatch" };
+    let e = if same_shape {
+        "ParentLayoutMismatch"
+    } else {
+        "ParentShapeMismatch"
+    };
     if same_shape {
         v.push(rejected(
             "adapters::binding::other_storage",
@@ -471,13 +479,11 @@ fn framing(v: &mut Vec<Case>) {
     let budget = tables().limit("ADAPTER_BYTE_BUDGET");
     let reqs = &["ADP-FRM-02", "ADP-VAL-02", "ADP-VAL-03", "ADP-APPLY-01"];
     let mut push = |name: &str, desc: &str, a: ModelInput, e: &'static str, r: &[&'static str]| {
-        v.push(
-            Case::new(&format!("adapters::framing::{name}"), P, r, desc).steps(vec![
-                ok(p.load()),
-                err(Call::ValidateAdapter(a.clone()), e),
-                err(Call::ApplyAdapter(a), e),
-            ]),
-        );
+        v.push(Case::new(&format!("adapters::framing::{name}"), P, r, desc).steps(vec![
+            ok(p.load()),
+            err(Call::ValidateAdapter(a.clone()), e),
+            err(Call::ApplyAdapter(a), e),
+        ]));
     };
     push(
         "over_budget",
@@ -496,8 +502,20 @@ fn framing(v: &mut Vec<Case>) {
         &["ADP-FRM-01", "ADP-FRM-02"],
     );
     let raw = |b: &[u8]| adapter(b.to_vec());
-    push("empty", "a package of 0 bytes: AdapterTruncated", raw(b""), "AdapterTruncated", reqs);
-    push("three_bytes", "3 bytes: AdapterTruncated (step 2)", raw(b"ADP"), "AdapterTruncated", reqs);
+    push(
+        "empty",
+        "a package of 0 bytes: AdapterTruncated",
+        raw(b""),
+        "AdapterTruncated",
+        reqs,
+    );
+    push(
+        "three_bytes",
+        "3 bytes: AdapterTruncated (step 2)",
+        raw(b"ADP"),
+        "AdapterTruncated",
+        reqs,
+    );
     push(
         "magic_only",
         "\"ADP1\" alone: AdapterTruncated (step 4)",
@@ -520,11 +538,23 @@ fn framing(v: &mut Vec<Case>) {
     let mut a = pkg.clone();
     a[4] = 2;
     reseal(&mut a);
-    push("version_2", "version 2: AdapterUnsupportedVersion", raw(&a), "AdapterUnsupportedVersion", reqs);
+    push(
+        "version_2",
+        "version 2: AdapterUnsupportedVersion",
+        raw(&a),
+        "AdapterUnsupportedVersion",
+        reqs,
+    );
     let mut a = pkg.clone();
     a[6] = 64;
     reseal(&mut a);
-    push("header_size_64", "header_size 64: AdapterBadHeaderSize", raw(&a), "AdapterBadHeaderSize", reqs);
+    push(
+        "header_size_64",
+        "header_size 64: AdapterBadHeaderSize",
+        raw(&a),
+        "AdapterBadHeaderSize",
+        reqs,
+    );
     push(
         "header_truncated",
         "the first 79 bytes of a valid package: AdapterTruncated (step 7)",
@@ -783,24 +813,68 @@ fn payloads(v: &mut Vec<Case>) {
     let mut cases: Vec<(&str, &str, Vec<u8>, &'static str, &'static str)> = Vec::new();
     let mut t = p.dense("attn_q", 1, 0.1, 61);
     t.payload[4 * 100..4 * 101].copy_from_slice(&f32::NAN.to_le_bytes());
-    cases.push(("dense_nan", "an ADP1 delta is NaN", p.package(AdapterKind::Dense, &[t]), "AdapterNonFinite", "ADP-VAL-04"));
+    cases.push((
+        "dense_nan",
+        "an ADP1 delta is NaN",
+        p.package(AdapterKind::Dense, &[t]),
+        "AdapterNonFinite",
+        "ADP-VAL-04",
+    ));
     let mut t = p.sparse("attn_q", 1, 5, 0.1, 62);
     t.payload[12 * 3 + 8..12 * 3 + 12].copy_from_slice(&f32::INFINITY.to_le_bytes());
-    cases.push(("sparse_infinite", "an ASP1 delta is +inf", p.package(AdapterKind::Sparse, &[t]), "AdapterNonFinite", "ADP-VAL-04"));
+    cases.push((
+        "sparse_infinite",
+        "an ASP1 delta is +inf",
+        p.package(AdapterKind::Sparse, &[t]),
+        "AdapterNonFinite",
+        "ADP-VAL-04",
+    ));
     let mut t = p.low_rank("attn_q", 1, 2, 0.1, 63);
     t.payload[0..4].copy_from_slice(&f32::NAN.to_le_bytes());
-    cases.push(("low_rank_a_nan", "ALR1: A[0][0] is NaN", p.package(AdapterKind::LowRank, &[t]), "AdapterNonFinite", "ADP-VAL-04"));
+    cases.push((
+        "low_rank_a_nan",
+        "ALR1: A[0][0] is NaN",
+        p.package(AdapterKind::LowRank, &[t]),
+        "AdapterNonFinite",
+        "ADP-VAL-04",
+    ));
     let mut t = p.low_rank("attn_q", 1, 2, 0.1, 64);
     let n = t.payload.len();
     t.payload[n - 4..].copy_from_slice(&f32::NEG_INFINITY.to_le_bytes());
-    cases.push(("low_rank_b_infinite", "ALR1: the last element of B is -inf", p.package(AdapterKind::LowRank, &[t]), "AdapterNonFinite", "ADP-VAL-04"));
+    cases.push((
+        "low_rank_b_infinite",
+        "ALR1: the last element of B is -inf",
+        p.package(AdapterKind::LowRank, &[t]),
+        "AdapterNonFinite",
+        "ADP-VAL-04",
+    ));
     let (r, c) = p.shape("attn_q", 1);
     let n = u64::from(r) * u64::from(c);
     for (name, desc, pairs, e) in [
-        ("index_at_end", "an ASP1 index = rows × cols", vec![(0u64, 0.1f32), (n, 0.1)], "SparseIndexOutOfRange"),
-        ("index_huge", "an ASP1 index of 2^63", vec![(1u64 << 63, 0.1f32)], "SparseIndexOutOfRange"),
-        ("index_repeated", "two ASP1 pairs with the same index", vec![(5u64, 0.1f32), (5, 0.2)], "SparseIndexNotIncreasing"),
-        ("index_decreasing", "ASP1 indices 9 then 4", vec![(9u64, 0.1f32), (4, 0.2)], "SparseIndexNotIncreasing"),
+        (
+            "index_at_end",
+            "an ASP1 index = rows × cols",
+            vec![(0u64, 0.1f32), (n, 0.1)],
+            "SparseIndexOutOfRange",
+        ),
+        (
+            "index_huge",
+            "an ASP1 index of 2^63",
+            vec![(1u64 << 63, 0.1f32)],
+            "SparseIndexOutOfRange",
+        ),
+        (
+            "index_repeated",
+            "two ASP1 pairs with the same index",
+            vec![(5u64, 0.1f32), (5, 0.2)],
+            "SparseIndexNotIncreasing",
+        ),
+        (
+            "index_decreasing",
+            "ASP1 indices 9 then 4",
+            vec![(9u64, 0.1f32), (4, 0.2)],
+            "SparseIndexNotIncreasing",
+        ),
     ] {
         let t = TargetSpec::sparse("attn_q", 1, r, c, &pairs);
         cases.push((name, desc, p.package(AdapterKind::Sparse, &[t]), e, "ADP-SPARSE-01"));
@@ -847,8 +921,16 @@ fn payloads(v: &mut Vec<Case>) {
     let t = TargetSpec::low_rank("attn_k", 0, fr, fc, 2, &a, &b);
     let overflow_sum = f.package(AdapterKind::LowRank, &[t]);
     for (name, desc, a) in [
-        ("f32_scale_times_delta", "f32: scale 2 × delta 3e38 is +inf", overflow_f32),
-        ("f32_low_rank_product", "f32: ALR1 factors 1e30 × 1e30 overflow", overflow_product),
+        (
+            "f32_scale_times_delta",
+            "f32: scale 2 × delta 3e38 is +inf",
+            overflow_f32,
+        ),
+        (
+            "f32_low_rank_product",
+            "f32: ALR1 factors 1e30 × 1e30 overflow",
+            overflow_product,
+        ),
         (
             "f32_low_rank_sum",
             "f32: ALR1 rank 2, 3e38 × 1.5 and -3e38 × 1.5: each product is ±inf, the sum NaN",
@@ -871,7 +953,12 @@ fn order(v: &mut Vec<Case>) {
     let mut cases: Vec<(&str, &str, Vec<u8>, &'static str)> = Vec::new();
     let mut a = pkg.clone();
     a[0..4].copy_from_slice(b"XXXX");
-    cases.push(("magic_before_checksum", "bad magic and a stale checksum: AdapterBadMagic (step 3 before 9)", a, "AdapterBadMagic"));
+    cases.push((
+        "magic_before_checksum",
+        "bad magic and a stale checksum: AdapterBadMagic (step 3 before 9)",
+        a,
+        "AdapterBadMagic",
+    ));
     let mut a = pkg.clone();
     a[24] ^= 1;
     cases.push((
@@ -970,7 +1057,10 @@ fn state(v: &mut Vec<Case>) {
         .steps(vec![
             err(validate(&pkg), "ModelNotLoaded"),
             err(apply(&pkg), "ModelNotLoaded"),
-            err(Call::ApplyAdapter(ModelInput::extended(pkg.clone(), budget + 1)), "ModelNotLoaded"),
+            err(
+                Call::ApplyAdapter(ModelInput::extended(pkg.clone(), budget + 1)),
+                "ModelNotLoaded",
+            ),
             err(Call::ValidateAdapter(adapter(b"junk".to_vec())), "ModelNotLoaded"),
             ok(Call::Reset),
             out(Call::Diagnostics),
@@ -1161,7 +1251,10 @@ fn raw(v: &mut Vec<Case>) {
         out(inv("slm_last_error", vec![])),
         out(Call::Diagnostics),
         err(inv("slm_apply_adapter", vec![Arg::int(0), Arg::int(8)]), "NullPointer"),
-        err(inv("slm_apply_adapter", vec![Arg::int(0), Arg::int(budget)]), "NullPointer"),
+        err(
+            inv("slm_apply_adapter", vec![Arg::int(0), Arg::int(budget)]),
+            "NullPointer",
+        ),
         out(inv("slm_last_error", vec![])),
     ]);
     v.push(

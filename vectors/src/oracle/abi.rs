@@ -477,7 +477,10 @@ impl Instance {
         m.push(("memory.kv_cache_bytes", Member::Int(kv_bytes)));
         let ad = s.adapter_state();
         let opt = |v: Option<u64>| v.map_or(Member::Null, Member::Int);
-        m.push(("adapters.apply_count", Member::Int(ad.map_or(0, |a| u64::from(a.apply_count)))));
+        m.push((
+            "adapters.apply_count",
+            Member::Int(ad.map_or(0, |a| u64::from(a.apply_count))),
+        ));
         m.push((
             "adapters.last_checksum",
             ad.and_then(|a| a.last_checksum).map_or(Member::Null, hex32),
@@ -488,7 +491,10 @@ impl Instance {
         ));
         let stats = ad.and_then(|a| a.last_stats);
         m.push(("adapters.last_delta_elements", opt(stats.map(|x| x.delta_elements))));
-        m.push(("adapters.last_survived_elements", opt(stats.map(|x| x.survived_elements))));
+        m.push((
+            "adapters.last_survived_elements",
+            opt(stats.map(|x| x.survived_elements)),
+        ));
         m.push(("last_error.code", Member::Int(code(self.last_error))));
         m.push((
             "last_error.name",

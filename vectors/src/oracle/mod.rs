@@ -24,7 +24,9 @@ mod utf8;
 
 pub use crc32c::{Crc32c, crc32c};
 pub use f16::{f16_to_f32, f32_to_f16};
-pub use generation::{AdapterState, Generation, LogitsOut, Mode, Replay, Session, SessionMistake, StopReason, TokenOut};
+pub use generation::{
+    AdapterState, Generation, LogitsOut, Mode, Replay, Session, SessionMistake, StopReason, TokenOut,
+};
 pub use model::{Forward, Mistake, Pass, Weights};
 pub use quant::{QuantDtype, dequantize, ggml_q4_0_to_slm, quantize};
 pub use sampler::{Rng, SamplerMistake, SamplingConfig, Tolerance};

@@ -1,0 +1,494 @@
+//! Adapter packages — `spec/adapters.md`: ADP1 (dense), ASP1 (sparse),
+//! ALR1 (low rank).
+//!
+//! [`Package::parse`] is steps 1–26 of §2.1 over a borrowed byte slice (no
+//! allocation, every read bounds-checked); [`apply`] runs step 27 over every
+//! target without writing, then the same computation again writing the new
+//! bytes in place, so a package is applied completely or not at all
+//! ([ADP-APPLY-01]) with one block of stack scratch ([ADP-APPLY-05]).
+
+use crate::checksum::Crc32c;
+use crate::error::{Error, ErrorKind, Result};
+use crate::limits::ADAPTER_BYTE_BUDGET;
+use crate::quant::{self, BLOCK_ELEMENTS, Dtype};
+use crate::slm1::model::ModelIndex;
+use crate::slm1::{Model, Role, TensorInfo};
+
+/// Header bytes (§1.1).
+pub const HEADER_SIZE: usize = 80;
+/// Target entry bytes (§1.2).
+pub const ENTRY_SIZE: usize = 24;
+
+/// The three formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `ADP1`: dense f32 deltas.
+    Dense,
+    /// `ASP1`: `(u64 value_index, f32 delta)` pairs.
+    Sparse,
+    /// `ALR1`: factors A (rows × rank) and B (rank × cols).
+    LowRank,
+}
+
+/// The adapter state of §4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdapterState {
+    /// Successful applications since the load.
+    pub apply_count: u32,
+    /// `file_checksum` of the last applied package.
+    pub last_checksum: Option<u32>,
+    /// The running assembly checksum ([ADP-STATE-02]).
+    pub assembly_checksum: u32,
+    /// What the last application did.
+    pub last_stats: Option<ApplyStats>,
+}
+
+impl AdapterState {
+    /// The state right after loading a model with this `file_checksum`.
+    pub const fn loaded(file_checksum: u32) -> AdapterState {
+        AdapterState {
+            apply_count: 0,
+            last_checksum: None,
+            assembly_checksum: file_checksum,
+            last_stats: None,
+        }
+    }
+
+    /// The state after applying a package with `checksum`.
+    pub fn applied(self, checksum: u32, stats: ApplyStats) -> AdapterState {
+        let mut c = Crc32c::new();
+        c.update(&self.assembly_checksum.to_le_bytes());
+        c.update(&checksum.to_le_bytes());
+        AdapterState {
+            apply_count: self.apply_count.saturating_add(1),
+            last_checksum: Some(checksum),
+            assembly_checksum: c.finish(),
+            last_stats: Some(stats),
+        }
+    }
+}
+
+/// `last_delta_elements` / `last_survived_elements` (§4).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ApplyStats {
+    /// Elements with a non-zero effective delta.
+    pub delta_elements: u64,
+    /// Of those, elements whose value changed.
+    pub survived_elements: u64,
+}
+
+// Little-endian reads; callers have checked the bounds (steps 7, 17a, 24),
+// and an out-of-range read gives 0 rather than a panic.
+fn u8_at(b: &[u8], o: usize) -> u8 {
+    b.get(o).copied().unwrap_or(0)
+}
+fn u16_at(b: &[u8], o: usize) -> u16 {
+    b.get(o..o.saturating_add(2))
+        .and_then(|s| <[u8; 2]>::try_from(s).ok())
+        .map_or(0, u16::from_le_bytes)
+}
+fn u32_at(b: &[u8], o: usize) -> u32 {
+    b.get(o..o.saturating_add(4))
+        .and_then(|s| <[u8; 4]>::try_from(s).ok())
+        .map_or(0, u32::from_le_bytes)
+}
+fn u64_at(b: &[u8], o: usize) -> u64 {
+    b.get(o..o.saturating_add(8))
+        .and_then(|s| <[u8; 8]>::try_from(s).ok())
+        .map_or(0, u64::from_le_bytes)
+}
+fn f32_at(b: &[u8], o: usize) -> f32 {
+    f32::from_bits(u32_at(b, o))
+}
+
+fn fail<T>(kind: ErrorKind) -> Result<T> {
+    Err(Error::new(kind))
+}
+
+/// One target entry with its parent tensor and payload.
+#[derive(Clone, Copy, Debug)]
+struct Target {
+    tensor: TensorInfo,
+    param: u64,
+    scale: f32,
+    /// Payload start within the package.
+    start: usize,
+}
+
+/// A package that passed steps 1–26, borrowing its bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Package<'a> {
+    bytes: &'a [u8],
+    kind: Kind,
+    checksum: u32,
+    target_count: usize,
+}
+
+impl<'a> Package<'a> {
+    /// Steps 1–26 of §2.1 against the loaded `model` ([ADP-VAL-02]).
+    pub fn parse(a: &'a [u8], model: &Model<'_>) -> Result<Package<'a>> {
+        let len = a.len() as u64;
+        if len > ADAPTER_BYTE_BUDGET {
+            return fail(ErrorKind::AdapterTooLarge); // 1 [ADP-FRM-01]
+        }
+        if len < 4 {
+            return fail(ErrorKind::AdapterTruncated); // 2
+        }
+        let kind = match a.get(..4) {
+            Some(b"ADP1") => Kind::Dense,
+            Some(b"ASP1") => Kind::Sparse,
+            Some(b"ALR1") => Kind::LowRank,
+            _ => return fail(ErrorKind::AdapterBadMagic), // 3
+        };
+        if len < 8 {
+            return fail(ErrorKind::AdapterTruncated); // 4
+        }
+        if u16_at(a, 4) != 1 {
+            return fail(ErrorKind::AdapterUnsupportedVersion); // 5
+        }
+        if u16_at(a, 6) != HEADER_SIZE as u16 {
+            return fail(ErrorKind::AdapterBadHeaderSize); // 6
+        }
+        if len < HEADER_SIZE as u64 {
+            return fail(ErrorKind::AdapterTruncated); // 7
+        }
+        let file_size = u64::from(u32_at(a, 8));
+        if file_size > len {
+            return fail(ErrorKind::AdapterTruncated); // 8
+        }
+        if file_size < len {
+            return fail(ErrorKind::AdapterTrailingBytes); // 8
+        }
+        let checksum = u32_at(a, 12);
+        let mut c = Crc32c::new();
+        c.update(a.get(..12).unwrap_or(&[]));
+        c.update_zeros(4);
+        c.update(a.get(16..).unwrap_or(&[]));
+        if c.finish() != checksum {
+            return fail(ErrorKind::AdapterChecksumMismatch); // 9
+        }
+        if u8_at(a, 17) != 0 || u64_at(a, 72) != 0 {
+            return fail(ErrorKind::AdapterReservedNotZero); // 10
+        }
+        // Stage 2 [ADP-BIND-01]: the loaded model's header, which adapters never change.
+        let id = model.identity();
+        if u8_at(a, 16) != id.architecture.code() || u16_at(a, 18) != id.flags {
+            return fail(ErrorKind::ParentArchitectureMismatch); // 11
+        }
+        let dims = [
+            id.vocab_size,
+            id.dim,
+            id.n_layers,
+            id.n_heads,
+            id.n_kv_heads,
+            id.head_dim,
+            id.ffn_dim,
+        ];
+        if dims.iter().enumerate().any(|(i, &d)| u32_at(a, 20 + 4 * i) != d) {
+            return fail(ErrorKind::ParentShapeMismatch); // 12
+        }
+        if u32_at(a, 48) != id.tensor_count {
+            return fail(ErrorKind::ParentTensorCountMismatch); // 13
+        }
+        if u64_at(a, 56) != id.param_count {
+            return fail(ErrorKind::ParentParamCountMismatch); // 14
+        }
+        if u32_at(a, 64) != id.tensor_layout_checksum {
+            return fail(ErrorKind::ParentLayoutMismatch); // 15
+        }
+        if u32_at(a, 68) != id.tokenizer_checksum {
+            return fail(ErrorKind::ParentTokenizerMismatch); // 16
+        }
+        // Stage 3 [ADP-DIR-01].
+        let target_count = u32_at(a, 52);
+        if target_count == 0 || target_count > id.tensor_count {
+            return fail(ErrorKind::BadTargetCount); // 17
+        }
+        let dir_end = HEADER_SIZE as u64 + ENTRY_SIZE as u64 * u64::from(target_count);
+        if dir_end > file_size {
+            return fail(ErrorKind::AdapterTruncated); // 17a
+        }
+        let pkg = Package {
+            bytes: a,
+            kind,
+            checksum,
+            target_count: target_count as usize,
+        };
+        // Stage 4: entry by entry; `end` is where the next payload starts.
+        let mut end = dir_end;
+        for i in 0..pkg.target_count {
+            let e = HEADER_SIZE + ENTRY_SIZE * i;
+            if u32_at(a, e + 20) != 0 {
+                return fail(ErrorKind::AdapterReservedNotZero); // 18
+            }
+            let tensor = pkg.resolve(model, i).ok_or(Error::new(ErrorKind::TargetNotFound))?; // 19
+            if (0..i).any(|j| u32_at(a, HEADER_SIZE + ENTRY_SIZE * j) == u32_at(a, e)) {
+                return fail(ErrorKind::DuplicateTarget); // 20 (role and layer are one u32)
+            }
+            let (rows, cols) = (u64::from(u32_at(a, e + 4)), u64::from(u32_at(a, e + 8)));
+            if rows != u64::from(tensor.rows) || cols != u64::from(tensor.cols) {
+                return fail(ErrorKind::TargetShapeMismatch); // 21
+            }
+            let param = u64::from(u32_at(a, e + 12));
+            let param_ok = match kind {
+                Kind::Dense => param == 0,
+                Kind::Sparse => param >= 1 && param <= rows * cols,
+                Kind::LowRank => param >= 1 && param <= rows.min(cols),
+            };
+            if !param_ok {
+                return fail(ErrorKind::BadTargetParameter); // 22 [ADP-DIR-03]
+            }
+            if !f32_at(a, e + 16).is_finite() {
+                return fail(ErrorKind::AdapterNonFinite); // 23 [ADP-VAL-04]
+            }
+            // u32 factors: no u64 overflow (adapters.md §1.2 note).
+            end += payload_size(kind, rows, cols, param);
+            if end > file_size {
+                return fail(ErrorKind::AdapterTruncated); // 24
+            }
+        }
+        if end != file_size {
+            return fail(ErrorKind::AdapterTrailingBytes); // 25
+        }
+        // Stage 6: payload values in storage order.
+        for i in 0..pkg.target_count {
+            let t = pkg.target(model, i)?;
+            let (p, n) = (t.start, t.tensor.elements());
+            match kind {
+                Kind::Dense | Kind::LowRank => {
+                    let count = match kind {
+                        Kind::Dense => n,
+                        _ => t.param * (u64::from(t.tensor.rows) + u64::from(t.tensor.cols)),
+                    };
+                    if (0..count as usize).any(|k| !f32_at(a, p + 4 * k).is_finite()) {
+                        return fail(ErrorKind::AdapterNonFinite); // 26
+                    }
+                }
+                Kind::Sparse => {
+                    for j in 0..t.param as usize {
+                        let idx = u64_at(a, p + 12 * j);
+                        if idx >= n {
+                            return fail(ErrorKind::SparseIndexOutOfRange); // 26 [ADP-SPARSE-01]
+                        }
+                        if j > 0 && idx <= u64_at(a, p + 12 * (j - 1)) {
+                            return fail(ErrorKind::SparseIndexNotIncreasing); // 26
+                        }
+                        if !f32_at(a, p + 12 * j + 8).is_finite() {
+                            return fail(ErrorKind::AdapterNonFinite); // 26
+                        }
+                    }
+                }
+            }
+        }
+        Ok(pkg)
+    }
+
+    /// The package's `file_checksum`.
+    pub const fn checksum(&self) -> u32 {
+        self.checksum
+    }
+
+    /// The kind.
+    pub const fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The parent tensor entry `i` names, if any.
+    fn resolve(&self, model: &Model<'_>, i: usize) -> Option<TensorInfo> {
+        let e = HEADER_SIZE + ENTRY_SIZE * i;
+        let role = Role::from_code(u16_at(self.bytes, e))?;
+        model
+            .tensor(role, u32::from(u16_at(self.bytes, e + 2)))
+            .map(|t| *t.info())
+    }
+
+    /// Target `i` of a parsed package (its payload start is the sum of the
+    /// earlier payload sizes).
+    fn target(&self, model: &Model<'_>, i: usize) -> Result<Target> {
+        let a = self.bytes;
+        let mut start = (HEADER_SIZE + ENTRY_SIZE * self.target_count) as u64;
+        for j in 0..i {
+            let e = HEADER_SIZE + ENTRY_SIZE * j;
+            start += payload_size(
+                self.kind,
+                u64::from(u32_at(a, e + 4)),
+                u64::from(u32_at(a, e + 8)),
+                u64::from(u32_at(a, e + 12)),
+            );
+        }
+        let e = HEADER_SIZE + ENTRY_SIZE * i;
+        let tensor = self.resolve(model, i).ok_or(Error::new(ErrorKind::TargetNotFound))?;
+        Ok(Target {
+            tensor,
+            param: u64::from(u32_at(a, e + 12)),
+            scale: f32_at(a, e + 16),
+            start: start as usize,
+        })
+    }
+
+    /// The effective delta of element `(r, c)` for a dense or low-rank
+    /// target (§3.1).
+    fn delta(&self, t: &Target, r: u64, c: u64) -> f32 {
+        let a = self.bytes;
+        let cols = u64::from(t.tensor.cols);
+        match self.kind {
+            Kind::Dense => t.scale * f32_at(a, t.start + 4 * (r * cols + c) as usize),
+            Kind::LowRank => {
+                let rank = t.param;
+                let b0 = t.start + 4 * (u64::from(t.tensor.rows) * rank) as usize;
+                let av = |k: u64| f32_at(a, t.start + 4 * (r * rank + k) as usize);
+                let bv = |k: u64| f32_at(a, b0 + 4 * (k * cols + c) as usize);
+                let mut p = av(0) * bv(0);
+                for k in 1..rank {
+                    let prod = av(k) * bv(k);
+                    p += prod;
+                }
+                t.scale * p
+            }
+            Kind::Sparse => 0.0, // pairs are walked by the caller
+        }
+    }
+}
+
+fn payload_size(kind: Kind, rows: u64, cols: u64, param: u64) -> u64 {
+    match kind {
+        Kind::Dense => rows * cols * 4,
+        Kind::Sparse => param * 12,
+        Kind::LowRank => (rows * param + param * cols) * 4,
+    }
+}
+
+/// Step 27 and §3.2 over one target: computes every new value; with
+/// `write`, stores them in `payload` (the tensor's bytes).
+fn update(pkg: &Package<'_>, t: &Target, payload: &mut [u8], write: bool, stats: &mut ApplyStats) -> Result<()> {
+    let info = t.tensor;
+    let cols = u64::from(info.cols);
+    let n = info.elements();
+    // The deltas of element indices [lo, hi), in order, as (index, e).
+    let mut pair = 0usize; // ASP1 cursor
+    let mut for_range = |lo: u64, hi: u64, f: &mut dyn FnMut(u64, f32) -> Result<()>| -> Result<()> {
+        match pkg.kind {
+            Kind::Sparse => {
+                while (pair as u64) < t.param {
+                    let idx = u64_at(pkg.bytes, t.start + 12 * pair);
+                    if idx >= hi {
+                        break;
+                    }
+                    if idx >= lo {
+                        f(idx, t.scale * f32_at(pkg.bytes, t.start + 12 * pair + 8))?;
+                    }
+                    pair += 1;
+                }
+                Ok(())
+            }
+            _ => {
+                for i in lo..hi {
+                    f(i, pkg.delta(t, i / cols, i % cols))?;
+                }
+                Ok(())
+            }
+        }
+    };
+    match info.dtype {
+        Dtype::F32 => for_range(0, n, &mut |i, e| {
+            let o = 4 * i as usize;
+            let w = f32_at(payload, o);
+            let w2 = w + e; // [ADP-APPLY-02]
+            if !w2.is_finite() {
+                return fail(ErrorKind::AdapterResultOverflow); // 27 [ADP-VAL-05]
+            }
+            if e != 0.0 {
+                stats.delta_elements += 1;
+                stats.survived_elements += u64::from(w2 != w);
+            }
+            if write {
+                if let Some(s) = payload.get_mut(o..o + 4) {
+                    s.copy_from_slice(&w2.to_le_bytes());
+                }
+            }
+            Ok(())
+        }),
+        Dtype::Q8_0 | Dtype::Q4_0 => {
+            let bb = info.dtype.block_bytes() as usize;
+            let blocks = n / BLOCK_ELEMENTS as u64;
+            for b in 0..blocks {
+                let first = b * BLOCK_ELEMENTS as u64;
+                let bytes = payload
+                    .get(bb * b as usize..bb * (b as usize + 1))
+                    .ok_or(Error::new(ErrorKind::InvalidArgument))?;
+                let mut x = [0f32; BLOCK_ELEMENTS];
+                quant::dequantize_into(info.dtype, bytes, &mut x)?;
+                let mut y = x;
+                let mut has = [false; BLOCK_ELEMENTS];
+                let mut affected = false;
+                for_range(first, first + BLOCK_ELEMENTS as u64, &mut |i, e| {
+                    let j = (i - first) as usize; // < 32: for_range stays in the block
+                    if let (Some(yj), Some(&xj), Some(hj)) = (y.get_mut(j), x.get(j), has.get_mut(j)) {
+                        *yj = xj + e; // [ADP-APPLY-03]
+                        *hj = e != 0.0;
+                    }
+                    affected = true;
+                    Ok(())
+                })?;
+                if !affected {
+                    continue; // ASP1: no pair in this block
+                }
+                if y.iter().any(|v| !v.is_finite()) {
+                    return fail(ErrorKind::AdapterResultOverflow); // 27
+                }
+                // One block of scratch on the stack ([ADP-APPLY-05]).
+                let mut block = [0u8; quant::Q8_0_BLOCK_BYTES];
+                let overflow = |_| Error::new(ErrorKind::AdapterResultOverflow); // 27: ScaleOverflow
+                let q: &[u8] = match info.dtype {
+                    Dtype::Q8_0 => {
+                        block = quant::quantize_block_q8_0(&y).map_err(overflow)?;
+                        &block
+                    }
+                    _ => {
+                        let b4 = quant::quantize_block_q4_0(&y).map_err(overflow)?;
+                        block.iter_mut().zip(b4).for_each(|(d, s)| *d = s);
+                        block.get(..quant::Q4_0_BLOCK_BYTES).unwrap_or(&[])
+                    }
+                };
+                let mut x2 = [0f32; BLOCK_ELEMENTS];
+                quant::dequantize_into(info.dtype, q, &mut x2)?;
+                for ((&h, &after), &before) in has.iter().zip(&x2).zip(&x) {
+                    if h {
+                        stats.delta_elements += 1;
+                        stats.survived_elements += u64::from(after != before);
+                    }
+                }
+                if write {
+                    if let Some(s) = payload.get_mut(bb * b as usize..bb * (b as usize + 1)) {
+                        s.copy_from_slice(q);
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Validates `a` completely against the model in `file` (steps 1–27: the
+/// first pass computes every new value and writes nothing) and, with
+/// `write`, applies it in place (the second pass repeats the computation,
+/// which can no longer fail, and stores it). Returns the package checksum
+/// and the statistics of §4.
+pub(crate) fn apply(file: &mut [u8], index: &ModelIndex, a: &[u8], write: bool) -> Result<(u32, ApplyStats)> {
+    let pkg = Package::parse(a, &Model::from_parts(file, index))?;
+    let mut stats = ApplyStats::default();
+    for pass_writes in [false, true] {
+        if pass_writes && !write {
+            break;
+        }
+        stats = ApplyStats::default();
+        for i in 0..pkg.target_count {
+            let t = pkg.target(&Model::from_parts(file, index), i)?;
+            let start = t.tensor.offset as usize;
+            let end = start.saturating_add(t.tensor.size as usize);
+            let payload = file.get_mut(start..end).ok_or(Error::new(ErrorKind::InvalidArgument))?;
+            update(&pkg, &t, payload, pass_writes, &mut stats)?;
+        }
+    }
+    Ok((pkg.checksum, stats))
+}
