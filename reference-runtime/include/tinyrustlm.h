@@ -86,6 +86,7 @@ extern "C" {
 #define SLM_MAX_HOST_BUFFERS 8u             /* host buffers live at once */
 #define SLM_MAX_PROMPT_BYTES 65536u         /* longest prompt / tokenize input */
 #define SLM_MAX_OUTPUT_BYTES 65536u         /* longest decoded output of one call */
+#define SLM_ADAPTER_BYTE_BUDGET 1048576u    /* longest adapter package */
 
 /* Status codes (spec/tables/errors.toml; the code is the stable identity). */
 #define SLM_OK 0u
@@ -110,12 +111,36 @@ extern "C" {
 #define SLM_ERR_CONTEXT_EXCEEDED 301u
 #define SLM_ERR_NO_ACTIVE_CONTEXT 302u
 #define SLM_ERR_INVALID_UTF8 303u
+/* adapters (spec/adapters.md §2.1; 400..428) */
+#define SLM_ERR_ADAPTER_TOO_LARGE 400u
+#define SLM_ERR_ADAPTER_TRUNCATED 401u
+#define SLM_ERR_ADAPTER_BAD_MAGIC 402u
+#define SLM_ERR_ADAPTER_UNSUPPORTED_VERSION 403u
+#define SLM_ERR_ADAPTER_BAD_HEADER_SIZE 404u
+#define SLM_ERR_ADAPTER_TRAILING_BYTES 405u
+#define SLM_ERR_ADAPTER_CHECKSUM_MISMATCH 406u
+#define SLM_ERR_ADAPTER_RESERVED_NOT_ZERO 407u
+#define SLM_ERR_PARENT_ARCHITECTURE_MISMATCH 410u
+#define SLM_ERR_PARENT_SHAPE_MISMATCH 411u
+#define SLM_ERR_PARENT_TENSOR_COUNT_MISMATCH 412u
+#define SLM_ERR_PARENT_PARAM_COUNT_MISMATCH 413u
+#define SLM_ERR_PARENT_LAYOUT_MISMATCH 414u
+#define SLM_ERR_PARENT_TOKENIZER_MISMATCH 415u
+#define SLM_ERR_BAD_TARGET_COUNT 420u
+#define SLM_ERR_TARGET_NOT_FOUND 421u
+#define SLM_ERR_DUPLICATE_TARGET 422u
+#define SLM_ERR_TARGET_SHAPE_MISMATCH 423u
+#define SLM_ERR_BAD_TARGET_PARAMETER 424u
+#define SLM_ERR_ADAPTER_NON_FINITE 425u
+#define SLM_ERR_SPARSE_INDEX_OUT_OF_RANGE 426u
+#define SLM_ERR_SPARSE_INDEX_NOT_INCREASING 427u
+#define SLM_ERR_ADAPTER_RESULT_OVERFLOW 428u
 /* the ABI itself (profile `abi`) */
 #define SLM_ERR_NULL_POINTER 500u
 #define SLM_ERR_INVALID_POINTER 501u
 #define SLM_ERR_HOST_BUFFER_LIMIT 502u
 #define SLM_ERR_OUT_OF_MEMORY 503u
-#define SLM_ERR_UNSUPPORTED 504u
+#define SLM_ERR_UNSUPPORTED 504u /* reserved: no export of ABI v1 returns it since spec 0.4.0 */
 
 /* Values of slm_stop_reason() ([ABI-GEN-02]). */
 #define SLM_STOP_NONE 0u
@@ -177,7 +202,12 @@ uint32_t slm_generate_next_token(void);
 uint32_t slm_reset(void);
 /* Decodes ids (u32 LE, len in bytes): result = bytes. */
 uint32_t slm_detokenize(const uint8_t *ids, size_t len);
-/* Reserved for the `adapters` profile: SLM_ERR_UNSUPPORTED after the pointer check. */
+/* Adapters (spec/adapters.md §5, profile `adapters`). Both check, in order:
+ * SLM_ERR_MODEL_NOT_LOADED; len > SLM_ADAPTER_BYTE_BUDGET →
+ * SLM_ERR_ADAPTER_TOO_LARGE; the pointer (NULL_POINTER / INVALID_POINTER);
+ * then the package (adapters.md §2.1). validate changes nothing; apply
+ * changes the model's weights in place and clears the context. The
+ * package's host buffer stays the caller's. */
 uint32_t slm_validate_adapter(const uint8_t *ptr, size_t len);
 uint32_t slm_apply_adapter(const uint8_t *ptr, size_t len);
 

@@ -492,3 +492,165 @@ pub(crate) fn apply(file: &mut [u8], index: &ModelIndex, a: &[u8], write: bool) 
     }
     Ok((pkg.checksum, stats))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::ModelSpec;
+    use crate::{Session, crc32c};
+
+    /// A package for `parent` with one target `(role, layer 0)` and payload.
+    fn package(
+        parent: &[u8],
+        magic: &[u8; 4],
+        role: Role,
+        rows: u32,
+        cols: u32,
+        param: u32,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let mut a = vec![0u8; HEADER_SIZE];
+        a[..4].copy_from_slice(magic);
+        a[4] = 1;
+        a[6] = HEADER_SIZE as u8;
+        a[16] = parent[16];
+        a[18..48].copy_from_slice(&parent[18..48]);
+        a[48..52].copy_from_slice(&parent[72..76]);
+        a[52] = 1;
+        a[56..64].copy_from_slice(&parent[88..96]);
+        a[64..72].copy_from_slice(&parent[96..104]);
+        a.extend((role as u16).to_le_bytes());
+        a.extend(0u16.to_le_bytes());
+        a.extend(rows.to_le_bytes());
+        a.extend(cols.to_le_bytes());
+        a.extend(param.to_le_bytes());
+        a.extend(1f32.to_le_bytes());
+        a.extend([0u8; 4]);
+        a.extend(payload);
+        let n = a.len() as u32;
+        a[8..12].copy_from_slice(&n.to_le_bytes());
+        let c = crc32c(&a);
+        a[12..16].copy_from_slice(&c.to_le_bytes());
+        a
+    }
+
+    fn file_of(s: &Session) -> Vec<u8> {
+        s.model().expect("loaded").bytes().to_vec()
+    }
+
+    #[test]
+    fn rejected_package_leaves_every_model_byte_and_the_context_unchanged() {
+        for dtype in [Dtype::F32, Dtype::Q8_0, Dtype::Q4_0] {
+            let parent = ModelSpec {
+                matrix_dtype: dtype,
+                ..ModelSpec::llama()
+            }
+            .build_random(7);
+            let mut s = Session::new();
+            s.load_model(parent.clone()).expect("valid model");
+            s.generate(b"ab", 0).expect("generate");
+            let logits = s.logits().expect("active").to_vec();
+            // Target 1 fine, the pair at the end overflows (step 27, the last).
+            let mut pairs = Vec::new();
+            pairs.extend(0u64.to_le_bytes());
+            pairs.extend(0.5f32.to_le_bytes());
+            pairs.extend(40u64.to_le_bytes());
+            pairs.extend(3e38f32.to_le_bytes());
+            let mut bad = package(&parent, b"ASP1", Role::AttnQ, 32, 32, 2, &pairs);
+            // Scale 4: 4 × 3e38 is infinite.
+            bad[80 + 16..80 + 20].copy_from_slice(&4f32.to_le_bytes());
+            bad[12..16].fill(0);
+            let c = crc32c(&bad);
+            bad[12..16].copy_from_slice(&c.to_le_bytes());
+            assert_eq!(
+                s.validate_adapter(&bad).map_err(|e| e.kind()),
+                Err(ErrorKind::AdapterResultOverflow)
+            );
+            assert_eq!(
+                s.apply_adapter(&bad).map_err(|e| e.kind()),
+                Err(ErrorKind::AdapterResultOverflow)
+            );
+            assert_eq!(file_of(&s), parent, "{dtype:?}: the model bytes are untouched");
+            assert_eq!(s.logits().expect("context kept"), &logits[..]);
+            assert_eq!(s.adapter_state().map(|a| a.apply_count), Some(0));
+            // The next valid call works, and a valid package then applies.
+            let good = package(&parent, b"ASP1", Role::AttnQ, 32, 32, 1, &pairs[..12]);
+            s.apply_adapter(&good).expect("valid package");
+            assert_ne!(file_of(&s), parent);
+            assert_eq!(s.adapter_state().map(|a| a.apply_count), Some(1));
+        }
+    }
+
+    #[test]
+    fn dense_delta_on_f32_adds_in_binary32_and_counts_survivors() {
+        let parent = ModelSpec::llama().build_random(3);
+        let mut s = Session::new();
+        s.load_model(parent.clone()).expect("valid");
+        let before: Vec<f32> = s
+            .model()
+            .expect("loaded")
+            .tensor(Role::AttnNorm, 0)
+            .expect("exists")
+            .bytes()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let deltas: Vec<f32> = (0..32).map(|i| if i == 0 { 1e-20 } else { i as f32 * 0.125 }).collect();
+        let payload: Vec<u8> = deltas.iter().flat_map(|d| d.to_le_bytes()).collect();
+        let pkg = package(&parent, b"ADP1", Role::AttnNorm, 1, 32, 0, &payload);
+        s.apply_adapter(&pkg).expect("valid");
+        let m = s.model().expect("loaded");
+        let after = m.tensor(Role::AttnNorm, 0).expect("exists").bytes().to_vec();
+        for (j, b) in after.chunks_exact(4).enumerate() {
+            let w = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            assert_eq!(w.to_bits(), (before[j] + deltas[j]).to_bits(), "element {j}");
+        }
+        let st = s.adapter_state().expect("loaded").last_stats.expect("applied");
+        assert_eq!(st.delta_elements, 32);
+        assert_eq!(st.survived_elements, 31, "1e-20 vanishes next to a weight near 1");
+        assert_eq!(
+            m.header().file_checksum,
+            crate::slm1::validate(&parent)
+                .map(|_| u32::from_le_bytes([parent[12], parent[13], parent[14], parent[15]]))
+                .expect("valid")
+        );
+    }
+
+    #[test]
+    fn assembly_checksum_chains_in_application_order() {
+        let s0 = AdapterState::loaded(0x1234_5678);
+        let st = ApplyStats::default();
+        let ab = s0.applied(1, st).applied(2, st);
+        let ba = s0.applied(2, st).applied(1, st);
+        assert_ne!(ab.assembly_checksum, ba.assembly_checksum);
+        let mut eight = [0u8; 8];
+        eight[..4].copy_from_slice(&0x1234_5678u32.to_le_bytes());
+        eight[4..].copy_from_slice(&1u32.to_le_bytes());
+        assert_eq!(s0.applied(1, st).assembly_checksum, crc32c(&eight));
+        assert_eq!(ab.apply_count, 2);
+    }
+
+    #[test]
+    fn garbage_never_panics_and_maps_to_adapter_codes() {
+        let parent = ModelSpec::llama().build_random(1);
+        let mut s = Session::new();
+        s.load_model(parent).expect("valid");
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for n in 0..2000usize {
+            let len = n % 300;
+            let mut a: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            if n % 3 == 0 && a.len() >= 4 {
+                a[..4].copy_from_slice(b"ASP1");
+            }
+            let e = s.validate_adapter(&a).expect_err("random bytes are not a package");
+            assert!((400..=428).contains(&e.code()), "{e}");
+        }
+    }
+}

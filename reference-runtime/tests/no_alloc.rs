@@ -266,3 +266,74 @@ fn the_counter_sees_allocations() {
     drop(std::hint::black_box(v));
     assert_eq!(allocations() - before, 1);
 }
+
+/// An adapter package (`spec/adapters.md` §1) for `parent` with one target.
+fn adapter(parent: &[u8], magic: &[u8; 4], role: u16, rows: u32, cols: u32, param: u32, payload: &[u8]) -> Vec<u8> {
+    let mut a = vec![0u8; 80];
+    a[..4].copy_from_slice(magic);
+    a[4] = 1;
+    a[6] = 80;
+    a[16] = parent[16];
+    a[18..48].copy_from_slice(&parent[18..48]);
+    a[48..52].copy_from_slice(&parent[72..76]);
+    a[52] = 1;
+    a[56..64].copy_from_slice(&parent[88..96]);
+    a[64..72].copy_from_slice(&parent[96..104]);
+    for v in [u32::from(role), rows, cols, param, 0.5f32.to_bits(), 0] {
+        a.extend_from_slice(&v.to_le_bytes());
+    }
+    a.extend_from_slice(payload);
+    let n = a.len() as u32;
+    a[8..12].copy_from_slice(&n.to_le_bytes());
+    let c = crc32c(&a);
+    a[12..16].copy_from_slice(&c.to_le_bytes());
+    a
+}
+
+/// `validate_adapter` and `apply_adapter` work in place with stack scratch
+/// only ([ADP-APPLY-05]): no allocation, whatever the kind and dtype.
+#[test]
+fn validate_and_apply_adapter_allocate_nothing() {
+    let attn_q = 18u16; // dim × dim = 64 × 64
+    let mut dense = Vec::new();
+    for i in 0..64 * 64 {
+        dense.extend_from_slice(&((i % 7) as f32 * 0.01 - 0.03).to_le_bytes());
+    }
+    let mut sparse = Vec::new();
+    for j in 0..40u64 {
+        sparse.extend_from_slice(&(j * 97).to_le_bytes());
+        sparse.extend_from_slice(&0.25f32.to_le_bytes());
+    }
+    let mut low_rank = Vec::new();
+    for i in 0..(64 * 2 + 2 * 64) {
+        low_rank.extend_from_slice(&((i % 5) as f32 * 0.02).to_le_bytes());
+    }
+    for (name, bytes) in [
+        ("llama q8_0", build(false, Dtype::Q8_0)),
+        ("llama q4_0", build(false, Dtype::Q4_0)),
+        ("gpt-neox f32", build(true, Dtype::F32)),
+    ] {
+        let packages = [
+            adapter(&bytes, b"ADP1", attn_q, 64, 64, 0, &dense),
+            adapter(&bytes, b"ASP1", attn_q, 64, 64, 40, &sparse),
+            adapter(&bytes, b"ALR1", attn_q, 64, 64, 2, &low_rank),
+        ];
+        let mut s = Session::new();
+        s.load_model(bytes.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        s.generate(b"Hi", 2).unwrap();
+        for p in &packages {
+            let before = allocations();
+            s.validate_adapter(p).unwrap_or_else(|e| panic!("{name}: {e}"));
+            s.apply_adapter(p).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let after = allocations();
+            assert_eq!(
+                after - before,
+                0,
+                "{name} {:?}: {} allocations",
+                &p[..4],
+                after - before
+            );
+        }
+        assert_eq!(s.adapter_state().map(|a| a.apply_count), Some(3));
+    }
+}

@@ -568,11 +568,12 @@ int main(int argc, char **argv) {
         EXPECT(slm_utf8_lossy(ff, 1), SLM_OK);
         CHECK(bytes_equal(slm_output_ptr(), slm_output_len(), "\xef\xbf\xbd", 3), "utf8_lossy(ff) = U+FFFD");
 
-        /* ---- adapters: Unsupported after the pointer check [ABI-ADP-01] ---- */
+        /* ---- adapters: argument order of [ADP-ABI-01] (a model is loaded here) ---- */
+        EXPECT(slm_validate_adapter(NULL, SLM_ADAPTER_BYTE_BUDGET + 1u), SLM_ERR_ADAPTER_TOO_LARGE);
         EXPECT(slm_validate_adapter(NULL, 1), SLM_ERR_NULL_POINTER);
-        EXPECT(slm_validate_adapter(NULL, 0), SLM_ERR_UNSUPPORTED);
+        EXPECT(slm_validate_adapter(NULL, 0), SLM_ERR_ADAPTER_TRUNCATED);
         EXPECT(slm_validate_adapter(ff, 2), SLM_ERR_INVALID_POINTER);
-        EXPECT(slm_apply_adapter(ff, 1), SLM_ERR_UNSUPPORTED);
+        EXPECT(slm_apply_adapter(ff, 1), SLM_ERR_ADAPTER_TRUNCATED);
         EXPECT(slm_free(ff), SLM_OK);
     }
 
@@ -700,7 +701,8 @@ int main(int argc, char **argv) {
         EXPECT(slm_load_model(NULL, SIZE_MAX), SLM_ERR_MODEL_TOO_LARGE);
         EXPECT(slm_load_model((const uint8_t *)(uintptr_t)UINTPTR_MAX, 8), SLM_ERR_INVALID_POINTER);
         EXPECT(slm_free((uint8_t *)(uintptr_t)UINTPTR_MAX), SLM_ERR_INVALID_POINTER);
-        EXPECT(slm_validate_adapter((const uint8_t *)(uintptr_t)UINTPTR_MAX, SIZE_MAX), SLM_ERR_INVALID_POINTER);
+        EXPECT(slm_validate_adapter((const uint8_t *)(uintptr_t)UINTPTR_MAX, SIZE_MAX), SLM_ERR_ADAPTER_TOO_LARGE);
+        EXPECT(slm_validate_adapter((const uint8_t *)(uintptr_t)UINTPTR_MAX, 8), SLM_ERR_INVALID_POINTER);
         uint8_t *a = put("a", 1);
         EXPECT(slm_generate(a, 1, 0), SLM_OK);
         CHECK(slm_result_len() == 0 && slm_output_len() == 0, "generate(\"a\", 0): nothing generated");

@@ -239,7 +239,7 @@ fn vanishing(v: &mut Vec<Case>) {
         pairs.push((b * 32 + 2, -3e-6));
     }
     let t = TargetSpec::sparse("attn_k", 0, r, c, &pairs);
-    let pkg = p.package(AdapterKind::Sparse, &[t.clone()]);
+    let pkg = p.package(AdapterKind::Sparse, std::slice::from_ref(&t));
     v.push(
         Case::new(
             "adapters::vanish::q8_0_small_deltas",
@@ -261,7 +261,7 @@ fn vanishing(v: &mut Vec<Case>) {
     d[1] = 0.25;
     d[2] = -0.0;
     let t = TargetSpec::dense("ffn_norm", 0, r, c, &d);
-    let pkg = p.package(AdapterKind::Dense, &[t.clone()]);
+    let pkg = p.package(AdapterKind::Dense, std::slice::from_ref(&t));
     v.push(
         Case::new(
             "adapters::vanish::f32_below_half_ulp",
@@ -279,7 +279,7 @@ fn vanishing(v: &mut Vec<Case>) {
     let p = Parent::named("llama-q4_0-mha-tied-half");
     let (r, c) = p.shape("ffn_down", 0);
     let t = TargetSpec::dense("ffn_down", 0, r, c, &vec![0f32; (r * c) as usize]);
-    let pkg = p.package(AdapterKind::Dense, &[t.clone()]);
+    let pkg = p.package(AdapterKind::Dense, std::slice::from_ref(&t));
     v.push(
         Case::new(
             "adapters::vanish::q4_0_zero_delta_requantizes",

@@ -61,6 +61,9 @@ pub struct Package {
     bytes: Vec<u8>,
 }
 
+/// New payloads by file offset.
+pub type Writes = Vec<(usize, Vec<u8>)>;
+
 /// What one application did (§4 `last_*_elements`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stats {
@@ -302,7 +305,7 @@ impl Package {
 
     /// Step 27 and §3.2: the new payload of every target, or
     /// `AdapterResultOverflow`; nothing is written.
-    pub fn compute(&self, parent: &[u8]) -> Result<(Vec<(usize, Vec<u8>)>, Stats), Error> {
+    pub fn compute(&self, parent: &[u8]) -> Result<(Writes, Stats), Error> {
         let mut stats = Stats::default();
         let mut writes = Vec::new();
         for tg in &self.targets {
