@@ -76,6 +76,29 @@ impl Parent {
     fn package(&self, kind: AdapterKind, targets: &[TargetSpec]) -> Vec<u8> {
         package(kind, &self.bytes, targets)
     }
+
+    /// The same model with the first block of `(role, layer)` replaced and
+    /// `file_checksum` recomputed (identity unchanged: payload bytes only).
+    fn with_first_block(&self, name: &str, role: &str, layer: u16, block: &[u8]) -> Parent {
+        let t = self
+            .summary
+            .tensors
+            .iter()
+            .find(|t| t.role == role && t.layer == u32::from(layer))
+            .expect("target exists");
+        let mut bytes = self.bytes.clone();
+        let o = t.offset as usize;
+        bytes[o..o + block.len()].copy_from_slice(block);
+        bytes[12..16].fill(0);
+        let c = crate::oracle::crc32c(&bytes);
+        bytes[12..16].copy_from_slice(&c.to_le_bytes());
+        let summary = validate_model(&bytes).expect("still valid").summary;
+        Parent {
+            input: ModelInput::shared(&format!("files/models/{name}.slm"), bytes.clone()),
+            bytes,
+            summary,
+        }
+    }
 }
 
 fn model(name: &str) -> RandomModel {
@@ -275,24 +298,48 @@ fn vanishing(v: &mut Vec<Case>) {
         .step(tensor_bytes(&t), Intent::Output)
         .step(Call::Diagnostics, Intent::Output),
     );
-    // q4_0: an all-zero dense delta still requantizes every block.
-    let p = Parent::named("llama-q4_0-mha-tied-half");
-    let (r, c) = p.shape("ffn_down", 0);
-    let t = TargetSpec::dense("ffn_down", 0, r, c, &vec![0f32; (r * c) as usize]);
-    let pkg = p.package(AdapterKind::Dense, std::slice::from_ref(&t));
-    v.push(
-        Case::new(
-            "adapters::vanish::q4_0_zero_delta_requantizes",
-            P,
-            &["ADP-APPLY-03", "ADP-STATE-01"],
-            "q4_0: an all-zero ADP1 delta has no element with a delta (last_delta_elements = 0) yet every \
-             block is requantized with the spec's quantizer",
-        )
-        .step(p.load(), Intent::Ok)
-        .step(apply(&pkg), Intent::Ok)
-        .step(tensor_bytes(&t), Intent::Output)
-        .step(Call::Diagnostics, Intent::Output),
-    );
+    // A zero delta still requantizes its block: blocks the quantizer would
+    // never make (q8_0 -128, q4_0 -8) change, canonical blocks stay.
+    for (name, block) in [
+        ("llama-q8_0-gqa2-untied-partial", {
+            let mut b = vec![0x00, 0x3C]; // scale 1.0
+            b.extend([0x80u8; 32]); // every q = -128
+            b
+        }),
+        ("llama-q4_0-mha-tied-half", {
+            let mut b = vec![0x00, 0x3C];
+            b.extend([0x88u8; 16]); // every q = -8
+            b
+        }),
+    ] {
+        let p = Parent::named(name).with_first_block(&format!("{name}-noncanonical-block"), "ffn_down", 0, &block);
+        let (r, c) = p.shape("ffn_down", 0);
+        let zero = TargetSpec::dense("ffn_down", 0, r, c, &vec![0f32; (r * c) as usize]);
+        let one_pair = TargetSpec::sparse("ffn_down", 0, r, c, &[(5, 0.0)]);
+        let dtype = &name[6..10];
+        for (kind_name, kind, t) in [("dense", AdapterKind::Dense, zero), ("sparse", AdapterKind::Sparse, one_pair)] {
+            let pkg = p.package(kind, std::slice::from_ref(&t));
+            v.push(
+                Case::new(
+                    &format!("adapters::vanish::{dtype}_zero_{kind_name}_delta_requantizes"),
+                    P,
+                    &["ADP-APPLY-03", "ADP-STATE-01"],
+                    &format!(
+                        "{dtype}: the first block of ffn_down holds a block the quantizer never makes (scale 1, every \
+                         value at the negative end); a {} package with zero deltas covering it has no element with a \
+                         delta (last_delta_elements = 0), yet the affected block is requantized and its bytes change; \
+                         the other blocks were made by the quantizer and stay",
+                        String::from_utf8_lossy(kind.magic())
+                    ),
+                )
+                .step(p.load(), Intent::Ok)
+                .step(out(tensor_bytes(&t)).0, Intent::Output)
+                .step(apply(&pkg), Intent::Ok)
+                .step(tensor_bytes(&t), Intent::Output)
+                .step(Call::Diagnostics, Intent::Output),
+            );
+        }
+    }
 }
 
 fn stacks(v: &mut Vec<Case>) {
