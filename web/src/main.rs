@@ -16,7 +16,10 @@ use tinyrustlm_web::{manifest, server, site::Site};
 
 fn main() {
     let usage = "usage: tinyrustlm-web [serve|build-site] [--port N] [--site DIR] [--wasm PATH] [--no-build] [--log]";
-    let repo = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    // The repository this binary was built from (web/ is one of its members).
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from(".."), PathBuf::from);
     let mut site_dir = repo.join("target/web-site");
     let mut wasm = repo.join("target/wasm32-unknown-unknown/web/tinyrustlm.wasm");
     let (mut port, mut build, mut log, mut command) = (8000u16, true, false, "serve".to_owned());
