@@ -150,7 +150,9 @@ function renderDiagnostics() {
   set('diag-model', d.model ? `${d.model.architecture}, ${d.model.tokenizer}, vocab ${d.model.vocab_size}, context ${d.model.context_length}, ${fmt(d.model.param_count)} params, ${fmt(d.memory.model_bytes)} bytes` : 'none');
   set('diag-quant', d.model ? d.model.quantization : '—');
   set('diag-adapters', String(d.adapters.apply_count));
-  set('diag-stop', state.lastStop || d.stop_reason || '—');
+  // The page streams with generate(prompt, 0) + steps, so the runtime's own
+  // stop_reason is always max_tokens; the page's stop rule is what happened.
+  set('diag-stop', state.lastStop || '—');
   const le = state.lastError;
   set('diag-last-error', le ? `${le.name} (${le.code}) from ${le.op}` : (d.last_error.code ? `${d.last_error.name} (${d.last_error.code})` : 'none'));
   ui.diagJson.textContent = JSON.stringify(d, null, 2);
@@ -465,6 +467,7 @@ async function generate() {
     if (r.stop === 'context_full') note('[context full]');
     setStatus(`Generated ${r.produced} tokens (${r.stop}) in ${fmt(performance.now() - t0, ' ms')}.`);
   }
+  renderDiagnostics();
   setBusy(false);
 }
 ui.generate.addEventListener('click', generate);
@@ -484,6 +487,7 @@ async function step() {
     appendToken(r.bytes);
     setStatus(`Stepped one token (id ${r.tokenId}${r.eos ? ', EOS' : ''}).`);
   }
+  renderDiagnostics();
   setBusy(false);
 }
 ui.step.addEventListener('click', step);
@@ -498,6 +502,7 @@ ui.reset.addEventListener('click', async () => {
   state.lastStop = null;
   note('[context reset]');
   showContextWarning('');
+  renderDiagnostics();
   setStatus('Context reset; the transcript is kept.');
   setBusy(false);
 });
