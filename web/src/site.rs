@@ -19,7 +19,11 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
+    // Cross-origin isolation: nothing from elsewhere can be embedded, and
+    // the worker's performance.now() (the runtime's clock, [ABI-TYPE-03])
+    // gets its fine resolution.
     ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Embedder-Policy", "require-corp"),
     ("Cross-Origin-Resource-Policy", "same-origin"),
     // The page verifies model digests itself and may keep verified models in
     // its own cache (Cache API); the HTTP cache revalidates.

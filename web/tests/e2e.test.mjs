@@ -32,6 +32,7 @@ test('the server sends a self-only CSP, serves .wasm as application/wasm, and th
   const wasm = await page.request.get(new URL('tinyrustlm.wasm', srv.url).href);
   assert.equal(wasm.headers()['content-type'], 'application/wasm');
   await open(page, srv.url);
+  assert.equal(await page.evaluate(() => window.crossOriginIsolated), true);
   const outcome = await page.evaluate(async () => {
     let violated = null;
     document.addEventListener('securitypolicyviolation', (e) => { violated = e.violatedDirective; }, { once: true });

@@ -6,8 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, open, vectorCase } from './lib.mjs';
 
-const CYCLES = Number(process.env.SOAK_CYCLES || 600);
-const WARMUP = 60;
+const CYCLES = Number(process.env.SOAK_CYCLES || 450);
+const WARMUP = 45;
 const PLAN = [
   ['successor-f32', 'generation/demo/successor_f32_alphabet.toml'],
   ['successor-q8_0', 'generation/demo/successor_q80_alphabet.toml'],
@@ -29,7 +29,7 @@ after(async () => {
   if (srv) srv.stop();
 });
 
-test(`soak: ${CYCLES} load → generate → reset → unload cycles over f32, q8_0 and q4_0`, { timeout: 150_000 }, async () => {
+test(`soak: ${CYCLES} load → generate → reset → unload cycles over f32, q8_0 and q4_0`, { timeout: 170_000 }, async () => {
   const { page } = browser;
   await open(page, srv.url);
   const started = Date.now();
