@@ -182,6 +182,18 @@ test('a corrupt local file is rejected by the runtime with its error name; a dro
   assert.match(await text('#model-state'), /^Model rejected by the runtime: ChecksumMismatch \(106\)/);
   assert.match(await text('#diag-last-error'), /ChecksumMismatch \(106\)/);
   assert.equal(await page.isDisabled('#generate'), true);
+  // Files the runtime refuses before reading them (spec/abi.md [ABI-LOAD-01]):
+  // longer than MODEL_BYTE_BUDGET (from the length alone), and empty.
+  for (const [size, error] of [[33554433, 'ModelTooLarge \\(100\\)'], [0, 'Truncated \\(101\\)']]) {
+    await page.evaluate((n) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(n)], `size-${n}.slm`));
+      document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, size);
+    await page.waitForFunction((n) => document.getElementById('model-state').textContent.includes(`size-${n}.slm`), size);
+    await idle(page);
+    assert.match(await text('#model-state'), new RegExp(`^Model rejected by the runtime: ${error}`));
+  }
   // Drag and drop a valid model.
   const bytes = [...modelBytes('successor-q4_0')];
   await page.evaluate((b) => {
