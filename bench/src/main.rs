@@ -15,6 +15,9 @@
 //!    weights streamed.
 //!
 //! `cargo run --release -p tinyrustlm-bench`; about a minute.
+//! `… -- write-model DTYPE PATH` only writes the stories15M-shaped model of
+//! that dtype (`f32` with the 4,096 vocabulary) to PATH, for measuring the
+//! same file elsewhere (the browser demo's `web/tests/bench.mjs`).
 
 use std::time::{Duration, Instant};
 
@@ -302,9 +305,52 @@ fn kernels() {
     }
 }
 
+/// `write-model DTYPE PATH`: the stories15M shape of the table below.
+fn write_model(args: Vec<String>) {
+    let [dtype, path] = args.as_slice() else {
+        eprintln!("usage: tinyrustlm-bench write-model f32|q8_0|q4_0 PATH");
+        std::process::exit(2);
+    };
+    let (dtype, vocab) = match dtype.as_str() {
+        "f32" => (Dtype::F32, 4_096),
+        "q8_0" => (Dtype::Q8_0, 32_000),
+        "q4_0" => (Dtype::Q4_0, 32_000),
+        other => {
+            eprintln!("unknown dtype {other:?}: f32, q8_0 or q4_0");
+            std::process::exit(2);
+        }
+    };
+    let shape = Shape {
+        name: "stories15M",
+        dtype,
+        vocab,
+        dim: 288,
+        n_layers: 6,
+        n_heads: 6,
+        n_kv_heads: 6,
+        ffn_dim: 768,
+        context_length: 256,
+    };
+    let bytes = shape.build(&vocabulary(vocab));
+    if let Err(e) = std::fs::write(path, &bytes) {
+        eprintln!("{path}: {e}");
+        std::process::exit(1);
+    }
+    eprintln!(
+        "wrote {path}: {} {}, {} bytes",
+        shape.describe(),
+        dtype.name(),
+        bytes.len()
+    );
+}
+
 fn main() {
     if std::env::args().nth(1).as_deref() == Some("kernels") {
         kernels();
+        return;
+    }
+    if std::env::args().nth(1).as_deref() == Some("write-model") {
+        write_model(std::env::args().skip(2).collect());
         return;
     }
     let started = Instant::now();

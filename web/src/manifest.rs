@@ -1,0 +1,284 @@
+//! The site: static page, stripped `.wasm`, demo models and their manifest.
+//!
+//! The demo models are constructed models of the golden vectors
+//! (`vectors/suite/files/models/`); each is chosen through a vector case,
+//! and its manifest entry carries the case's prompt and expected output, so
+//! the page can offer "try this" and the browser tests can compare with the
+//! vector. Digests are computed here from the bytes, never written by hand.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// Vector cases (under `vectors/suite/cases/`) whose model the demo offers,
+/// with a short title. The first `load_model` step names the model, the first
+/// `generate` step gives the example.
+pub const DEMO_CASES: &[(&str, &str)] = &[
+    (
+        "generation/demo/successor_f32_alphabet.toml",
+        "successor — each byte is followed by the next (f32)",
+    ),
+    (
+        "generation/demo/successor_q80_alphabet.toml",
+        "successor — each byte is followed by the next (q8_0)",
+    ),
+    (
+        "generation/demo/successor_q40_alphabet.toml",
+        "successor — each byte is followed by the next (q4_0)",
+    ),
+    (
+        "generation/demo/repeat4_f32.toml",
+        "repeat — copies the token 3 positions back (f32)",
+    ),
+    (
+        "generation/demo/repeat4_q80.toml",
+        "repeat — copies the token 3 positions back (q8_0)",
+    ),
+    (
+        "generation/demo/repeat4_q40.toml",
+        "repeat — copies the token 3 positions back (q4_0)",
+    ),
+    (
+        "generation/context/steps_until_full.toml",
+        "successor with a 16-token context (q4_0)",
+    ),
+];
+
+/// The manifest's schema id and version (`web/README.md` documents it).
+pub const MANIFEST_SCHEMA: &str = "tinyrustlm-web-models";
+pub const MANIFEST_VERSION: u64 = 1;
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+fn hex_bytes(s: &str) -> Result<Vec<u8>, String> {
+    if s.len() % 2 != 0 {
+        return Err(format!("odd-length hex {s:?}"));
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|e| format!("hex {s:?}: {e}")))
+        .collect()
+}
+
+fn hex_text(s: &str) -> Result<String, String> {
+    String::from_utf8(hex_bytes(s)?).map_err(|_| format!("{s:?} is not UTF-8 text"))
+}
+
+/// The model's summary as the runtime's diagnostics report it (the same
+/// names the page shows).
+fn model_summary(bytes: &[u8]) -> Result<Value, String> {
+    let mut session = tinyrustlm::Session::new();
+    session.load_model(bytes.to_vec()).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    tinyrustlm::diagnostics::render(&session, 0, &mut out);
+    let diag: Value = serde_json::from_slice(&out).map_err(|e| e.to_string())?;
+    Ok(diag["model"].clone())
+}
+
+/// One manifest entry from one vector case; copies the model into `out/models/`.
+fn demo_entry(suite: &Path, case: &str, title: &str, out: &Path) -> Result<Value, String> {
+    let path = suite.join("cases").join(case);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let doc: toml::Table = text.parse().map_err(|e| format!("{}: {e}", path.display()))?;
+    let steps = doc
+        .get("step")
+        .and_then(toml::Value::as_array)
+        .ok_or_else(|| format!("{case}: no steps"))?;
+    let step = |call: &str| {
+        steps
+            .iter()
+            .find(|s| s.get("call").and_then(toml::Value::as_str) == Some(call))
+    };
+    let model_rel = step("load_model")
+        .and_then(|s| s.get("model"))
+        .and_then(toml::Value::as_str)
+        .ok_or_else(|| format!("{case}: no load_model step"))?;
+    let generate = step("generate").ok_or_else(|| format!("{case}: no generate step"))?;
+    let expect = generate
+        .get("expect")
+        .and_then(|e| e.get("generation"))
+        .ok_or_else(|| format!("{case}: generate step expects no generation"))?;
+    let s = |v: Option<&toml::Value>, what: &str| {
+        v.and_then(toml::Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{case}: no {what}"))
+    };
+    let prompt = hex_text(&s(generate.get("prompt_hex"), "prompt_hex")?)?;
+    let expected = hex_text(&s(expect.get("bytes_hex"), "bytes_hex")?)?;
+    let stop_reason = s(expect.get("stop_reason"), "stop_reason")?;
+    let max_tokens = generate
+        .get("max_tokens")
+        .and_then(toml::Value::as_integer)
+        .ok_or_else(|| format!("{case}: no max_tokens"))?;
+
+    let bytes = std::fs::read(suite.join(model_rel)).map_err(|e| format!("{model_rel}: {e}"))?;
+    let file_name = Path::new(model_rel)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| format!("{model_rel}: no file name"))?;
+    std::fs::write(out.join("models").join(file_name), &bytes).map_err(|e| e.to_string())?;
+    let summary = model_summary(&bytes).map_err(|e| format!("{model_rel}: {e}"))?;
+    let id = file_name.trim_end_matches(".slm");
+    Ok(json!({
+        "id": id,
+        "title": title,
+        "file": format!("models/{file_name}"),
+        "bytes": bytes.len(),
+        "sha256": sha256_hex(&bytes),
+        "source": format!("vectors/suite/{model_rel}"),
+        "architecture": summary["architecture"],
+        "tokenizer": summary["tokenizer"],
+        "quantization": summary["quantization"],
+        "vocab_size": summary["vocab_size"],
+        "context_length": summary["context_length"],
+        "param_count": summary["param_count"],
+        "description": doc.get("description").and_then(toml::Value::as_str).unwrap_or_default(),
+        "example": {
+            "vector": doc.get("id").and_then(toml::Value::as_str).unwrap_or_default(),
+            "prompt": prompt,
+            "max_tokens": max_tokens,
+            "expected": expected,
+            "stop_reason": stop_reason,
+        },
+    }))
+}
+
+/// `{ "1": "InvalidArgument", … }` from `spec/tables/errors.toml`.
+fn error_names(repo: &Path) -> Result<Value, String> {
+    let path = repo.join("spec/tables/errors.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let doc: toml::Table = text.parse().map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut names = serde_json::Map::new();
+    for e in doc.get("error").and_then(toml::Value::as_array).into_iter().flatten() {
+        let code = e
+            .get("code")
+            .and_then(toml::Value::as_integer)
+            .ok_or("error without code")?;
+        let name = e
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .ok_or("error without name")?;
+        names.insert(code.to_string(), json!(name));
+    }
+    Ok(Value::Object(names))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let target = to.join(entry.file_name());
+        if entry.file_type().map_err(|e| e.to_string())?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target).map_err(|e| format!("{}: {e}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// What [`build_site`] made.
+#[derive(Debug)]
+pub struct Built {
+    pub models: usize,
+    pub wasm_bytes: u64,
+}
+
+/// Assembles the site in `out` (emptied first): `web/static/*`, the `.wasm`
+/// at `wasm` as `tinyrustlm.wasm`, `models/*.slm`, `models/manifest.json`,
+/// `errors.json`.
+pub fn build_site(repo: &Path, wasm: &Path, out: &Path) -> Result<Built, String> {
+    if out.exists() {
+        std::fs::remove_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    copy_dir(&repo.join("web/static"), out)?;
+    let wasm_bytes = std::fs::copy(wasm, out.join("tinyrustlm.wasm")).map_err(|e| {
+        format!(
+            "{}: {e} (build it: cargo build -p tinyrustlm --target wasm32-unknown-unknown --profile web)",
+            wasm.display()
+        )
+    })?;
+    std::fs::create_dir_all(out.join("models")).map_err(|e| e.to_string())?;
+    let suite = repo.join("vectors/suite");
+    let models = DEMO_CASES
+        .iter()
+        .map(|(case, title)| demo_entry(&suite, case, title, out))
+        .collect::<Result<Vec<_>, _>>()?;
+    let manifest = json!({
+        "schema": MANIFEST_SCHEMA,
+        "version": MANIFEST_VERSION,
+        "generated_by": "tinyrustlm-web build-site, from vectors/suite/cases",
+        "models": models,
+    });
+    let write_json = |rel: &str, v: &Value| {
+        let text = serde_json::to_string_pretty(v).map_err(|e| e.to_string())? + "\n";
+        std::fs::write(out.join(rel), text).map_err(|e| format!("{rel}: {e}"))
+    };
+    write_json("models/manifest.json", &manifest)?;
+    write_json("errors.json", &error_names(repo)?)?;
+    Ok(Built {
+        models: DEMO_CASES.len(),
+        wasm_bytes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo() -> &'static Path {
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+    }
+
+    #[test]
+    fn sha256_of_empty_input_is_the_published_value() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn manifest_digests_match_the_suite_lockfile_and_examples_come_from_the_cases() {
+        let out = std::env::temp_dir().join(format!("tinyrustlm-web-test-{}", std::process::id()));
+        let fake_wasm = out.with_extension("wasm");
+        std::fs::write(&fake_wasm, b"\0asm\x01\0\0\0").unwrap();
+        let built = build_site(repo(), &fake_wasm, &out).unwrap();
+        assert_eq!(built.models, DEMO_CASES.len());
+        let manifest: Value =
+            serde_json::from_slice(&std::fs::read(out.join("models/manifest.json")).unwrap()).unwrap();
+        let sums = std::fs::read_to_string(repo().join("vectors/suite/SHA256SUMS")).unwrap();
+        let models = manifest["models"].as_array().unwrap();
+        let mut quantizations: Vec<&str> = models.iter().map(|m| m["quantization"].as_str().unwrap()).collect();
+        quantizations.sort_unstable();
+        quantizations.dedup();
+        assert_eq!(quantizations, ["f32", "q4_0", "q8_0"]);
+        for m in models {
+            let source = m["source"].as_str().unwrap().trim_start_matches("vectors/suite/");
+            let line = format!("{}  {source}", m["sha256"].as_str().unwrap());
+            assert!(sums.lines().any(|l| l == line), "{line} not in SHA256SUMS");
+            let copied = std::fs::read(out.join(m["file"].as_str().unwrap())).unwrap();
+            assert_eq!(sha256_hex(&copied), m["sha256"].as_str().unwrap());
+        }
+        let first = &models[0]["example"];
+        assert_eq!(first["vector"], "generation::demo::successor_f32_alphabet");
+        assert_eq!(
+            (first["prompt"].as_str(), first["expected"].as_str()),
+            (Some("abc"), Some("defghijklmnopqrstuvwxyz"))
+        );
+        let errors: Value = serde_json::from_slice(&std::fs::read(out.join("errors.json")).unwrap()).unwrap();
+        assert_eq!(errors["301"], "ContextExceeded");
+        std::fs::remove_dir_all(&out).unwrap();
+        std::fs::remove_file(&fake_wasm).unwrap();
+    }
+}

@@ -1,0 +1,548 @@
+// The page: model selection, download with progress, SHA-256 verification
+// (WebCrypto) before any byte reaches the runtime, an optional cache of
+// verified models, and the controls that drive the runtime in worker.js.
+// No framework, no network beyond this origin (the server's CSP).
+'use strict';
+
+const CACHE_NAME = 'tinyrustlm-verified-models-v1';
+const MAX_CONTEXT = 8192; // spec/limits.md MAX_CONTEXT_LENGTH: more tokens can never be generated
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  status: $('status'), select: $('model-select'), load: $('load-model'), unload: $('unload'),
+  description: $('model-description'), file: $('file-input'), drop: $('drop-zone'),
+  progress: $('download-progress'), progressText: $('download-text'), useCache: $('use-cache'),
+  clearCache: $('clear-cache'), cacheState: $('cache-state'), modelState: $('model-state'),
+  prompt: $('prompt'), maxTokens: $('max-tokens'), temperature: $('temperature'), topK: $('top-k'),
+  topP: $('top-p'), seed: $('seed'), example: $('use-example'), generate: $('generate'), step: $('step'),
+  stop: $('stop'), reset: $('reset'), clear: $('clear'), configError: $('config-error'),
+  contextWarning: $('context-warning'), transcript: $('transcript'),
+  toggleDiag: $('toggle-diagnostics'), diagnostics: $('diagnostics'), diagJson: $('diag-json'),
+};
+
+/** What the page knows; tests read it through window.tinyrustlmDemo. */
+const state = {
+  ready: false,
+  busy: true,
+  generating: false,
+  manifest: null,
+  errors: {},
+  model: null, // { name, source: 'manifest' | 'local', entry?, sha256 }
+  diag: null,
+  memoryBytes: 0,
+  runtimeCalls: {},
+  lastStop: null,
+  lastError: null, // { op, code, name }
+  run: null, // the transcript span receiving tokens, and its decoder
+};
+
+// ---------------------------------------------------------------------------
+// The worker and its request/reply protocol.
+
+const worker = new Worker('worker.js');
+let nextId = 1;
+const pending = new Map();
+
+function request(op, payload = {}, transfer = []) {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    pending.set(id, resolve);
+    worker.postMessage({ id, op, ...payload }, transfer);
+  });
+}
+
+worker.onmessage = (e) => {
+  const m = e.data;
+  if (m.type === 'ready') {
+    absorb(m);
+    state.ready = true;
+    setStatus('Runtime ready. Choose a model.');
+    setBusy(false);
+  } else if (m.type === 'fatal') {
+    setStatus(`The runtime could not start: ${m.message}`);
+  } else if (m.type === 'token') {
+    appendToken(m.bytes);
+  } else if (m.type === 'prompt') {
+    setStatus(`Prompt processed (${m.promptTokens} tokens); generating…`);
+  } else if (m.type === 'reply') {
+    absorb(m);
+    const resolve = pending.get(m.id);
+    pending.delete(m.id);
+    if (resolve) resolve(m);
+  }
+};
+worker.onerror = (e) => setStatus(`Worker error: ${e.message}`);
+
+function absorb(m) {
+  if (m.diag) state.diag = m.diag;
+  if (m.memoryBytes) state.memoryBytes = m.memoryBytes;
+  if (m.runtimeCalls) state.runtimeCalls = m.runtimeCalls;
+  renderDiagnostics();
+}
+
+const errorName = (code) => state.errors[String(code)] || `error ${code}`;
+
+// ---------------------------------------------------------------------------
+// Status, busy state and which controls are enabled.
+
+function setStatus(text) { ui.status.textContent = text; }
+
+function setBusy(busy) {
+  state.busy = busy;
+  document.body.dataset.busy = String(busy);
+  updateControls();
+}
+
+function contextActive() {
+  return !!(state.diag && state.diag.model_loaded && state.diag.context.kv_length > 0);
+}
+
+function updateControls() {
+  const idle = state.ready && !state.busy;
+  const loaded = !!(state.diag && state.diag.model_loaded);
+  ui.load.disabled = !idle || !state.manifest;
+  ui.file.disabled = !idle;
+  ui.unload.disabled = !idle || !loaded;
+  ui.generate.disabled = !idle || !loaded;
+  ui.step.disabled = !idle || !contextActive();
+  ui.reset.disabled = !idle || !loaded;
+  ui.stop.disabled = !state.generating;
+  ui.example.disabled = !(state.model && state.model.entry);
+  ui.clear.disabled = state.generating;
+}
+
+function showConfigError(text) {
+  ui.configError.textContent = text || '';
+  ui.configError.hidden = !text;
+}
+
+function showContextWarning(text) {
+  ui.contextWarning.textContent = text || '';
+  ui.contextWarning.hidden = !text;
+}
+
+function setModelState(kind, text) {
+  ui.modelState.dataset.state = kind;
+  ui.modelState.textContent = text;
+}
+
+function recordError(op, code) {
+  state.lastError = { op, code, name: errorName(code) };
+}
+
+// ---------------------------------------------------------------------------
+// Diagnostics panel (spec/diagnostics.md).
+
+const fmt = (n, unit = '') => (n === null || n === undefined ? '—' : `${Number(n).toLocaleString('en-US', { maximumFractionDigits: 1 })}${unit}`);
+
+function renderDiagnostics() {
+  const d = state.diag;
+  const set = (id, text) => { $(id).textContent = text; };
+  set('diag-memory', fmt(state.memoryBytes, ' bytes'));
+  if (!d) return;
+  set('diag-load-ms', fmt(d.timing.load_ms, ' ms'));
+  set('diag-prompt-tps', fmt(d.timing.prompt_tokens_per_s, ' tokens/s'));
+  set('diag-gen-tps', fmt(d.timing.generation_tokens_per_s, ' tokens/s'));
+  set('diag-tokens', `${d.context.prompt_tokens} / ${d.context.generated_tokens}`);
+  set('diag-kv', `${d.context.kv_length} / ${d.context.kv_capacity}`);
+  set('diag-kv-bytes', fmt(d.context.kv_bytes, ' bytes'));
+  set('diag-scratch', `${fmt(d.memory.scratch_bytes)} / ${fmt(d.memory.peak_scratch_bytes)} bytes`);
+  set('diag-model', d.model ? `${d.model.architecture}, ${d.model.tokenizer}, vocab ${d.model.vocab_size}, context ${d.model.context_length}, ${fmt(d.model.param_count)} params, ${fmt(d.memory.model_bytes)} bytes` : 'none');
+  set('diag-quant', d.model ? d.model.quantization : '—');
+  set('diag-adapters', String(d.adapters.apply_count));
+  // The page streams with generate(prompt, 0) + steps, so the runtime's own
+  // stop_reason is always max_tokens; the page's stop rule is what happened.
+  set('diag-stop', state.lastStop || '—');
+  const le = state.lastError;
+  set('diag-last-error', le ? `${le.name} (${le.code}) from ${le.op}` : (d.last_error.code ? `${d.last_error.name} (${d.last_error.code})` : 'none'));
+  ui.diagJson.textContent = JSON.stringify(d, null, 2);
+}
+
+ui.toggleDiag.addEventListener('click', () => {
+  const show = ui.diagnostics.hidden;
+  ui.diagnostics.hidden = !show;
+  ui.toggleDiag.textContent = show ? 'Hide' : 'Show';
+  ui.toggleDiag.setAttribute('aria-expanded', String(show));
+});
+
+// ---------------------------------------------------------------------------
+// Manifest, download, verification, cache.
+
+async function loadManifest() {
+  const [manifest, errors] = await Promise.all([
+    fetch('models/manifest.json').then((r) => r.json()),
+    fetch('errors.json').then((r) => r.json()),
+  ]);
+  if (manifest.schema !== 'tinyrustlm-web-models' || manifest.version !== 1) throw new Error('unknown manifest format');
+  state.manifest = manifest;
+  state.errors = errors;
+  ui.select.replaceChildren(...manifest.models.map((m) => {
+    const o = document.createElement('option');
+    o.value = m.id;
+    o.textContent = `${m.title} — ${(m.bytes / 1024).toFixed(1)} KiB`;
+    return o;
+  }));
+  describeSelected();
+  updateControls();
+  await updateCacheState();
+}
+
+function selectedEntry() {
+  return state.manifest && state.manifest.models.find((m) => m.id === ui.select.value);
+}
+
+function describeSelected() {
+  const m = selectedEntry();
+  ui.description.textContent = m ? `${m.description} — sha256 ${m.sha256.slice(0, 16)}…` : '';
+}
+ui.select.addEventListener('change', describeSelected);
+
+const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+const sha256 = async (bytes) => hex(await crypto.subtle.digest('SHA-256', bytes));
+
+function progress(done, total) {
+  ui.progress.max = total || 1;
+  ui.progress.value = done;
+  ui.progressText.textContent = `${done.toLocaleString('en-US')} / ${total ? total.toLocaleString('en-US') : '?'} bytes`;
+}
+
+/** Downloads `url`, reporting bytes/total; `expected` is the manifest's size. */
+async function download(url, expected) {
+  const response = await fetch(url, { cache: 'no-store' });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const total = Number(response.headers.get('Content-Length')) || expected;
+  const reader = response.body.getReader();
+  const chunks = [];
+  let done = 0;
+  progress(0, total);
+  for (;;) {
+    const { value, done: end } = await reader.read();
+    if (end) break;
+    chunks.push(value);
+    done += value.length;
+    progress(done, total);
+  }
+  const bytes = new Uint8Array(done);
+  let at = 0;
+  for (const c of chunks) { bytes.set(c, at); at += c.length; }
+  return bytes;
+}
+
+const cacheKey = (entry) => new URL(`${entry.file}?sha256=${entry.sha256}`, location.href).href;
+
+async function cached(entry) {
+  if (!ui.useCache.checked || !('caches' in self)) return null;
+  const cache = await caches.open(CACHE_NAME);
+  const hit = await cache.match(cacheKey(entry));
+  if (!hit) return null;
+  const bytes = new Uint8Array(await hit.arrayBuffer());
+  if (await sha256(bytes) !== entry.sha256) { // never trust storage either
+    await cache.delete(cacheKey(entry));
+    return null;
+  }
+  return bytes;
+}
+
+async function remember(entry, bytes) {
+  if (!ui.useCache.checked || !('caches' in self)) return;
+  const cache = await caches.open(CACHE_NAME);
+  await cache.put(cacheKey(entry), new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream' } }));
+  await updateCacheState();
+}
+
+async function updateCacheState() {
+  if (!('caches' in self)) { ui.cacheState.textContent = 'Cache API unavailable'; return; }
+  const cache = await caches.open(CACHE_NAME);
+  const n = (await cache.keys()).length;
+  ui.cacheState.textContent = `${n} verified model${n === 1 ? '' : 's'} cached`;
+}
+
+ui.clearCache.addEventListener('click', async () => {
+  if ('caches' in self) await caches.delete(CACHE_NAME);
+  await updateCacheState();
+  setStatus('Model cache cleared.');
+});
+
+/** Hands verified (or local) bytes to the runtime. */
+async function loadIntoRuntime(bytes, model) {
+  setModelState('loading', `Loading ${model.name} into the runtime…`);
+  const r = await request('load', { bytes: bytes.buffer }, [bytes.buffer]);
+  if (r.status !== 0) {
+    recordError('load', r.status);
+    const previous = state.diag && state.diag.model_loaded ? ' The previously loaded model stays loaded.' : '';
+    setModelState('rejected', `Model rejected by the runtime: ${errorName(r.status)} (${r.status}) — ${model.name}.${previous}`);
+    setStatus(`Model rejected: ${errorName(r.status)}.`);
+    return false;
+  }
+  state.model = model;
+  state.lastStop = null;
+  state.lastError = null;
+  const m = state.diag.model;
+  setModelState('loaded', `Loaded ${model.name}: ${m.architecture}, ${m.tokenizer}, ${m.quantization}, context ${m.context_length}` +
+    (model.sha256 ? `, sha256 ${model.sha256.slice(0, 16)}… ${model.source === 'manifest' ? 'verified' : '(local file, not in the manifest)'}` : ''));
+  setStatus(`Model loaded in ${fmt(state.diag.timing.load_ms, ' ms')}.`);
+  showContextWarning('');
+  renderDiagnostics();
+  return true;
+}
+
+async function loadSelected() {
+  const entry = selectedEntry();
+  if (!entry) return;
+  setBusy(true);
+  showConfigError('');
+  try {
+    let bytes = await cached(entry);
+    const fromCache = !!bytes;
+    if (fromCache) {
+      progress(bytes.length, bytes.length);
+      ui.progressText.textContent += ' (from the cache, verified)';
+    } else {
+      setModelState('downloading', `Downloading ${entry.file}…`);
+      bytes = await download(entry.file, entry.bytes);
+    }
+    setModelState('verifying', 'Verifying SHA-256…');
+    const digest = await sha256(bytes);
+    if (digest !== entry.sha256 || bytes.length !== entry.bytes) {
+      // Never handed to the runtime.
+      setModelState('rejected', `Model rejected: SHA-256 mismatch for ${entry.file} (manifest ${entry.sha256.slice(0, 16)}…, downloaded ${digest.slice(0, 16)}…, ${bytes.length} bytes). It was not loaded.`);
+      setStatus('Model rejected: digest mismatch.');
+      state.lastError = { op: 'verify', code: 'sha256', name: 'DigestMismatch' };
+      renderDiagnostics();
+      return;
+    }
+    if (!fromCache) await remember(entry, bytes.slice());
+    await loadIntoRuntime(bytes, { name: entry.id, source: 'manifest', entry, sha256: digest });
+  } catch (err) {
+    setModelState('rejected', `Model could not be downloaded: ${err.message}`);
+    setStatus('Download failed.');
+  } finally {
+    setBusy(false);
+  }
+}
+ui.load.addEventListener('click', loadSelected);
+
+async function loadLocalFile(file) {
+  if (!file || state.busy) return;
+  setBusy(true);
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    progress(bytes.length, bytes.length);
+    const digest = await sha256(bytes);
+    await loadIntoRuntime(bytes, { name: file.name, source: 'local', sha256: digest });
+  } catch (err) {
+    setModelState('rejected', `Could not read ${file.name}: ${err.message}`);
+  } finally {
+    setBusy(false);
+  }
+}
+ui.file.addEventListener('change', () => { loadLocalFile(ui.file.files[0]); ui.file.value = ''; });
+ui.drop.addEventListener('dragover', (e) => { e.preventDefault(); ui.drop.classList.add('over'); });
+ui.drop.addEventListener('dragleave', () => ui.drop.classList.remove('over'));
+ui.drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  ui.drop.classList.remove('over');
+  loadLocalFile(e.dataTransfer.files[0]);
+});
+ui.drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ui.file.click(); } });
+
+ui.unload.addEventListener('click', async () => {
+  setBusy(true);
+  await request('unload');
+  state.model = null;
+  setModelState('none', 'No model loaded.');
+  setStatus('Model unloaded.');
+  setBusy(false);
+});
+
+// ---------------------------------------------------------------------------
+// Sampling configuration: the page checks syntax, the runtime checks ranges.
+
+function readConfig() {
+  const uint = (input, what, max) => {
+    const s = input.value.trim();
+    if (!/^\d+$/.test(s) || BigInt(s) > max) throw new Error(`${what} must be a whole number from 0 to ${max}.`);
+    return BigInt(s);
+  };
+  const num = (input, what) => {
+    const s = input.value.trim();
+    if (s === '') throw new Error(`${what} is empty.`);
+    return Number(s); // NaN, ±Infinity and out-of-range values go to the runtime, which names the error
+  };
+  const maxTokens = Number(uint(ui.maxTokens, 'Max tokens', BigInt(MAX_CONTEXT)));
+  const seed = uint(ui.seed, 'Seed', (1n << 64n) - 1n);
+  return {
+    maxTokens,
+    sampling: {
+      temperature: num(ui.temperature, 'Temperature'),
+      topK: Number(uint(ui.topK, 'Top-k', 0xffffffffn)),
+      topP: num(ui.topP, 'Top-p'),
+      seedLo: Number(seed & 0xffffffffn),
+      seedHi: Number(seed >> 32n),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Transcript.
+
+function note(text) {
+  const n = document.createElement('span');
+  n.className = 'note';
+  n.textContent = text;
+  ui.transcript.append(n);
+}
+
+function startRun(prompt) {
+  if (prompt !== null) {
+    const p = document.createElement('span');
+    p.className = 'prompt';
+    p.textContent = prompt;
+    ui.transcript.append(p);
+  }
+  const g = document.createElement('span');
+  g.className = 'gen';
+  ui.transcript.append(g);
+  state.run = { span: g, decoder: new TextDecoder('utf-8') };
+}
+
+function appendToken(bytes) {
+  if (!state.run) startRun(null);
+  state.run.span.textContent += state.run.decoder.decode(bytes, { stream: true });
+  ui.transcript.scrollTop = ui.transcript.scrollHeight;
+}
+
+function endRun() {
+  if (state.run) state.run.span.textContent += state.run.decoder.decode();
+}
+
+// ---------------------------------------------------------------------------
+// Generate, step, stop, reset, clear.
+
+function contextExceeded(op) {
+  const d = state.diag;
+  showContextWarning(op === 'generate'
+    ? `ContextExceeded: the prompt does not fit the model's context of ${d.context.kv_capacity} tokens. Shorten it; the transcript and model are kept.`
+    : `ContextExceeded: the context is full (${d.context.kv_length} / ${d.context.kv_capacity} tokens). Reset or Generate to start a new context; the transcript is kept.`);
+}
+
+async function generate() {
+  let config;
+  try {
+    config = readConfig();
+  } catch (err) {
+    showConfigError(err.message);
+    return;
+  }
+  showConfigError('');
+  showContextWarning('');
+  setBusy(true);
+  state.generating = true;
+  updateControls();
+  endRun();
+  state.run = null;
+  const prompt = ui.prompt.value;
+  let started = false;
+  const startOnPrompt = (e) => { if (e.data.type === 'prompt' && !started) { started = true; startRun(prompt); } };
+  worker.addEventListener('message', startOnPrompt);
+  const t0 = performance.now();
+  const r = await request('generate', { prompt, ...config });
+  worker.removeEventListener('message', startOnPrompt);
+  state.generating = false;
+  endRun();
+  if (r.status !== 0) {
+    recordError(r.op, r.status);
+    if (r.op === 'sampling') {
+      showConfigError(`Sampling configuration rejected by the runtime: ${errorName(r.status)} (${r.status}).`);
+    } else if (errorName(r.status) === 'ContextExceeded') {
+      contextExceeded('generate');
+    } else {
+      showConfigError(`Generate failed: ${errorName(r.status)} (${r.status}).`);
+    }
+    setStatus(`Generate failed: ${errorName(r.status)}.`);
+  } else {
+    state.lastStop = r.stop;
+    state.lastError = null;
+    if (r.stop === 'stopped') note(`[stopped after ${r.produced} tokens]`);
+    if (r.stop === 'context_full') note('[context full]');
+    setStatus(`Generated ${r.produced} tokens (${r.stop}) in ${fmt(performance.now() - t0, ' ms')}.`);
+  }
+  renderDiagnostics();
+  setBusy(false);
+}
+ui.generate.addEventListener('click', generate);
+
+async function step() {
+  showContextWarning('');
+  setBusy(true);
+  const r = await request('step');
+  if (r.status !== 0) {
+    recordError('step', r.status);
+    if (errorName(r.status) === 'ContextExceeded') contextExceeded('step');
+    else showConfigError(`Step failed: ${errorName(r.status)} (${r.status}).`);
+    setStatus(`Step failed: ${errorName(r.status)}.`);
+  } else {
+    state.lastError = null;
+    state.lastStop = r.eos ? 'eos (step)' : 'step';
+    appendToken(r.bytes);
+    setStatus(`Stepped one token (id ${r.tokenId}${r.eos ? ', EOS' : ''}).`);
+  }
+  renderDiagnostics();
+  setBusy(false);
+}
+ui.step.addEventListener('click', step);
+
+ui.stop.addEventListener('click', () => { if (state.generating) worker.postMessage({ op: 'stop' }); });
+
+ui.reset.addEventListener('click', async () => {
+  setBusy(true);
+  await request('reset');
+  endRun();
+  state.run = null;
+  state.lastStop = null;
+  note('[context reset]');
+  showContextWarning('');
+  renderDiagnostics();
+  setStatus('Context reset; the transcript is kept.');
+  setBusy(false);
+});
+
+ui.clear.addEventListener('click', () => {
+  endRun();
+  state.run = null;
+  ui.transcript.replaceChildren();
+  setStatus('Transcript cleared; the model stays loaded.');
+});
+
+ui.example.addEventListener('click', () => {
+  const ex = state.model && state.model.entry && state.model.entry.example;
+  if (!ex) return;
+  ui.prompt.value = ex.prompt;
+  ui.maxTokens.value = String(ex.max_tokens);
+  ui.temperature.value = '0';
+  ui.topK.value = '0';
+  ui.topP.value = '1';
+  ui.seed.value = '0';
+  setStatus(`Example from vector ${ex.vector}: expect "${ex.expected}" (${ex.stop_reason}).`);
+});
+
+// Ctrl/Cmd+Enter in the prompt generates.
+ui.prompt.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !ui.generate.disabled) { e.preventDefault(); generate(); }
+});
+
+// ---------------------------------------------------------------------------
+// For tests and the curious: a read-only view and a way to wait for idle.
+
+window.tinyrustlmDemo = {
+  get state() { return { ...state, run: undefined }; },
+  idle() {
+    return new Promise((resolve) => {
+      const check = () => (state.ready && !state.busy && !state.generating ? resolve() : setTimeout(check, 2));
+      check();
+    });
+  },
+};
+
+updateControls();
+loadManifest().catch((err) => setStatus(`Could not read the model manifest: ${err.message}`));

@@ -1,0 +1,177 @@
+// The runtime in a Web Worker: one WebAssembly instance = one session
+// (spec/abi.md [ABI-TYPE-02]), driven through the raw exports only.
+//
+// Messages in:  { id, op, ... } with op one of load, generate, step, stop,
+//               reset, unload, diagnostics.
+// Messages out: { type: 'ready' | 'reply' | 'token' | 'prompt', ... }; every
+//               reply carries the diagnostics JSON rendered right after the
+//               call (before any slm_free, which would reset the last error,
+//               [ABI-ERR-02]), the WASM memory size, and the count of
+//               runtime calls (the tests assert that a rejected download
+//               never reaches the runtime).
+//
+// Streaming (spec/generation.md): slm_generate(prompt, 0) processes the
+// prompt and generates nothing; then one slm_generate_next_token per token,
+// which continues the same context with the same generator state, so the
+// tokens equal slm_generate(prompt, n)'s [GEN-STEP-01]. The worker applies
+// generate's stop rules itself: it stops after the EOS token (eos), when the
+// context is full (context_full), after max_tokens, or when asked to stop.
+'use strict';
+
+const MODEL_BYTE_BUDGET = 33554432; // spec/limits.md
+const STOP_REASONS = { 1: 'max_tokens', 2: 'eos', 3: 'context_full' };
+
+let x = null; // the instance's exports
+let eosId = -1;
+let contextLength = 0;
+let generating = false;
+let stopRequested = false;
+const runtimeCalls = {}; // export name -> calls (session calls only)
+
+function call(name, ...args) {
+  runtimeCalls[name] = (runtimeCalls[name] || 0) + 1;
+  return x[name](...args) >>> 0;
+}
+
+/** Bytes of instance memory; re-read the buffer after every call (memory.grow detaches it). */
+function read(ptr, len) {
+  if (len === 0) return new Uint8Array(0);
+  return new Uint8Array(x.memory.buffer, ptr, len).slice();
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+function diagnostics() {
+  x.slm_diagnostics(); // a query: changes neither state nor last error ([DIAG-FIELD-03])
+  const text = utf8.decode(read(x.slm_diagnostics_ptr() >>> 0, x.slm_diagnostics_len() >>> 0));
+  return JSON.parse(text);
+}
+
+function snapshot() {
+  return {
+    diag: x ? diagnostics() : null,
+    memoryBytes: x ? x.memory.buffer.byteLength : 0,
+    runtimeCalls: { ...runtimeCalls },
+  };
+}
+
+/** "Put b" of abi.md §10: runs f(ptr, len) with `bytes` in a host buffer; frees it unless `keep(status)`. */
+function withBuffer(bytes, f, keep = () => false) {
+  if (bytes.length === 0) return { status: f(0, 0) };
+  const p = call('slm_alloc', bytes.length);
+  if (p === 0) return { status: x.slm_last_error() >>> 0 };
+  new Uint8Array(x.memory.buffer, p, bytes.length).set(bytes);
+  const status = f(p, bytes.length);
+  const after = snapshot(); // before the free resets the last error
+  if (!keep(status)) call('slm_free', p);
+  return { status, after };
+}
+
+function reply(id, op, status, extra = {}) {
+  postMessage({ type: 'reply', id, op, status, ...extra, ...snapshot() });
+}
+
+function failed(id, op, status, after) {
+  postMessage({ type: 'reply', id, op, status, ...snapshot(), ...(after ? { diag: after.diag } : {}) });
+}
+
+/** A macrotask boundary without setTimeout's clamping: lets a 'stop' message in between tokens. */
+const channel = new MessageChannel();
+const waiting = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+const yieldNow = () => new Promise((resolve) => { waiting.push(resolve); channel.port2.postMessage(null); });
+
+function load(id, bytes) {
+  let status, after;
+  if (bytes.length > MODEL_BYTE_BUDGET) {
+    status = call('slm_load_model', 0, bytes.length); // ModelTooLarge from the length alone [ABI-LOAD-01]
+  } else {
+    // On success the buffer becomes the model: not freed [ABI-LOAD-02].
+    ({ status, after } = withBuffer(bytes, (p, n) => call('slm_load_model', p, n), (s) => s === 0));
+  }
+  if (status !== 0) return failed(id, 'load', status, after);
+  const info = call('slm_model_info');
+  const summary = info === 0 ? JSON.parse(utf8.decode(read(x.slm_output_ptr() >>> 0, x.slm_output_len() >>> 0))) : null;
+  eosId = summary ? Number(summary.eos_id) : -1;
+  contextLength = summary ? Number(summary.context_length) : 0;
+  reply(id, 'load', 0, { eosId, contextLength });
+}
+
+function setSampling(s) {
+  return call('slm_set_sampling', s.temperature, s.topK >>> 0, s.topP, s.seedLo >>> 0, s.seedHi >>> 0);
+}
+
+/** One step: the token id (output, 4 bytes LE) and its bytes (result). */
+function stepToken() {
+  const status = call('slm_generate_next_token');
+  if (status !== 0) return { status };
+  const out = read(x.slm_output_ptr() >>> 0, x.slm_output_len() >>> 0);
+  const tokenId = new DataView(out.buffer).getUint32(0, true);
+  return { status, tokenId, bytes: read(x.slm_result_ptr() >>> 0, x.slm_result_len() >>> 0) };
+}
+
+async function generate(id, msg) {
+  const sampling = setSampling(msg.sampling);
+  if (sampling !== 0) return failed(id, 'sampling', sampling);
+  const prompt = new TextEncoder().encode(msg.prompt);
+  const { status, after } = withBuffer(prompt, (p, n) => call('slm_generate', p, n, 0));
+  if (status !== 0) return failed(id, 'generate', status, after);
+  let pos = after ? after.diag.context.kv_length : diagnostics().context.kv_length;
+  postMessage({ type: 'prompt', id, promptTokens: pos });
+  generating = true;
+  stopRequested = false;
+  let stop = 'max_tokens';
+  let produced = 0;
+  try {
+    while (produced < msg.maxTokens) {
+      await yieldNow();
+      if (stopRequested) { stop = 'stopped'; break; }
+      if (pos >= contextLength) { stop = 'context_full'; break; }
+      const t = stepToken();
+      if (t.status !== 0) return failed(id, 'generate', t.status);
+      pos += 1;
+      produced += 1;
+      postMessage({ type: 'token', id, tokenId: t.tokenId, bytes: t.bytes }, [t.bytes.buffer]);
+      if (t.tokenId === eosId) { stop = 'eos'; break; }
+    }
+  } finally {
+    generating = false;
+  }
+  reply(id, 'generate', 0, { stop, produced });
+}
+
+function step(id) {
+  const t = stepToken();
+  if (t.status !== 0) return failed(id, 'step', t.status);
+  reply(id, 'step', 0, { tokenId: t.tokenId, bytes: t.bytes, eos: t.tokenId === eosId });
+}
+
+onmessage = async (e) => {
+  const msg = e.data;
+  const id = msg.id;
+  if (!x) return postMessage({ type: 'reply', id, op: msg.op, status: -1, message: 'runtime not ready' });
+  if (msg.op === 'stop') { stopRequested = true; return; }
+  if (generating) return postMessage({ type: 'reply', id, op: msg.op, status: -1, message: 'busy generating' });
+  switch (msg.op) {
+    case 'load': return load(id, new Uint8Array(msg.bytes));
+    case 'generate': return generate(id, msg);
+    case 'step': return step(id);
+    case 'reset': call('slm_reset'); return reply(id, 'reset', 0);
+    case 'unload': call('slm_free_model'); eosId = -1; contextLength = 0; return reply(id, 'unload', 0);
+    case 'diagnostics': return reply(id, 'diagnostics', 0);
+    default: return postMessage({ type: 'reply', id, op: msg.op, status: -1, message: `unknown op ${msg.op}` });
+  }
+};
+
+(async () => {
+  try {
+    const imports = { env: { slm_host_now_ms: () => performance.now() } }; // [ABI-TYPE-03]
+    const { instance } = await WebAssembly.instantiateStreaming(fetch('tinyrustlm.wasm'), imports);
+    x = instance.exports;
+    const abi = x.slm_abi_version() >>> 0;
+    if (abi !== 1) throw new Error(`the module has ABI version ${abi}; this page speaks ABI version 1`);
+    postMessage({ type: 'ready', ...snapshot() });
+  } catch (err) {
+    postMessage({ type: 'fatal', message: String(err && err.message || err) });
+  }
+})();
