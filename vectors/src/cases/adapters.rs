@@ -570,6 +570,32 @@ fn framing(v: &mut Vec<Case>) {
         "AdapterTruncated",
         reqs,
     );
+    push(
+        "four_bytes_bad_magic",
+        "exactly 4 bytes \"SLM1\": the magic is read at 4 bytes (AdapterBadMagic, step 3, not Truncated)",
+        raw(b"SLM1"),
+        "AdapterBadMagic",
+        reqs,
+    );
+    push(
+        "eight_bytes_version_2",
+        "exactly 8 bytes: \"ADP1\", version 2, header_size 80: the version is read at 8 bytes \
+         (AdapterUnsupportedVersion, step 5)",
+        raw(b"ADP1\x02\x00\x50\x00"),
+        "AdapterUnsupportedVersion",
+        reqs,
+    );
+    let mut a = pkg[..80].to_vec();
+    put_u32(&mut a, 52, 0);
+    seal(&mut a);
+    push(
+        "header_only_no_targets",
+        "exactly the 80-byte header, file_size 80, target_count 0: framing passes (step 7 needs 80 bytes, not \
+         more) and BadTargetCount follows",
+        raw(&a),
+        "BadTargetCount",
+        &["ADP-FRM-02", "ADP-DIR-01", "ADP-VAL-02"],
+    );
     for (name, magic) in [("slm1_magic", b"SLM1"), ("lowercase_magic", b"adp1")] {
         let mut a = pkg.clone();
         a[0..4].copy_from_slice(magic);
