@@ -411,6 +411,32 @@ fn stacks(v: &mut Vec<Case>) {
         .step(tensor_bytes(&t[0]), Intent::Output)
         .step(Call::Diagnostics, Intent::Output),
     );
+    // target_count may equal tensor_count: one pair in every tensor.
+    let p = Parent::named("llama-f32-gqa2-untied");
+    let every: Vec<TargetSpec> = p
+        .summary
+        .tensors
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            TargetSpec::sparse(&t.role, t.layer as u16, t.rows, t.cols, &[(i as u64 % u64::from(t.cols), 0.125)])
+        })
+        .collect();
+    let pkg = p.package(AdapterKind::Sparse, &every);
+    v.push(
+        Case::new(
+            "adapters::stack::every_tensor",
+            P,
+            &["ADP-DIR-01", "ADP-APPLY-02", "ADP-APPLY-01"],
+            "an ASP1 package with one pair in every tensor of the model (target_count = tensor_count, the \
+             largest allowed): it applies; two of the targets read back",
+        )
+        .step(p.load(), Intent::Ok)
+        .step(apply(&pkg), Intent::Ok)
+        .step(tensor_bytes(&every[0]), Intent::Output)
+        .step(tensor_bytes(&every[every.len() - 1]), Intent::Output)
+        .step(Call::Diagnostics, Intent::Output),
+    );
     // A sibling: same layout and tokenizer, other weights — the identity is the layout.
     let mut sib = model("llama-f32-gqa2-untied");
     sib.name = "llama-f32-gqa2-untied-sibling";
@@ -786,6 +812,17 @@ fn entries(v: &mut Vec<Case>) {
         "duplicate_target",
         "two entries for attn_norm layer 1",
         mk(AdapterKind::Dense, vec![t, u]),
+        "DuplicateTarget",
+        "ADP-DIR-02",
+    ));
+    // Entries 1 and 2 name the same tensor (entry 0 another): every earlier
+    // entry is compared, not only the first.
+    let a0 = p.dense("ffn_norm", 0, 0.1, 58);
+    let a1 = p.dense("attn_norm", 1, 0.1, 59);
+    cases.push((
+        "duplicate_later_pair",
+        "three entries; entries 1 and 2 both name attn_norm layer 1",
+        mk(AdapterKind::Dense, vec![a0, a1.clone(), a1]),
         "DuplicateTarget",
         "ADP-DIR-02",
     ));
