@@ -283,16 +283,6 @@ impl<'a> Package<'a> {
         Ok(pkg)
     }
 
-    /// The package's `file_checksum`.
-    pub const fn checksum(&self) -> u32 {
-        self.checksum
-    }
-
-    /// The kind.
-    pub const fn kind(&self) -> Kind {
-        self.kind
-    }
-
     /// The parent tensor entry `i` names, if any.
     fn resolve(&self, model: &Model<'_>, i: usize) -> Option<TensorInfo> {
         let e = HEADER_SIZE + ENTRY_SIZE * i;

@@ -192,9 +192,17 @@ fn applied(v: &mut Vec<Case>) {
                 "dense",
                 AdapterKind::Dense,
                 if neox {
-                    vec![p.dense("attn_q", 0, 0.05, 1), p.dense("attn_q_bias", 1, 0.5, 2)]
+                    vec![
+                        p.dense("attn_q", 0, 0.05, 1),
+                        p.dense("attn_q_bias", 1, 0.5, 2),
+                        p.dense("output_norm", 0, 0.5, 7),
+                    ]
                 } else {
-                    vec![p.dense("attn_q", 0, 0.05, 1), p.dense("ffn_norm", 1, 0.5, 2)]
+                    vec![
+                        p.dense("attn_q", 0, 0.05, 1),
+                        p.dense("ffn_norm", 1, 0.5, 2),
+                        p.dense("output_norm", 0, 0.5, 7),
+                    ]
                 },
             ),
             (
@@ -203,6 +211,7 @@ fn applied(v: &mut Vec<Case>) {
                 vec![
                     p.sparse("tok_embeddings", 0, 40, 0.5, 3),
                     p.sparse("ffn_down", 1, 7, 0.3, 4).scaled(-2.0),
+                    p.sparse("attn_k", 0, 9, 0.2, 8),
                 ],
             ),
             (
@@ -211,6 +220,7 @@ fn applied(v: &mut Vec<Case>) {
                 vec![
                     p.low_rank("ffn_up", 0, 2, 0.05, 5),
                     p.low_rank("attn_output", 1, 3, 0.04, 6).scaled(0.5),
+                    p.low_rank("attn_v", 0, 1, 0.05, 9),
                 ],
             ),
         ];
@@ -229,7 +239,7 @@ fn applied(v: &mut Vec<Case>) {
                 P,
                 &reqs,
                 &format!(
-                    "{name}: a valid {} package with two targets validates and applies; the targets' bytes \
+                    "{name}: a valid {} package with three targets validates and applies; the targets' bytes \
                      (exact), the adapter state and the logits after generate(\"ab\", 0) follow",
                     String::from_utf8_lossy(kind.magic())
                 ),
@@ -954,6 +964,18 @@ fn payloads(v: &mut Vec<Case>) {
     cases.push((
         "low_rank_b_infinite",
         "ALR1: the last element of B is -inf",
+        p.package(AdapterKind::LowRank, &[t]),
+        "AdapterNonFinite",
+        "ADP-VAL-04",
+    ));
+    let (vr, vc) = p.shape("attn_norm", 0);
+    let mut b = vec![0.5f32; vc as usize];
+    b[vc as usize - 1] = f32::NAN;
+    let t = TargetSpec::low_rank("attn_norm", 0, vr, vc, 1, &[0.25], &b);
+    cases.push((
+        "low_rank_vector_b_last_nan",
+        "ALR1 rank 1 on a 1×32 vector: the last of the 1 + 32 factor values (B[0][31]) is NaN — A and B hold \
+         rank × (rows + cols) values",
         p.package(AdapterKind::LowRank, &[t]),
         "AdapterNonFinite",
         "ADP-VAL-04",
