@@ -107,6 +107,23 @@ pub(crate) fn parse(section: &[u8], vocab_size: u32, bos_id: u32, eos_id: u32) -
     Ok(TokenizerIndex { bos_id, eos_id, inner })
 }
 
+/// Validates a tokenizer section on its own: steps T1–T11 of §3 (Stage 6 of
+/// SLM1 validation) against a header's `vocab_size`, `bos_id` and `eos_id`,
+/// for tools and fuzzing; a loaded model runs the same steps. The caller
+/// guarantees what the header steps before Stage 6 would: `vocab_size ≤
+/// MAX_VOCAB_SIZE` and `bos_id`, `eos_id < vocab_size`; otherwise the
+/// result is `InvalidArgument`. Error offsets are relative to the section.
+pub fn validate_section(section: &[u8], vocab_size: u32, bos_id: u32, eos_id: u32) -> Result<TokenizerKind> {
+    if u64::from(vocab_size) > crate::limits::MAX_VOCAB_SIZE || bos_id >= vocab_size || eos_id >= vocab_size {
+        return Err(Error::new(ErrorKind::InvalidArgument));
+    }
+    let index = parse(section, vocab_size, bos_id, eos_id)?;
+    Ok(match index.inner {
+        IndexKind::Btok(_) => TokenizerKind::Btok,
+        IndexKind::Bpe1(_) => TokenizerKind::Bpe1,
+    })
+}
+
 /// A tokenizer of a loaded model: the index plus the section bytes.
 #[derive(Clone, Copy, Debug)]
 pub enum Tokenizer<'a> {

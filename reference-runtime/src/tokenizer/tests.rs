@@ -542,3 +542,34 @@ fn bpe1_encode_of_a_long_prompt_is_fast() {
         assert!(start.elapsed().as_secs() < 20);
     });
 }
+
+#[test]
+fn validate_section_runs_t1_to_t11_and_checks_its_preconditions() {
+    let entries = bpe_tiny_entries();
+    let n = entries.len() as u32;
+    assert_eq!(
+        validate_section(&bpe1(0, &entries), n, 256, 257).unwrap(),
+        TokenizerKind::Bpe1
+    );
+    assert_eq!(
+        validate_section(&btok(258), 258, 256, 257).unwrap(),
+        TokenizerKind::Btok
+    );
+    assert_eq!(
+        validate_section(&btok(258), 258, 0, 257).unwrap_err(),
+        ErrorKind::SpecialTokenNotControl
+    );
+    assert_eq!(
+        validate_section(b"BTO", 258, 256, 257).unwrap_err(),
+        ErrorKind::TokenizerTruncated
+    );
+    // Outside what the header steps guarantee: not a tokenizer error.
+    assert_eq!(
+        validate_section(&btok(258), 258, 258, 257).unwrap_err(),
+        ErrorKind::InvalidArgument
+    );
+    assert_eq!(
+        validate_section(&btok(258), 262_145, 256, 257).unwrap_err(),
+        ErrorKind::InvalidArgument
+    );
+}
