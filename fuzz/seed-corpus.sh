@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 SUITE=../vectors/suite
 OUT=${1:-corpus}
-for t in slm1_parse slm1_mutate tokenizer_section tokenizer_roundtrip quant diagnostics_json abi_sequence; do
+for t in slm1_parse slm1_mutate tokenizer_section tokenizer_roundtrip quant diagnostics_json abi_sequence adapter_parse; do
   mkdir -p "$OUT/$t"
 done
 
@@ -65,9 +65,15 @@ while IFS= read -r hex; do
   { printf '%b' "$(printf '\\x%02x' "$len")"; hex_to_bytes "$hex"; } | put diagnostics_json
 done < <(grep -rhoE '^(text|prompt)_hex = "[0-9a-f]*"' "$SUITE/cases" | sed 's/.*= "//; s/"$//' | sort -u)
 
+# adapter_parse: every adapter package of the suite (the target picks the
+# parent by the package's layout checksum).
+find "$SUITE/files/adapters" -type f -name '*.adapter' | sort | while IFS= read -r f; do
+  put adapter_parse <"$f"
+done
+
 # slm1_mutate and abi_sequence read their input as a decision stream
 # (`arbitrary`), not as a file format: the golden files are no seeds for
 # them, and libFuzzer grows their corpora from scratch.
-for t in slm1_parse tokenizer_section tokenizer_roundtrip quant diagnostics_json slm1_mutate abi_sequence; do
+for t in slm1_parse tokenizer_section tokenizer_roundtrip quant diagnostics_json adapter_parse slm1_mutate abi_sequence; do
   printf '%-20s %5d seeds\n' "$t" "$(find "$OUT/$t" -type f | wc -l)"
 done

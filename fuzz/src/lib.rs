@@ -12,6 +12,7 @@
 //!   tokenizer.md §3), so a differing name is a bug on one side.
 
 pub mod abi_sequence;
+pub mod adapter_parse;
 pub mod diagnostics_json;
 pub mod models;
 pub mod quant;
