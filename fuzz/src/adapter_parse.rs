@@ -67,7 +67,10 @@ fn check(data: &[u8]) -> &'static str {
             assert_eq!(name, o.name(), "runtime and oracle disagree on a package");
         }
         (Ok(()), Ok(_)) => {}
-        (g, o) => panic!("runtime {g:?}, oracle {:?}", o.as_ref().map(|_| "accepts").map_err(|e| e.name())),
+        (g, o) => panic!(
+            "runtime {g:?}, oracle {:?}",
+            o.as_ref().map(|_| "accepts").map_err(|e| e.name())
+        ),
     }
     let before = s.model().expect("loaded").bytes().to_vec();
     assert_eq!(before, *bytes, "validate_adapter changed the model");
@@ -85,9 +88,15 @@ fn check(data: &[u8]) -> &'static str {
             assert_eq!(st.apply_count, 1);
             assert_eq!(st.last_checksum, Some(checksum));
             let ls = st.last_stats.expect("applied");
-            assert_eq!((ls.delta_elements, ls.survived_elements), (stats.delta_elements, stats.survived_elements));
+            assert_eq!(
+                (ls.delta_elements, ls.survived_elements),
+                (stats.delta_elements, stats.survived_elements)
+            );
             "applied"
         }
-        (a, e) => panic!("apply {a:?} but the oracle says {:?}", e.map(|_| "accepts").map_err(|e| e.name())),
+        (a, e) => panic!(
+            "apply {a:?} but the oracle says {:?}",
+            e.map(|_| "accepts").map_err(|e| e.name())
+        ),
     }
 }

@@ -327,7 +327,10 @@ fn vanishing(v: &mut Vec<Case>) {
         let zero = TargetSpec::dense("ffn_down", 0, r, c, &vec![0f32; (r * c) as usize]);
         let one_pair = TargetSpec::sparse("ffn_down", 0, r, c, &[(5, 0.0)]);
         let dtype = &name[6..10];
-        for (kind_name, kind, t) in [("dense", AdapterKind::Dense, zero), ("sparse", AdapterKind::Sparse, one_pair)] {
+        for (kind_name, kind, t) in [
+            ("dense", AdapterKind::Dense, zero),
+            ("sparse", AdapterKind::Sparse, one_pair),
+        ] {
             let pkg = p.package(kind, std::slice::from_ref(&t));
             v.push(
                 Case::new(
@@ -429,7 +432,13 @@ fn stacks(v: &mut Vec<Case>) {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            TargetSpec::sparse(&t.role, t.layer as u16, t.rows, t.cols, &[(i as u64 % u64::from(t.cols), 0.125)])
+            TargetSpec::sparse(
+                &t.role,
+                t.layer as u16,
+                t.rows,
+                t.cols,
+                &[(i as u64 % u64::from(t.cols), 0.125)],
+            )
         })
         .collect();
     let pkg = p.package(AdapterKind::Sparse, &every);
