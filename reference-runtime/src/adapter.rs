@@ -544,8 +544,8 @@ mod tests {
     use crate::testutil::ModelSpec;
     use crate::{Session, crc32c};
 
-    /// A package for `parent` with one target `(role, layer 0)` and payload.
-    fn package(
+    /// A package for `parent` with one target `(role, layer 0)`, scale 1, and payload.
+    pub(super) fn package(
         parent: &[u8],
         magic: &[u8; 4],
         role: Role,
@@ -727,33 +727,10 @@ mod throughput {
         };
         let parent = spec.build_random(5);
         let (rows, cols, rank) = (32_000u32, 288u32, 7u32);
-        let mut a = vec![0u8; HEADER_SIZE];
-        a[..4].copy_from_slice(b"ALR1");
-        a[4] = 1;
-        a[6] = HEADER_SIZE as u8;
-        a[16] = parent[16];
-        a[18..48].copy_from_slice(&parent[18..48]);
-        a[48..52].copy_from_slice(&parent[72..76]);
-        a[52] = 1;
-        a[56..64].copy_from_slice(&parent[88..96]);
-        a[64..72].copy_from_slice(&parent[96..104]);
-        for v in [
-            u32::from(Role::TokEmbeddings as u16),
-            rows,
-            cols,
-            rank,
-            1f32.to_bits(),
-            0,
-        ] {
-            a.extend(v.to_le_bytes());
-        }
-        for i in 0..rank * (rows + cols) {
-            a.extend(((i % 13) as f32 * 1e-3).to_le_bytes());
-        }
-        let n = a.len() as u32;
-        a[8..12].copy_from_slice(&n.to_le_bytes());
-        let c = crate::crc32c(&a);
-        a[12..16].copy_from_slice(&c.to_le_bytes());
+        let factors: Vec<u8> = (0..rank * (rows + cols))
+            .flat_map(|i| ((i % 13) as f32 * 1e-3).to_le_bytes())
+            .collect();
+        let a = super::tests::package(&parent, b"ALR1", Role::TokEmbeddings, rows, cols, rank, &factors);
         let mut s = Session::new();
         s.load_model(parent).expect("valid");
         let mut times = Vec::new();
