@@ -283,13 +283,18 @@ impl<'a> Package<'a> {
         Ok(pkg)
     }
 
-    /// The parent tensor entry `i` names, if any.
+    /// The parent tensor entry `i` names, if any: its role and exactly its
+    /// layer ([ADP-DIR-02]; a global role is named with layer 0 only —
+    /// `Model::tensor` ignores the layer of global roles, so it is compared
+    /// here).
     fn resolve(&self, model: &Model<'_>, i: usize) -> Option<TensorInfo> {
         let e = HEADER_SIZE + ENTRY_SIZE * i;
         let role = Role::from_code(u16_at(self.bytes, e))?;
+        let layer = u16_at(self.bytes, e + 2);
         model
-            .tensor(role, u32::from(u16_at(self.bytes, e + 2)))
+            .tensor(role, u32::from(layer))
             .map(|t| *t.info())
+            .filter(|t| t.layer == layer)
     }
 
     /// Target `i` of a parsed package (its payload start is the sum of the

@@ -13,6 +13,7 @@ mod generation_session;
 mod inspect;
 mod mutate;
 mod quant;
+mod regressions;
 mod slm1_directory;
 mod slm1_framing;
 mod slm1_header;
@@ -458,5 +459,6 @@ pub fn all() -> Vec<Case> {
     v.extend(inspect::cases());
     v.extend(diagnostics::cases());
     v.extend(adapters::cases());
+    v.extend(regressions::cases());
     v
 }
