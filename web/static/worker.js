@@ -40,11 +40,18 @@ function read(ptr, len) {
 }
 
 const utf8 = new TextDecoder('utf-8');
+// spec/diagnostics.md v2 (spec 0.4.0): adapters gained last_delta_elements and last_survived_elements.
+const DIAGNOSTICS_VERSION = 2;
 
 function diagnostics() {
   x.slm_diagnostics(); // a query: changes neither state nor last error ([DIAG-FIELD-03])
   const text = utf8.decode(read(x.slm_diagnostics_ptr() >>> 0, x.slm_diagnostics_len() >>> 0));
-  return JSON.parse(text);
+  const d = JSON.parse(text);
+  // [DIAG-JSON-01]: a consumer rejects schema ids and versions it does not know.
+  if (d.schema !== 'tinyrustlm-diagnostics' || d.version !== DIAGNOSTICS_VERSION) {
+    throw new Error(`diagnostics ${d.schema} version ${d.version}; this page reads tinyrustlm-diagnostics version ${DIAGNOSTICS_VERSION}`);
+  }
+  return d;
 }
 
 function snapshot() {

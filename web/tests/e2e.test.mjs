@@ -3,8 +3,10 @@
 // (vectors/suite/cases/), never from running the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
-  startServer, launch, open, loadModel, generate, setConfig, lastRun, demoState, vectorCase, modelBytes, idle, artifact,
+  startServer, launch, open, loadModel, generate, setConfig, lastRun, demoState, vectorCase, modelBytes, idle, artifact, REPO,
 } from './lib.mjs';
 
 let srv;
@@ -268,7 +270,10 @@ test('diagnostics values are present and sane', async () => {
   const { diag, memoryBytes } = await demoState(page);
   const manifest = await page.evaluate(() => window.tinyrustlmDemo.state.manifest.models.find((m) => m.id === 'repeat4-q8_0'));
   assert.equal(diag.schema, 'tinyrustlm-diagnostics');
-  assert.equal(diag.version, 1);
+  // The version the spec's schema pins (spec/diagnostics.schema.json), not a copy.
+  const schema = JSON.parse(readFileSync(join(REPO, 'spec', 'diagnostics.schema.json'), 'utf8'));
+  assert.equal(diag.version, schema.properties.version.const);
+  assert.equal(typeof diag.adapters.apply_count, 'number');
   assert.equal(diag.model.quantization, 'q8_0');
   assert.equal(diag.model.context_length, manifest.context_length);
   assert.equal(diag.context.kv_capacity, manifest.context_length);
