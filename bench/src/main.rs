@@ -320,17 +320,7 @@ fn write_model(args: Vec<String>) {
             std::process::exit(2);
         }
     };
-    let shape = Shape {
-        name: "stories15M",
-        dtype,
-        vocab,
-        dim: 288,
-        n_layers: 6,
-        n_heads: 6,
-        n_kv_heads: 6,
-        ffn_dim: 768,
-        context_length: 256,
-    };
+    let shape = stories15m("stories15M", dtype, vocab);
     let bytes = shape.build(&vocabulary(vocab));
     if let Err(e) = std::fs::write(path, &bytes) {
         eprintln!("{path}: {e}");
@@ -342,6 +332,21 @@ fn write_model(args: Vec<String>) {
         dtype.name(),
         bytes.len()
     );
+}
+
+/// llama2.c's stories15M shape (dim 288, 6 layers, 6 heads, ffn 768, ctx 256).
+fn stories15m(name: &'static str, dtype: Dtype, vocab: u32) -> Shape {
+    Shape {
+        name,
+        dtype,
+        vocab,
+        dim: 288,
+        n_layers: 6,
+        n_heads: 6,
+        n_kv_heads: 6,
+        ffn_dim: 768,
+        context_length: 256,
+    }
 }
 
 fn main() {
@@ -365,17 +370,7 @@ fn main() {
 
     let v32k = vocabulary(32_000);
     let v4k = vocabulary(4_096);
-    let stories = |name, dtype, vocab| Shape {
-        name,
-        dtype,
-        vocab,
-        dim: 288,
-        n_layers: 6,
-        n_heads: 6,
-        n_kv_heads: 6,
-        ffn_dim: 768,
-        context_length: 256,
-    };
+    let stories = stories15m;
     let models = [
         (stories("stories15M", Dtype::Q8_0, 32_000), &v32k, 3),
         (stories("stories15M", Dtype::Q4_0, 32_000), &v32k, 3),
