@@ -4,4 +4,5 @@
 //! adapter packages (`spec/adapters.md`).
 
 pub mod adapter;
+pub mod import;
 pub mod llama2c;
