@@ -181,13 +181,15 @@ fn read_array<'a>(r: &mut Reader<'a>) -> Result<Array<'a>, GgufError> {
     let start_usize = start as usize;
     match elem.fixed_size() {
         Some(size) => {
-            // len × size ≤ left was checked above.
-            let raw = r.take(len * size)?;
-            if elem == ValueType::Bool {
-                if let Some(i) = raw.iter().position(|&b| b > 1) {
-                    let byte = raw[i];
-                    return Err(GgufError::new(GgufErrorKind::InvalidBool { byte }, start + i as u64));
-                }
+            // len × size ≤ left was checked above (min_size = size here).
+            let raw = r.take(len.saturating_mul(size))?;
+            if elem == ValueType::Bool
+                && let Some((i, &byte)) = raw.iter().enumerate().find(|&(_, &b)| b > 1)
+            {
+                return Err(GgufError::new(
+                    GgufErrorKind::InvalidBool { byte },
+                    start.saturating_add(i as u64),
+                ));
             }
             Ok(Array {
                 elem,
@@ -284,7 +286,7 @@ impl<'a> Array<'a> {
         let base = self.offset;
         let elem = self.elem;
         (0..self.len).map_while(move |_| {
-            let at = base + r.offset();
+            let at = base.saturating_add(r.offset());
             match elem {
                 ValueType::String => r
                     .string(MAX_STRING_BYTES)
@@ -320,8 +322,8 @@ impl<'a> Iterator for StringIter<'a> {
         if self.left == 0 {
             return None;
         }
-        self.left -= 1;
-        let offset = self.base + self.r.offset();
+        self.left = self.left.saturating_sub(1);
+        let offset = self.base.saturating_add(self.r.offset());
         // Validated when the array was parsed, so this cannot fail.
         self.r
             .string(MAX_STRING_BYTES)

@@ -78,6 +78,17 @@
 //! (16) heap bytes per file byte, because each counted item was first
 //! checked to occupy its minimum encoded size in the file.
 
+// No unchecked indexing, unwrapping or explicit panics: every failure on
+// input is a `GgufError`.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::arithmetic_side_effects
+)]
+
 pub mod error;
 pub mod limits;
 pub mod metadata;
@@ -207,11 +218,11 @@ impl<'a> Gguf<'a> {
                 tensor_info_end,
             ));
         }
-        let padding = r.take((data_offset - tensor_info_end).min(r.left()))?;
+        let padding = r.take(data_offset.saturating_sub(tensor_info_end).min(r.left()))?;
         if let Some(i) = padding.iter().position(|&b| b != 0) {
             return Err(GgufError::new(
                 GgufErrorKind::NonZeroPadding,
-                tensor_info_end + i as u64,
+                tensor_info_end.saturating_add(i as u64),
             ));
         }
         tensors::place_tensors(bytes, &mut tensors, data_offset, alignment)?;

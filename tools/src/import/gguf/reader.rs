@@ -22,7 +22,7 @@ impl<'a> Reader<'a> {
 
     /// Bytes from the current offset to the end of the file.
     pub(crate) fn left(&self) -> u64 {
-        (self.bytes.len() - self.pos) as u64
+        self.bytes.len().saturating_sub(self.pos) as u64
     }
 
     /// The next `n` bytes, or `Truncated` at the current offset.

@@ -46,13 +46,15 @@ impl<'a> TensorInfo<'a> {
 
     /// Absolute offset of the tensor's first byte in the file.
     pub fn file_offset(&self, data_offset: u64) -> u64 {
-        data_offset + self.offset
+        data_offset.saturating_add(self.offset)
     }
 }
 
-/// Pads `x` up to a multiple of `align` (a power of two), or `PaddingOverflow`.
+/// Pads `x` up to a multiple of `align` (a non-zero power of two); `None`
+/// when `x + align − 1` overflows (the `GGML_PAD` wrap).
 pub(crate) fn checked_pad(x: u64, align: u64) -> Option<u64> {
-    Some(x.checked_add(align - 1)? & !(align - 1))
+    let mask = align.checked_sub(1)?;
+    Some(x.checked_add(mask)? & !mask)
 }
 
 /// Reads one tensor info and computes its sizes; `data` is left empty.
@@ -92,7 +94,8 @@ pub(crate) fn read_tensor_info<'a>(r: &mut Reader<'a>) -> Result<TensorInfo<'a>,
     let id = r.u32().map_err(|e| e.tensor(name_bytes))?;
     // [never index with an unchecked id] the table is searched, not indexed.
     let ggml_type = GgmlType::from_id(id).ok_or_else(|| err(GgufErrorKind::UnknownGgmlType { id }, type_at))?;
-    if dims[0] % ggml_type.block_size != 0 {
+    // block_size is a non-zero table constant; checked_rem states it.
+    if dims[0].checked_rem(ggml_type.block_size) != Some(0) {
         return Err(err(
             GgufErrorKind::RowNotWholeBlocks {
                 ne0: dims[0],
@@ -102,8 +105,9 @@ pub(crate) fn read_tensor_info<'a>(r: &mut Reader<'a>) -> Result<TensorInfo<'a>,
         ));
     }
     // n_elements is a multiple of block_size because dims[0] is.
-    let n_bytes = (n_elements / ggml_type.block_size)
-        .checked_mul(ggml_type.type_size)
+    let n_bytes = n_elements
+        .checked_div(ggml_type.block_size)
+        .and_then(|blocks| blocks.checked_mul(ggml_type.type_size))
         .ok_or_else(|| err(GgufErrorKind::SizeOverflow, type_at))?;
     let offset_field = r.offset();
     let offset = r.u64().map_err(|e| e.tensor(name_bytes))?;
@@ -134,7 +138,7 @@ pub(crate) fn place_tensors<'a>(
     let mut spans: Vec<(u64, u64, usize)> = Vec::with_capacity(tensors.len());
     for (i, t) in tensors.iter_mut().enumerate() {
         let err = |kind| GgufError::new(kind, t.offset_field).tensor(t.name.as_bytes());
-        if t.offset % alignment != 0 {
+        if t.offset.checked_rem(alignment) != Some(0) {
             return Err(err(GgufErrorKind::TensorMisaligned {
                 offset: t.offset,
                 alignment,
@@ -166,16 +170,14 @@ pub(crate) fn place_tensors<'a>(
     // honest files; it catches a tensor whose padded span wraps into another.
     spans.sort_unstable();
     for pair in spans.windows(2) {
-        let (&(_, a_end, a), &(b_start, _, b)) = (&pair[0], &pair[1]);
-        if b_start < a_end {
-            let (ta, tb) = (&tensors[a], &tensors[b]);
-            return Err(GgufError::new(
-                GgufErrorKind::TensorsOverlap {
-                    other: ta.name.to_string(),
-                },
-                tb.offset_field,
-            )
-            .tensor(tb.name.as_bytes()));
+        if let [(_, a_end, a), (b_start, _, b)] = *pair
+            && b_start < a_end
+            && let (Some(ta), Some(tb)) = (tensors.get(a), tensors.get(b))
+        {
+            let kind = GgufErrorKind::TensorsOverlap {
+                other: ta.name.to_string(),
+            };
+            return Err(GgufError::new(kind, tb.offset_field).tensor(tb.name.as_bytes()));
         }
     }
     Ok(())

@@ -151,7 +151,7 @@ impl<'a> GgufVocab<'a> {
                 if let Value::I32(value) = v
                     && TokenType::from_i32(value).is_none()
                 {
-                    let at = types.offset() + 4 * index as u64;
+                    let at = types.offset().saturating_add((index as u64).saturating_mul(4));
                     return Err(GgufError::new(
                         GgufErrorKind::UnknownTokenType {
                             index: index as u64,
