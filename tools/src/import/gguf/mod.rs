@@ -54,22 +54,30 @@
 //!
 //! # Bug classes of llama.cpp's `gguf.cpp` covered (fixes and advisories read)
 //!
-//! | class | where it came from | here |
+//! Sources: llama.cpp pull requests and GitHub advisories (GHSA ids as
+//! cited in those PRs), CVE ids as listed in public GGUF-exploit write-ups;
+//! "issue 12" marks a class named in our issue without an advisory we could
+//! confirm. Each class has a committed hostile file in
+//! `tools/tests/data/gguf/` and a test.
+//!
+//! | class | source | here |
 //! |---|---|---|
-//! | `n_tensors` / `n_kv` × struct size overflow, huge counts allocated up front | CVE-2024-21836 (Talos, `n_tensors`), the kv-count variants of the same 2024 Talos reports | `CountExceedsFile` before any allocation, `CountTooLarge` |
-//! | string length trusted (`len + 1` wraps, huge allocation, over-read) | Talos 2024 `gguf_fread_str` reports; PR #19856 (max string length and array elements) | `StringExceedsFile`, `StringTooLong` |
-//! | array count × element size overflow; array of strings | PR #19856, Talos 2024 array reports | `CountExceedsFile`, `CountTooLarge`, every string length checked |
+//! | tensor / key-value count × struct size overflow, huge counts allocated up front | CVE-2024-21836 (`n_tensors`); PR #19856 | `CountExceedsFile` before any allocation, `CountTooLarge` |
+//! | string length trusted (huge allocation, over-read) | TALOS-2024-1913; PR #19856 (max string length) | `StringExceedsFile`, `StringTooLong` |
+//! | array count × element size overflow; arrays of strings | PR #19856 (max array elements) | `CountExceedsFile`, `CountTooLarge`, every string length checked |
 //! | `n_dims > GGML_MAX_DIMS` writes past `ne[4]` | CVE-2024-21802; antirez/gguf-tools #25 | `TooManyDims` |
-//! | dim zero (division by zero in the overflow check) and negative `ne` | llama.cpp PR #24263 | `ZeroDim`, `NegativeDim` |
-//! | element count and `nelements × type_size` overflow | GHSA-96jg-mvhq-q7q7 (CVE-2026-33298, PR #19072), PR #18674, gpustack/gguf-parser-go #20 | `ElementCountOverflow`, `SizeOverflow` |
-//! | running size / offset sum overflow (`ctx->size +=`) | GHSA-vgg9-87g3-85w8, GHSA-3p4r-fq3f-q74v (CVE-2026-27940, a bypass of the CVE-2025-53630 fix) | `OffsetOverflow` |
+//! | dim zero (division by zero in the overflow check), negative `ne` | PR #24263 | `ZeroDim`, `NegativeDim` |
+//! | element count and `nelements × type_size` overflow | GHSA-96jg-mvhq-q7q7 (CVE-2026-33298, PR #19072); PR #18674; gpustack/gguf-parser-go #20 | `ElementCountOverflow`, `SizeOverflow` |
+//! | running size / offset sum overflow (`ctx->size +=`) | GHSA-vgg9-87g3-85w8; GHSA-3p4r-fq3f-q74v (CVE-2026-27940, a bypass of the CVE-2025-53630 fix) | `OffsetOverflow` |
 //! | `GGML_PAD(x, n)` wrapping to 0 | PR #24759; PR #26318 | `PaddingOverflow` (checked before the sum is used) |
-//! | alignment 0 / not a power of two / huge / of another type | PR #24997 (upper bound), PR #26318 (type) | `AlignmentZero`, `AlignmentNotPowerOfTwo`, `AlignmentTooLarge`, `AlignmentWrongType` |
-//! | unknown ggml type used as an index into the type traits | Talos 2024 tensor-type report; `gguf_tensor_info_sanitize` | `UnknownGgmlType` (table searched) |
-//! | empty key (assert compiled out) | PR #24263 | `EmptyName` |
-//! | duplicate tensor names / keys | PR #6905; gguf-py's duplicate-key check | `DuplicateTensor`, `DuplicateKey` |
-//! | row not a whole number of blocks | `gguf.cpp` block-size check | `RowNotWholeBlocks` |
-//! | tensor data out of the file, misaligned, overlapping | `gguf.cpp` offset checks; ollama CVE-2026-7482 (out-of-bounds read from lying dims) | `TensorOutOfBounds`, `TensorMisaligned`, `TensorsOverlap` |
+//! | alignment 0 / not a power of two / huge / of another type | PR #24997 (upper bound); PR #26318 (type) | `AlignmentZero`, `AlignmentNotPowerOfTwo`, `AlignmentTooLarge`, `AlignmentWrongType` |
+//! | unknown ggml type id used as a table index | issue 12 (`gguf.cpp` checks `type < GGML_TYPE_COUNT`) | `UnknownGgmlType` (table searched, removed ids rejected) |
+//! | empty key (assert compiled out in release) | PR #24263 | `EmptyName` |
+//! | duplicate tensor names / keys | PR #6905; issue 12 | `DuplicateTensor`, `DuplicateKey` |
+//! | nested arrays, unknown value types, bools other than 0/1 | issue 12 | `NestedArray`, `UnknownValueType`, `UnknownArrayType`, `InvalidBool` |
+//! | row not a whole number of blocks | issue 12 (`gguf.cpp` block-size check) | `RowNotWholeBlocks` |
+//! | tensor data out of the file, misaligned, overlapping | issue 12; CVE-2026-7482 (Ollama, out-of-bounds read from lying dims) | `TensorOutOfBounds`, `TensorMisaligned`, `TensorsOverlap` |
+//! | special token ids ≥ vocabulary, unknown token types | issue 12 | `TokenIdOutOfRange`, `UnknownTokenType` (in [`GgufVocab`]) |
 //!
 //! # Memory
 //!
