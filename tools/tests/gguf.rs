@@ -836,3 +836,29 @@ fn rejects_a_tensor_count_above_the_limit() {
     let e = parse_err(&bytes);
     assert_eq!((e.kind.name(), e.offset), ("CountTooLarge", 8));
 }
+
+#[test]
+fn every_single_byte_mutation_of_a_valid_file_parses_or_errors_without_panic() {
+    let (bytes, _) = kitchen_sink().build();
+    let mut accepted = 0;
+    for i in 0..bytes.len() {
+        for v in [0x00, 0xff, 0x80, 0x7f, bytes[i] ^ 1, bytes[i].wrapping_add(32)] {
+            let mut m = bytes.clone();
+            m[i] = v;
+            match Gguf::parse(&m) {
+                Ok(g) => {
+                    accepted += 1;
+                    let _ = g.vocab();
+                    for t in g.tensors() {
+                        assert_eq!(t.data.len() as u64, t.n_bytes);
+                    }
+                }
+                Err(e) => {
+                    assert!(e.offset <= m.len() as u64);
+                    let _ = e.to_string();
+                }
+            }
+        }
+    }
+    assert!(accepted > 0, "some mutations (values, tensor data) stay valid");
+}
