@@ -102,7 +102,7 @@ fn hf_peer(src: &SourceVocab) -> tokenizers::Tokenizer {
     use tokenizers::pre_tokenizers::byte_level::ByteLevel;
     use tokenizers::{AddedToken, Tokenizer};
     let types = src.types.as_ref().unwrap();
-    let mut vocab = std::collections::HashMap::new();
+    let mut vocab = tokenizers::models::bpe::Vocab::default();
     let mut added = Vec::new();
     let mut special = Vec::new();
     for (id, text) in src.tokens.iter().enumerate() {

@@ -3,9 +3,47 @@
 //! (`spec/converter.md` §1 says how the last two become a tokenizer).
 
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use crate::import::vocab::load;
+
+/// Arguments of `slm tokenize`.
+#[derive(Debug, clap::Args)]
+pub struct TokenizeArgs {
+    /// An `.slm` model, a `.gguf` file (vocabulary-only or whole) or a Hugging Face `tokenizer.json`.
+    pub file: PathBuf,
+    /// Start with the tokenizer's BOS id.
+    #[arg(long)]
+    pub bos: bool,
+}
+
+/// Arguments of `slm detokenize`.
+#[derive(Debug, clap::Args)]
+pub struct DetokenizeArgs {
+    /// An `.slm` model, a `.gguf` file or a Hugging Face `tokenizer.json`.
+    pub file: PathBuf,
+}
+
+/// `slm tokenize`.
+pub fn run_tokenize(args: &TokenizeArgs) -> ExitCode {
+    report("tokenize", tokenize(&args.file, args.bos))
+}
+
+/// `slm detokenize`.
+pub fn run_detokenize(args: &DetokenizeArgs) -> ExitCode {
+    report("detokenize", detokenize(&args.file))
+}
+
+fn report(verb: &str, r: Result<(), String>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("slm {verb}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// Reads all of stdin as bytes and prints the ids, space-separated, on one line.
 pub fn tokenize(file: &Path, bos: bool) -> Result<(), String> {
