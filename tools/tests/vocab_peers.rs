@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tinyrustlm_tools::import::vocab::{self, Converted, SourceVocab, gpt2_bytes, token_type};
+use tinyrustlm_tools::import::vocab::{self, Converted, SourceVocab, token_type};
 
 fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
@@ -93,9 +93,8 @@ fn llama_spm_gguf_matches_llama2c_on_the_231_fixture_strings() {
 }
 
 /// The Hugging Face peer, built from the GGUF's own vocabulary: normal
-/// tokens by their GPT-2 spelling, added tokens by their raw text (and their
-/// spelling in the BPE vocabulary, so merges that produce them resolve, as
-/// in GPT-NeoX's own tokenizer.json), control tokens as special tokens that
+/// tokens by their GPT-2 spelling in the BPE model, added tokens by their
+/// raw text in the added vocabulary, control tokens as special tokens that
 /// are never matched in text.
 fn hf_peer(src: &SourceVocab) -> tokenizers::Tokenizer {
     use tokenizers::models::bpe::BPE;
@@ -112,7 +111,8 @@ fn hf_peer(src: &SourceVocab) -> tokenizers::Tokenizer {
                 vocab.insert(text, id as u32);
             }
             token_type::USER_DEFINED => {
-                vocab.insert(gpt2_bytes::map(text.as_bytes()), id as u32);
+                // As in GPT-NeoX's tokenizer.json: added tokens live in the
+                // added vocabulary only ("ĠĠ" stays the normal token 245).
                 added.push(AddedToken::from(text, false));
             }
             _ => {

@@ -72,10 +72,14 @@ pub fn convert(src: &SourceVocab) -> Result<Converted, ConvertError> {
     // raw bytes among the tokens that have pieces (normal and added), so that
     // a side naming an added token ("ĠĠ" for GPT-NeoX's two-space token,
     // stored as raw spaces) resolves too.
+    // A piece names its normal token when there is one, else its added
+    // token (spec/tokenizer.md §2.3: GPT-NeoX has both for runs of spaces).
     let mut by_piece: HashMap<&[u8], u32> = HashMap::with_capacity(entries.len());
-    for (id, e) in entries.iter().enumerate() {
-        if e.kind != Kind::Control {
-            by_piece.entry(&e.bytes).or_insert(id as u32);
+    for kind in [Kind::Normal, Kind::Added] {
+        for (id, e) in entries.iter().enumerate() {
+            if e.kind == kind {
+                by_piece.entry(&e.bytes).or_insert(id as u32);
+            }
         }
     }
     let mut merges = Vec::with_capacity(src.merges.len());
