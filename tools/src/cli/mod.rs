@@ -6,6 +6,7 @@
 //! Exit status: 0 success, 1 failure (message on stderr naming the file),
 //! 2 usage (clap).
 
+pub mod import;
 pub mod inspect;
 pub mod tokenize;
 
@@ -25,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Print what an SLM1 or GGUF file holds (header, metadata, tensors).
     Inspect(inspect::Args),
+    /// Convert a GGUF file or a Hugging Face directory to SLM1 (spec/converter.md).
+    Import(import::Args),
     /// Encode UTF-8 text from stdin to token ids (one line, space-separated).
     Tokenize(tokenize::TokenizeArgs),
     /// Decode whitespace-separated token ids from stdin to bytes on stdout.
@@ -36,6 +39,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect(args) => inspect::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Tokenize(args) => tokenize::run_tokenize(&args),
         Command::Detokenize(args) => tokenize::run_detokenize(&args),
     }

@@ -5,4 +5,7 @@
 //! [`vocab`]: vocabularies (GGUF, `tokenizer.json`) → BPE1 / BBPE sections.
 
 pub mod gguf;
+pub mod gguf_model;
+pub mod hf;
+pub mod model;
 pub mod vocab;
