@@ -24,7 +24,10 @@ fn fixture(rel: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipped: {} is absent (../shared/fixtures is not beside the checkout)", p.display());
+        eprintln!(
+            "skipped: {} is absent (../shared/fixtures is not beside the checkout)",
+            p.display()
+        );
         None
     }
 }
@@ -67,7 +70,13 @@ fn gpt2_gguf_reproduces_llama_cpps_tokenizer_test() {
         // decode inverts encode exactly
         assert_eq!(c.tokenizer.tokenizer().decode(&got).unwrap(), text.as_bytes());
     }
-    assert!(failures.is_empty(), "{} of {} lines differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} lines differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -85,7 +94,12 @@ fn llama_spm_gguf_matches_llama2c_on_the_231_fixture_strings() {
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         let s = v["text"].as_str().unwrap();
-        let want: Vec<u32> = v["ids"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect();
+        let want: Vec<u32> = v["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap() as u32)
+            .collect();
         assert_eq!(encode(&c, s.as_bytes()), want, "{s:?}");
         n += 1;
     }
@@ -148,13 +162,104 @@ fn hf_peer(src: &SourceVocab) -> tokenizers::Tokenizer {
 /// spaces — only characters assigned long before Unicode 15.
 fn stress_text(len: usize) -> String {
     const PIECES: &[&str] = &[
-        "the", "The", "cat", "don't", "it's", "we're", "I'll", "you've", "I'm", "he'd", "'s", "'t", "'S", "'", "''",
-        "café", "naïve", "Äpfel", "ÆØÅ", "αβγ", "Ωμέγα", "Привет", "мир", "日本語", "中文", "한국어", "مرحبا",
-        "नमस्ते", "e\u{301}", "\u{301}", "123", "4567", "²", "³⁄₄", "Ⅻ", "٣٤", "½", "3.14", "1,000", "!", "?", "...",
-        "—", "«", "»", "\"", "(", ")", "[", "]", "{", "}", "#", "$", "%", "&", "*", "+", "-", "/", ":", ";", "<", "=",
-        ">", "@", "\\", "^", "_", "`", "|", "~", "©", "€", "🦙", "😀", "👍🏽", "👨\u{200d}👩\u{200d}👧", "🇫🇷", "\u{200b}",
-        " ", " ", " ", "  ", "   ", "    ", "\t", "\n", "\n\n", "\r\n", " \n", "\u{a0}", "\u{3000}", "\u{2028}",
-        "\u{85}", "\u{2009}", "\u{b}", "\u{c}",
+        "the",
+        "The",
+        "cat",
+        "don't",
+        "it's",
+        "we're",
+        "I'll",
+        "you've",
+        "I'm",
+        "he'd",
+        "'s",
+        "'t",
+        "'S",
+        "'",
+        "''",
+        "café",
+        "naïve",
+        "Äpfel",
+        "ÆØÅ",
+        "αβγ",
+        "Ωμέγα",
+        "Привет",
+        "мир",
+        "日本語",
+        "中文",
+        "한국어",
+        "مرحبا",
+        "नमस्ते",
+        "e\u{301}",
+        "\u{301}",
+        "123",
+        "4567",
+        "²",
+        "³⁄₄",
+        "Ⅻ",
+        "٣٤",
+        "½",
+        "3.14",
+        "1,000",
+        "!",
+        "?",
+        "...",
+        "—",
+        "«",
+        "»",
+        "\"",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        "#",
+        "$",
+        "%",
+        "&",
+        "*",
+        "+",
+        "-",
+        "/",
+        ":",
+        ";",
+        "<",
+        "=",
+        ">",
+        "@",
+        "\\",
+        "^",
+        "_",
+        "`",
+        "|",
+        "~",
+        "©",
+        "€",
+        "🦙",
+        "😀",
+        "👍🏽",
+        "👨\u{200d}👩\u{200d}👧",
+        "🇫🇷",
+        "\u{200b}",
+        " ",
+        " ",
+        " ",
+        "  ",
+        "   ",
+        "    ",
+        "\t",
+        "\n",
+        "\n\n",
+        "\r\n",
+        " \n",
+        "\u{a0}",
+        "\u{3000}",
+        "\u{2028}",
+        "\u{85}",
+        "\u{2009}",
+        "\u{b}",
+        "\u{c}",
     ];
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
     let mut out = String::new();
@@ -177,7 +282,9 @@ fn gpt_neox_gguf_matches_hugging_face_tokenizers() {
     let peer = hf_peer(&src);
     let mut texts: Vec<(String, String)> = Vec::new();
     let seeds = shared().join("seeds");
-    let mut names: Vec<_> = std::fs::read_dir(&seeds).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut names: Vec<_> = std::fs::read_dir(&seeds)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
     names.sort();
     for p in names {
         texts.push((p.display().to_string(), std::fs::read_to_string(&p).unwrap()));
@@ -193,7 +300,11 @@ fn gpt_neox_gguf_matches_hugging_face_tokenizers() {
         let want = peer.encode(text.as_str(), false).unwrap().get_ids().to_vec();
         let got = encode(&c, text.as_bytes());
         if got != want {
-            let first = got.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
+            let first = got
+                .iter()
+                .zip(&want)
+                .position(|(a, b)| a != b)
+                .unwrap_or(got.len().min(want.len()));
             panic!(
                 "{name}: ids differ at index {first}: ours {:?}… peer {:?}…",
                 &got[first..(first + 8).min(got.len())],
@@ -202,5 +313,8 @@ fn gpt_neox_gguf_matches_hugging_face_tokenizers() {
         }
         tokens += got.len();
     }
-    eprintln!("{} texts, {tokens} tokens, identical to Hugging Face tokenizers", texts.len());
+    eprintln!(
+        "{} texts, {tokens} tokens, identical to Hugging Face tokenizers",
+        texts.len()
+    );
 }

@@ -52,7 +52,9 @@ fn import(args: &Args) -> Result<String, String> {
     } else {
         let bytes = std::fs::read(&args.source).map_err(|e| e.to_string())?;
         if bytes.get(..4) != Some(b"GGUF") {
-            return Err("neither a Hugging Face directory nor a GGUF file (llama2.c checkpoints: slm-import-llama2c)".into());
+            return Err(
+                "neither a Hugging Face directory nor a GGUF file (llama2.c checkpoints: slm-import-llama2c)".into(),
+            );
         }
         let g = gguf::Gguf::parse(&bytes).map_err(|e| e.to_string())?;
         let (spec, src) = gguf_model::read(&g)?;

@@ -52,9 +52,16 @@ pub fn tokenize(file: &Path, bos: bool) -> Result<(), String> {
         eprintln!("note: {note}");
     }
     let mut text = Vec::new();
-    std::io::stdin().read_to_end(&mut text).map_err(|e| format!("reading stdin: {e}"))?;
+    std::io::stdin()
+        .read_to_end(&mut text)
+        .map_err(|e| format!("reading stdin: {e}"))?;
     let ids = c.tokenizer.tokenizer().encode(&text, bos).map_err(|e| {
-        format!("{}: {} (code {}): {e}; the limit is MAX_PROMPT_BYTES = 65,536 bytes of text", file.display(), e.kind().name(), e.code())
+        format!(
+            "{}: {} (code {}): {e}; the limit is MAX_PROMPT_BYTES = 65,536 bytes of text",
+            file.display(),
+            e.kind().name(),
+            e.code()
+        )
     })?;
     let line: Vec<String> = ids.iter().map(u32::to_string).collect();
     println!("{}", line.join(" "));
@@ -65,14 +72,21 @@ pub fn tokenize(file: &Path, bos: bool) -> Result<(), String> {
 pub fn detokenize(file: &Path) -> Result<(), String> {
     let (_, c) = load::open(file).map_err(|e| e.to_string())?;
     let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).map_err(|e| format!("reading stdin: {e}"))?;
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| format!("reading stdin: {e}"))?;
     let mut ids = Vec::new();
     for (i, w) in text.split_whitespace().enumerate() {
-        ids.push(w.parse::<u32>().map_err(|_| format!("stdin word {} {w:?} is not a token id", i + 1))?);
+        ids.push(
+            w.parse::<u32>()
+                .map_err(|_| format!("stdin word {} {w:?} is not a token id", i + 1))?,
+        );
     }
-    let bytes = c.tokenizer.tokenizer().decode(&ids).map_err(|e| {
-        format!("{}: {} (code {}): {e}", file.display(), e.kind().name(), e.code())
-    })?;
+    let bytes = c
+        .tokenizer
+        .tokenizer()
+        .decode(&ids)
+        .map_err(|e| format!("{}: {} (code {}): {e}", file.display(), e.kind().name(), e.code()))?;
     std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())?;
     Ok(())
 }

@@ -30,7 +30,10 @@ pub fn read(g: &Gguf<'_>) -> Result<(ModelSpec, SourceVocab), String> {
         Architecture::GptNeox => n_heads,
     };
     if n_heads == 0 || dim % n_heads != 0 {
-        return Err(format!("{}: {dim} is not a multiple of {n_heads} heads", key("embedding_length")));
+        return Err(format!(
+            "{}: {dim} is not a multiple of {n_heads} heads",
+            key("embedding_length")
+        ));
     }
     let head_dim = dim / n_heads;
     let ffn_dim = uint(g, &key("feed_forward_length"))?;
@@ -39,7 +42,10 @@ pub fn read(g: &Gguf<'_>) -> Result<(ModelSpec, SourceVocab), String> {
         Architecture::Llama => {
             let r = opt_uint(g, &key("rope.dimension_count"))?.unwrap_or(head_dim);
             if r != head_dim {
-                return Err(format!("{} = {r}: Llama rotates every dimension of a head ({head_dim})", key("rope.dimension_count")));
+                return Err(format!(
+                    "{} = {r}: Llama rotates every dimension of a head ({head_dim})",
+                    key("rope.dimension_count")
+                ));
             }
             r
         }
@@ -53,13 +59,21 @@ pub fn read(g: &Gguf<'_>) -> Result<(ModelSpec, SourceVocab), String> {
     if architecture == Architecture::GptNeox
         && let Some(Value::Bool(false)) = g.get(&key("use_parallel_residual"))
     {
-        return Err(format!("{} = false: the spec's GPT-NeoX block is the parallel residual", key("use_parallel_residual")));
+        return Err(format!(
+            "{} = false: the spec's GPT-NeoX block is the parallel residual",
+            key("use_parallel_residual")
+        ));
     }
-    if let Some(v) = g.get(&key("rope.scaling.type")).or_else(|| g.get(&key("rope.scaling.factor"))) {
+    if let Some(v) = g
+        .get(&key("rope.scaling.type"))
+        .or_else(|| g.get(&key("rope.scaling.factor")))
+    {
         return Err(format!("{p}.rope.scaling.* = {v:?}: RoPE scaling cannot be expressed"));
     }
-    let embd = g.tensor("token_embd.weight").ok_or("the tensor token_embd.weight is missing")?;
-    let vocab_rows = u32::try_from(rows_cols(embd)?.0).map_err(|_| "token_embd.weight has too many rows".to_string())?;
+    let embd = g
+        .tensor("token_embd.weight")
+        .ok_or("the tensor token_embd.weight is missing")?;
+    let vocab_rows = rows_cols(embd)?.0;
     let tied = g.tensor("output.weight").is_none();
     let dims = Dims {
         architecture,
@@ -87,7 +101,9 @@ pub fn read(g: &Gguf<'_>) -> Result<(ModelSpec, SourceVocab), String> {
 
 fn map_tensor(t: &TensorInfo<'_>, d: &Dims, out: &mut Vec<Tensor>) -> Result<(), String> {
     let name = t.name;
-    let (base, suffix) = name.rsplit_once('.').ok_or_else(|| format!("tensor {name:?} is not a GGUF tensor name"))?;
+    let (base, suffix) = name
+        .rsplit_once('.')
+        .ok_or_else(|| format!("tensor {name:?} is not a GGUF tensor name"))?;
     let bias = match suffix {
         "weight" => false,
         "bias" => true,
@@ -95,8 +111,12 @@ fn map_tensor(t: &TensorInfo<'_>, d: &Dims, out: &mut Vec<Tensor>) -> Result<(),
     };
     let (layer, part) = match base.strip_prefix("blk.") {
         Some(rest) => {
-            let (l, part) = rest.split_once('.').ok_or_else(|| format!("tensor {name:?} has no layer"))?;
-            let l: u16 = l.parse().map_err(|_| format!("tensor {name:?}: layer {l:?} is not a number"))?;
+            let (l, part) = rest
+                .split_once('.')
+                .ok_or_else(|| format!("tensor {name:?} has no layer"))?;
+            let l: u16 = l
+                .parse()
+                .map_err(|_| format!("tensor {name:?}: layer {l:?} is not a number"))?;
             if u32::from(l) >= d.n_layers {
                 return Err(format!("tensor {name:?}: layer {l} ≥ block_count {}", d.n_layers));
             }
@@ -127,14 +147,26 @@ fn map_tensor(t: &TensorInfo<'_>, d: &Dims, out: &mut Vec<Tensor>) -> Result<(),
         ("attn_qkv", _, Architecture::GptNeox) => {
             return split_qkv(t, d, layer, bias, out);
         }
-        _ => return Err(format!("tensor {name:?} is not part of a {} model (spec/converter.md §2.2)", arch_label(d))),
+        _ => {
+            return Err(format!(
+                "tensor {name:?} is not part of a {} model (spec/converter.md §2.2)",
+                arch_label(d)
+            ));
+        }
     };
     if role.spec().scope == tinyrustlm::slm1::roles::Scope::Global && name.starts_with("blk.") {
         return Err(format!("tensor {name:?}: {} is not a per-layer tensor", role.name()));
     }
     let (rows, cols) = rows_cols(t)?;
     let data = convert_data(t)?;
-    out.push(Tensor { role, layer, rows, cols, data, source: name.to_string() });
+    out.push(Tensor {
+        role,
+        layer,
+        rows,
+        cols,
+        data,
+        source: name.to_string(),
+    });
     Ok(())
 }
 
@@ -151,7 +183,13 @@ fn rows_cols(t: &TensorInfo<'_>) -> Result<(u32, u32), String> {
     let (cols, rows) = match shape {
         [c] => (*c, 1),
         [c, r] => (*c, *r),
-        _ => return Err(format!("tensor {:?} has {} dimensions: SLM1 tensors are matrices or vectors", t.name, shape.len())),
+        _ => {
+            return Err(format!(
+                "tensor {:?} has {} dimensions: SLM1 tensors are matrices or vectors",
+                t.name,
+                shape.len()
+            ));
+        }
     };
     let n = |v: u64| u32::try_from(v).map_err(|_| format!("tensor {:?}: dimension {v} is too large", t.name));
     Ok((n(rows)?, n(cols)?))
@@ -161,8 +199,16 @@ fn rows_cols(t: &TensorInfo<'_>) -> Result<(u32, u32), String> {
 fn convert_data(t: &TensorInfo<'_>) -> Result<Data, String> {
     let b = t.data;
     Ok(match t.ggml_type.name {
-        "F32" => Data::F32(b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()),
-        "F16" => Data::F32(b.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect()),
+        "F32" => Data::F32(
+            b.chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        ),
+        "F16" => Data::F32(
+            b.chunks_exact(2)
+                .map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])))
+                .collect(),
+        ),
         "BF16" => Data::F32(
             b.chunks_exact(2)
                 .map(|c| f32::from_bits(u32::from(u16::from_le_bytes([c[0], c[1]])) << 16))
@@ -184,7 +230,13 @@ pub fn ggml_q4_0_to_spec(block: &[u8]) -> [u8; 18] {
     let mut out = [0u8; 18];
     out[0] = block[0];
     out[1] = block[1];
-    let g = |j: usize| if j < 16 { block[2 + j] & 0x0F } else { block[2 + j - 16] >> 4 };
+    let g = |j: usize| {
+        if j < 16 {
+            block[2 + j] & 0x0F
+        } else {
+            block[2 + j - 16] >> 4
+        }
+    };
     for k in 0..16 {
         let n0 = g(2 * k) ^ 0x8;
         let n1 = g(2 * k + 1) ^ 0x8;
@@ -201,18 +253,32 @@ fn split_qkv(t: &TensorInfo<'_>, d: &Dims, layer: u16, bias: bool, out: &mut Vec
         rc => rc,
     };
     if rows != 3 * d.dim {
-        return Err(format!("tensor {:?} has {rows} rows, expected 3 × {} = {}", t.name, d.dim, 3 * d.dim));
+        return Err(format!(
+            "tensor {:?} has {rows} rows, expected 3 × {} = {}",
+            t.name,
+            d.dim,
+            3 * d.dim
+        ));
     }
     let data = convert_data(t)?;
     let hd = d.head_dim as usize;
     let pick = |which: usize| -> Data {
-        let row_ranges = (0..d.n_heads as usize).map(move |h| (h * 3 * hd + which * hd)..(h * 3 * hd + which * hd + hd));
+        let row_ranges =
+            (0..d.n_heads as usize).map(move |h| (h * 3 * hd + which * hd)..(h * 3 * hd + which * hd + hd));
         match &data {
-            Data::F32(v) => Data::F32(row_ranges.flat_map(|r| v[r.start * cols as usize..r.end * cols as usize].to_vec()).collect()),
+            Data::F32(v) => Data::F32(
+                row_ranges
+                    .flat_map(|r| v[r.start * cols as usize..r.end * cols as usize].to_vec())
+                    .collect(),
+            ),
             Data::Q8_0(b) | Data::Q4_0(b) => {
                 let rb = b.len() / rows as usize;
                 let bytes = row_ranges.flat_map(|r| b[r.start * rb..r.end * rb].to_vec()).collect();
-                if matches!(data, Data::Q8_0(_)) { Data::Q8_0(bytes) } else { Data::Q4_0(bytes) }
+                if matches!(data, Data::Q8_0(_)) {
+                    Data::Q8_0(bytes)
+                } else {
+                    Data::Q4_0(bytes)
+                }
             }
         }
     };
@@ -223,7 +289,14 @@ fn split_qkv(t: &TensorInfo<'_>, d: &Dims, layer: u16, bias: bool, out: &mut Vec
     };
     for (i, role) in roles.into_iter().enumerate() {
         let (r, c) = if bias { (1, d.dim) } else { (d.dim, cols) };
-        out.push(Tensor { role, layer, rows: r, cols: c, data: pick(i), source: format!("{} ({})", t.name, ["q", "k", "v"][i]) });
+        out.push(Tensor {
+            role,
+            layer,
+            rows: r,
+            cols: c,
+            data: pick(i),
+            source: format!("{} ({})", t.name, ["q", "k", "v"][i]),
+        });
     }
     Ok(())
 }
@@ -252,7 +325,9 @@ fn opt_uint(g: &Gguf<'_>, k: &str) -> Result<Option<u32>, String> {
         Value::I64(x) => u64::try_from(x).ok(),
         _ => return Err(format!("{k} is a {}, not an integer", v.type_name())),
     };
-    n.and_then(|n| u32::try_from(n).ok()).map(Some).ok_or_else(|| format!("{k} is out of range"))
+    n.and_then(|n| u32::try_from(n).ok())
+        .map(Some)
+        .ok_or_else(|| format!("{k} is out of range"))
 }
 
 fn uint(g: &Gguf<'_>, k: &str) -> Result<u32, String> {
@@ -279,8 +354,12 @@ mod tests {
     #[test]
     fn ggml_q4_0_maps_like_quant_md_example() {
         // quant.md §4 / §4.1: the GGML block and the spec block of the same values.
-        let ggml = [0x6e, 0x35, 0x94, 0xa4, 0xa4, 0xb5, 0xb5, 0xb7, 0xc6, 0xc6, 0xc7, 0xd7, 0xd7, 0xe8, 0xe8, 0xe8, 0xf9, 0xf9];
-        let spec = [0x6e, 0x35, 0xcc, 0xdc, 0xfd, 0xee, 0xff, 0x0f, 0x00, 0x11, 0x21, 0x32, 0x33, 0x44, 0x54, 0x65, 0x66, 0x77];
+        let ggml = [
+            0x6e, 0x35, 0x94, 0xa4, 0xa4, 0xb5, 0xb5, 0xb7, 0xc6, 0xc6, 0xc7, 0xd7, 0xd7, 0xe8, 0xe8, 0xe8, 0xf9, 0xf9,
+        ];
+        let spec = [
+            0x6e, 0x35, 0xcc, 0xdc, 0xfd, 0xee, 0xff, 0x0f, 0x00, 0x11, 0x21, 0x32, 0x33, 0x44, 0x54, 0x65, 0x66, 0x77,
+        ];
         assert_eq!(ggml_q4_0_to_spec(&ggml), spec);
     }
 }

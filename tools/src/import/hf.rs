@@ -27,13 +27,21 @@ pub fn read(dir: &Path) -> Result<(ModelSpec, SourceVocab, Vec<String>), String>
     let files = shard_files(dir)?;
     let mut blobs = Vec::new();
     for f in &files {
-        blobs.push((f.clone(), std::fs::read(dir.join(f)).map_err(|e| format!("{}: {e}", dir.join(f).display()))?));
+        blobs.push((
+            f.clone(),
+            std::fs::read(dir.join(f)).map_err(|e| format!("{}: {e}", dir.join(f).display()))?,
+        ));
     }
     let mut named: BTreeMap<String, (String, Raw)> = BTreeMap::new();
     for (file, bytes) in &blobs {
-        let st = SafeTensors::deserialize(bytes).map_err(|e| format!("{}: not a valid safetensors file: {e}", dir.join(file).display()))?;
+        let st = SafeTensors::deserialize(bytes)
+            .map_err(|e| format!("{}: not a valid safetensors file: {e}", dir.join(file).display()))?;
         for (name, view) in st.tensors() {
-            let raw = Raw { dtype: view.dtype(), shape: view.shape().to_vec(), data: view.data().to_vec() };
+            let raw = Raw {
+                dtype: view.dtype(),
+                shape: view.shape().to_vec(),
+                data: view.data().to_vec(),
+            };
             if named.insert(name.clone(), (file.clone(), raw)).is_some() {
                 return Err(format!("tensor {name:?} appears in two shards"));
             }
@@ -47,7 +55,10 @@ pub fn read(dir: &Path) -> Result<(ModelSpec, SourceVocab, Vec<String>), String>
             if m.optional {
                 continue;
             }
-            return Err(format!("tensor {:?} is missing from the checkpoint (spec/converter.md §2.2)", m.name));
+            return Err(format!(
+                "tensor {:?} is missing from the checkpoint (spec/converter.md §2.2)",
+                m.name
+            ));
         };
         used.insert(m.name.clone());
         let src = format!("{file}:{}", m.name);
@@ -64,7 +75,9 @@ pub fn read(dir: &Path) -> Result<(ModelSpec, SourceVocab, Vec<String>), String>
     }
     for name in named.keys() {
         if !used.contains(name) && !IGNORED_SUFFIXES.iter().any(|s| name.ends_with(s)) {
-            return Err(format!("tensor {name:?} is not part of the mapping (spec/converter.md §2.2)"));
+            return Err(format!(
+                "tensor {name:?} is not part of the mapping (spec/converter.md §2.2)"
+            ));
         }
     }
     let (mut vocab, notes) = tokenizer_json::read(&at("tokenizer.json")).map_err(|e| e.to_string())?;
@@ -73,7 +86,11 @@ pub fn read(dir: &Path) -> Result<(ModelSpec, SourceVocab, Vec<String>), String>
 }
 
 /// Non-parameter buffers of older GPT-NeoX checkpoints.
-const IGNORED_SUFFIXES: &[&str] = &["attention.bias", "attention.masked_bias", "attention.rotary_emb.inv_freq"];
+const IGNORED_SUFFIXES: &[&str] = &[
+    "attention.bias",
+    "attention.masked_bias",
+    "attention.rotary_emb.inv_freq",
+];
 
 struct Raw {
     dtype: StDtype,
@@ -84,12 +101,17 @@ struct Raw {
 fn shard_files(dir: &Path) -> Result<Vec<String>, String> {
     let index = dir.join("model.safetensors.index.json");
     if index.exists() {
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?)
-            .map_err(|e| format!("{}: not JSON: {e}", index.display()))?;
-        let map = v["weight_map"].as_object().ok_or_else(|| format!("{}: weight_map is not an object", index.display()))?;
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?)
+                .map_err(|e| format!("{}: not JSON: {e}", index.display()))?;
+        let map = v["weight_map"]
+            .as_object()
+            .ok_or_else(|| format!("{}: weight_map is not an object", index.display()))?;
         let mut files: Vec<String> = Vec::new();
         for (name, f) in map {
-            let f = f.as_str().ok_or_else(|| format!("{}: weight_map[{name:?}] is not a file name", index.display()))?;
+            let f = f
+                .as_str()
+                .ok_or_else(|| format!("{}: weight_map[{name:?}] is not a file name", index.display()))?;
             if f.contains('/') || f.contains('\\') || f.starts_with('.') {
                 return Err(format!("{}: shard {f:?} is not a plain file name", index.display()));
             }
@@ -102,15 +124,24 @@ fn shard_files(dir: &Path) -> Result<Vec<String>, String> {
     } else if dir.join("model.safetensors").exists() {
         Ok(vec!["model.safetensors".into()])
     } else {
-        Err(format!("{}: neither model.safetensors nor model.safetensors.index.json", dir.display()))
+        Err(format!(
+            "{}: neither model.safetensors nor model.safetensors.index.json",
+            dir.display()
+        ))
     }
 }
 
 fn to_f32(raw: &Raw, src: &str) -> Result<Vec<f32>, String> {
     let b = &raw.data;
     Ok(match raw.dtype {
-        StDtype::F32 => b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-        StDtype::F16 => b.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect(),
+        StDtype::F32 => b
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+        StDtype::F16 => b
+            .chunks_exact(2)
+            .map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])))
+            .collect(),
         StDtype::BF16 => b
             .chunks_exact(2)
             .map(|c| f32::from_bits(u32::from(u16::from_le_bytes([c[0], c[1]])) << 16))
@@ -139,11 +170,26 @@ enum How {
 }
 
 impl Mapping {
-    fn place(&self, d: &Dims, v: Vec<f32>, rows: usize, cols: usize, src: &str, out: &mut Vec<Tensor>) -> Result<(), String> {
+    fn place(
+        &self,
+        d: &Dims,
+        v: Vec<f32>,
+        rows: usize,
+        cols: usize,
+        src: &str,
+        out: &mut Vec<Tensor>,
+    ) -> Result<(), String> {
         let r32 = |x: usize| u32::try_from(x).map_err(|_| format!("{src}: dimension {x} too large"));
         match self.how {
             How::Skip => {}
-            How::Copy => out.push(Tensor { role: self.role, layer: self.layer, rows: r32(rows)?, cols: r32(cols)?, data: Data::F32(v), source: src.into() }),
+            How::Copy => out.push(Tensor {
+                role: self.role,
+                layer: self.layer,
+                rows: r32(rows)?,
+                cols: r32(cols)?,
+                data: Data::F32(v),
+                source: src.into(),
+            }),
             How::Permute(n) => {
                 let hd = d.head_dim as usize;
                 if rows != n as usize * hd {
@@ -159,7 +205,14 @@ impl Mapping {
                         }
                     }
                 }
-                out.push(Tensor { role: self.role, layer: self.layer, rows: r32(rows)?, cols: r32(cols)?, data: Data::F32(p), source: src.into() });
+                out.push(Tensor {
+                    role: self.role,
+                    layer: self.layer,
+                    rows: r32(rows)?,
+                    cols: r32(cols)?,
+                    data: Data::F32(p),
+                    source: src.into(),
+                });
             }
             How::SplitQkv => {
                 let bias = self.role == Role::AttnQBias;
@@ -168,7 +221,11 @@ impl Mapping {
                 if rows != 3 * d.dim as usize {
                     return Err(format!("{src} has {rows} rows, expected 3 × {}", d.dim));
                 }
-                let roles = if bias { [Role::AttnQBias, Role::AttnKBias, Role::AttnVBias] } else { [Role::AttnQ, Role::AttnK, Role::AttnV] };
+                let roles = if bias {
+                    [Role::AttnQBias, Role::AttnKBias, Role::AttnVBias]
+                } else {
+                    [Role::AttnQ, Role::AttnK, Role::AttnV]
+                };
                 for (which, role) in roles.into_iter().enumerate() {
                     let mut part = Vec::with_capacity(d.dim as usize * cols);
                     for h in 0..d.n_heads as usize {
@@ -176,7 +233,14 @@ impl Mapping {
                         part.extend_from_slice(&v[first * cols..(first + hd) * cols]);
                     }
                     let (r, c) = if bias { (1, d.dim) } else { (d.dim, r32(cols)?) };
-                    out.push(Tensor { role, layer: self.layer, rows: r, cols: c, data: Data::F32(part), source: format!("{src} ({})", ["q", "k", "v"][which]) });
+                    out.push(Tensor {
+                        role,
+                        layer: self.layer,
+                        rows: r,
+                        cols: c,
+                        data: Data::F32(part),
+                        source: format!("{src} ({})", ["q", "k", "v"][which]),
+                    });
                 }
             }
         }
@@ -187,7 +251,10 @@ impl Mapping {
 fn num(c: &Value, k: &str) -> Result<Option<f64>, String> {
     match &c[k] {
         Value::Null => Ok(None),
-        Value::Number(n) => n.as_f64().map(Some).ok_or_else(|| format!("config.json {k} is not a number")),
+        Value::Number(n) => n
+            .as_f64()
+            .map(Some)
+            .ok_or_else(|| format!("config.json {k} is not a number")),
         v => Err(format!("config.json {k} = {v}: not a number")),
     }
 }
@@ -203,22 +270,33 @@ fn dims_from_config(c: &Value, named: &BTreeMap<String, (String, Raw)>) -> Resul
     let architecture = match arch {
         "LlamaForCausalLM" => Architecture::Llama,
         "GPTNeoXForCausalLM" => Architecture::GptNeox,
-        other => return Err(format!("config.json architectures = [{other:?}]: only LlamaForCausalLM and GPTNeoXForCausalLM convert")),
+        other => {
+            return Err(format!(
+                "config.json architectures = [{other:?}]: only LlamaForCausalLM and GPTNeoXForCausalLM convert"
+            ));
+        }
     };
     if !c["rope_scaling"].is_null() {
-        return Err(format!("config.json rope_scaling = {}: RoPE scaling cannot be expressed", c["rope_scaling"]));
+        return Err(format!(
+            "config.json rope_scaling = {}: RoPE scaling cannot be expressed",
+            c["rope_scaling"]
+        ));
     }
     let dim = uint(c, "hidden_size")?;
     let n_layers = uint(c, "num_hidden_layers")?;
     let n_heads = uint(c, "num_attention_heads")?;
     if dim % n_heads != 0 {
-        return Err(format!("config.json hidden_size {dim} is not a multiple of num_attention_heads {n_heads}"));
+        return Err(format!(
+            "config.json hidden_size {dim} is not a multiple of num_attention_heads {n_heads}"
+        ));
     }
     let head_dim = dim / n_heads;
     if let Some(hd) = c["head_dim"].as_u64()
         && hd != u64::from(head_dim)
     {
-        return Err(format!("config.json head_dim = {hd}: the spec needs head_dim × heads = hidden_size ({head_dim})"));
+        return Err(format!(
+            "config.json head_dim = {hd}: the spec needs head_dim × heads = hidden_size ({head_dim})"
+        ));
     }
     let ffn_dim = uint(c, "intermediate_size")?;
     let context_length = uint(c, "max_position_embeddings")?;
@@ -227,22 +305,35 @@ fn dims_from_config(c: &Value, named: &BTreeMap<String, (String, Raw)>) -> Resul
     let (embed, n_kv_heads, rotary_dims, rope_theta, norm_eps, mut maps) = match architecture {
         Architecture::Llama => {
             if act != "silu" {
-                return Err(format!("config.json hidden_act = {act:?}: the spec's Llama MLP is SwiGLU (silu)"));
+                return Err(format!(
+                    "config.json hidden_act = {act:?}: the spec's Llama MLP is SwiGLU (silu)"
+                ));
             }
             for k in ["attention_bias", "mlp_bias"] {
                 if c[k].as_bool() == Some(true) {
                     return Err(format!("config.json {k} = true: the spec's Llama has no biases"));
                 }
             }
-            let kv = c["num_key_value_heads"].as_u64().map_or(Ok(n_heads), |v| u32::try_from(v).map_err(|_| "num_key_value_heads".to_string()))?;
+            let kv = c["num_key_value_heads"].as_u64().map_or(Ok(n_heads), |v| {
+                u32::try_from(v).map_err(|_| "num_key_value_heads".to_string())
+            })?;
             let theta = num(c, "rope_theta")?.unwrap_or(10_000.0);
             let eps = num(c, "rms_norm_eps")?.ok_or("config.json rms_norm_eps is missing")?;
-            let mut m = vec![map("model.embed_tokens.weight", Role::TokEmbeddings, 0), map("model.norm.weight", Role::OutputNorm, 0)];
+            let mut m = vec![
+                map("model.embed_tokens.weight", Role::TokEmbeddings, 0),
+                map("model.norm.weight", Role::OutputNorm, 0),
+            ];
             for l in 0..n_layers as u16 {
                 let p = |s: &str| format!("model.layers.{l}.{s}");
                 m.push(map(&p("input_layernorm.weight"), Role::AttnNorm, l));
-                m.push(Mapping { how: How::Permute(n_heads), ..map(&p("self_attn.q_proj.weight"), Role::AttnQ, l) });
-                m.push(Mapping { how: How::Permute(kv), ..map(&p("self_attn.k_proj.weight"), Role::AttnK, l) });
+                m.push(Mapping {
+                    how: How::Permute(n_heads),
+                    ..map(&p("self_attn.q_proj.weight"), Role::AttnQ, l)
+                });
+                m.push(Mapping {
+                    how: How::Permute(kv),
+                    ..map(&p("self_attn.k_proj.weight"), Role::AttnK, l)
+                });
                 m.push(map(&p("self_attn.v_proj.weight"), Role::AttnV, l));
                 m.push(map(&p("self_attn.o_proj.weight"), Role::AttnOutput, l));
                 m.push(map(&p("post_attention_layernorm.weight"), Role::FfnNorm, l));
@@ -254,15 +345,24 @@ fn dims_from_config(c: &Value, named: &BTreeMap<String, (String, Raw)>) -> Resul
         }
         Architecture::GptNeox => {
             if act != "gelu" {
-                return Err(format!("config.json hidden_act = {act:?}: the spec's GPT-NeoX uses the exact erf GELU (\"gelu\"); tanh approximations are not it"));
+                return Err(format!(
+                    "config.json hidden_act = {act:?}: the spec's GPT-NeoX uses the exact erf GELU (\"gelu\"); tanh approximations are not it"
+                ));
             }
             if c["use_parallel_residual"].as_bool() == Some(false) {
-                return Err("config.json use_parallel_residual = false: the spec's GPT-NeoX block is the parallel residual".into());
+                return Err(
+                    "config.json use_parallel_residual = false: the spec's GPT-NeoX block is the parallel residual"
+                        .into(),
+                );
             }
-            let pct = num(c, "rotary_pct")?.or(num(c, "partial_rotary_factor")?).unwrap_or(1.0);
+            let pct = num(c, "rotary_pct")?
+                .or(num(c, "partial_rotary_factor")?)
+                .unwrap_or(1.0);
             let rot = (f64::from(head_dim) * pct).floor();
             if !(rot >= 2.0 && rot <= f64::from(head_dim)) || rot as u32 % 2 != 0 {
-                return Err(format!("config.json rotary_pct = {pct}: ⌊{head_dim} × {pct}⌋ = {rot} rotary dimensions, which must be even and at least 2"));
+                return Err(format!(
+                    "config.json rotary_pct = {pct}: ⌊{head_dim} × {pct}⌋ = {rot} rotary dimensions, which must be even and at least 2"
+                ));
             }
             let theta = num(c, "rotary_emb_base")?.or(num(c, "rope_theta")?).unwrap_or(10_000.0);
             let eps = num(c, "layer_norm_eps")?.ok_or("config.json layer_norm_eps is missing")?;
@@ -275,8 +375,14 @@ fn dims_from_config(c: &Value, named: &BTreeMap<String, (String, Raw)>) -> Resul
                 let p = |s: &str| format!("gpt_neox.layers.{l}.{s}");
                 m.push(map(&p("input_layernorm.weight"), Role::AttnNorm, l));
                 m.push(map(&p("input_layernorm.bias"), Role::AttnNormBias, l));
-                m.push(Mapping { how: How::SplitQkv, ..map(&p("attention.query_key_value.weight"), Role::AttnQ, l) });
-                m.push(Mapping { how: How::SplitQkv, ..map(&p("attention.query_key_value.bias"), Role::AttnQBias, l) });
+                m.push(Mapping {
+                    how: How::SplitQkv,
+                    ..map(&p("attention.query_key_value.weight"), Role::AttnQ, l)
+                });
+                m.push(Mapping {
+                    how: How::SplitQkv,
+                    ..map(&p("attention.query_key_value.bias"), Role::AttnQBias, l)
+                });
                 m.push(map(&p("attention.dense.weight"), Role::AttnOutput, l));
                 m.push(map(&p("attention.dense.bias"), Role::AttnOutputBias, l));
                 m.push(map(&p("post_attention_layernorm.weight"), Role::FfnNorm, l));
@@ -294,17 +400,28 @@ fn dims_from_config(c: &Value, named: &BTreeMap<String, (String, Raw)>) -> Resul
         Architecture::GptNeox => "embed_out.weight",
     };
     let vocab_size = match named.get(embed) {
-        Some((_, raw)) => raw.shape.first().copied().and_then(|n| u32::try_from(n).ok()).ok_or(format!("{embed} has no rows"))?,
+        Some((_, raw)) => raw
+            .shape
+            .first()
+            .copied()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or(format!("{embed} has no rows"))?,
         None => return Err(format!("tensor {embed:?} is missing from the checkpoint")),
     };
     if tied {
         if let (Some((_, o)), Some((_, e))) = (named.get(out_name), named.get(embed))
             && (o.data != e.data || o.dtype != e.dtype)
         {
-            return Err(format!("config.json tie_word_embeddings = true but {out_name} differs from {embed}"));
+            return Err(format!(
+                "config.json tie_word_embeddings = true but {out_name} differs from {embed}"
+            ));
         }
         // An equal copy is allowed and not written.
-        maps.push(Mapping { optional: true, how: How::Skip, ..map(out_name, Role::TokEmbeddings, 0) });
+        maps.push(Mapping {
+            optional: true,
+            how: How::Skip,
+            ..map(out_name, Role::TokEmbeddings, 0)
+        });
     } else {
         maps.push(map(out_name, Role::Output, 0));
     }
@@ -327,5 +444,11 @@ fn dims_from_config(c: &Value, named: &BTreeMap<String, (String, Raw)>) -> Resul
 }
 
 fn map(name: &str, role: Role, layer: u16) -> Mapping {
-    Mapping { name: name.to_string(), role, layer, how: How::Copy, optional: false }
+    Mapping {
+        name: name.to_string(),
+        role,
+        layer,
+        how: How::Copy,
+        optional: false,
+    }
 }

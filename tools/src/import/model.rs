@@ -115,8 +115,14 @@ impl ModelSpec {
             t.data = match target {
                 Dtype::F32 => Data::F32(values),
                 d => {
-                    let b = quantize_row(d, &values)
-                        .map_err(|e| format!("{}: cannot quantize to {}: {} ({e})", t.source, d.name(), e.kind().name()))?;
+                    let b = quantize_row(d, &values).map_err(|e| {
+                        format!(
+                            "{}: cannot quantize to {}: {} ({e})",
+                            t.source,
+                            d.name(),
+                            e.kind().name()
+                        )
+                    })?;
                     if d == Dtype::Q8_0 { Data::Q8_0(b) } else { Data::Q4_0(b) }
                 }
             };
@@ -257,7 +263,11 @@ pub fn finish(spec: &ModelSpec, tokenizer: &Converted, context: Option<u32>) -> 
             tokenizer.vocab_size, spec.dims.vocab_size
         ));
     }
-    let mut ctx = context.unwrap_or_else(|| spec.dims.context_length.min(tinyrustlm::limits::MAX_CONTEXT_LENGTH as u32));
+    let mut ctx = context.unwrap_or_else(|| {
+        spec.dims
+            .context_length
+            .min(tinyrustlm::limits::MAX_CONTEXT_LENGTH as u32)
+    });
     loop {
         let bytes = write(spec, tokenizer, ctx)?;
         // Every step of slm1.md §2.7, on the borrowed bytes (no copy).

@@ -21,7 +21,10 @@ pub fn convert(src: &SourceVocab) -> Result<Converted, ConvertError> {
     if let Some(types) = &src.types
         && types.len() != n
     {
-        return err(format!("tokenizer.ggml.token_type has {} entries for {n} tokens", types.len()));
+        return err(format!(
+            "tokenizer.ggml.token_type has {} entries for {n} tokens",
+            types.len()
+        ));
     }
     let unmap = Unmap::new();
     let mut entries = Vec::with_capacity(n);
@@ -36,17 +39,27 @@ pub fn convert(src: &SourceVocab) -> Result<Converted, ConvertError> {
                         show(text)
                     ));
                 };
-                Entry { kind: Kind::Normal, bytes, score: 0.0 }
+                Entry {
+                    kind: Kind::Normal,
+                    bytes,
+                    score: 0.0,
+                }
             }
             token_type::USER_DEFINED => {
                 if text.is_empty() {
                     return err(format!("added token {id} is empty"));
                 }
-                Entry { kind: Kind::Added, bytes: text.clone(), score: 0.0 }
+                Entry {
+                    kind: Kind::Added,
+                    bytes: text.clone(),
+                    score: 0.0,
+                }
             }
-            token_type::CONTROL | token_type::UNKNOWN | token_type::UNUSED => {
-                Entry { kind: Kind::Control, bytes: text.clone(), score: 0.0 }
-            }
+            token_type::CONTROL | token_type::UNKNOWN | token_type::UNUSED => Entry {
+                kind: Kind::Control,
+                bytes: text.clone(),
+                score: 0.0,
+            },
             token_type::BYTE => {
                 return err(format!(
                     "token {id} {} is typed BYTE: a byte-level vocabulary has no byte-fallback tokens",
@@ -65,7 +78,11 @@ pub fn convert(src: &SourceVocab) -> Result<Converted, ConvertError> {
             ));
         }
         for i in n..rows {
-            entries.push(Entry { kind: Kind::Control, bytes: format!("[PAD{i}]").into_bytes(), score: 0.0 });
+            entries.push(Entry {
+                kind: Kind::Control,
+                bytes: format!("[PAD{i}]").into_bytes(),
+                score: 0.0,
+            });
         }
     }
     // Merge sides are spelled like normal tokens; they are looked up by their
@@ -91,8 +108,13 @@ pub fn convert(src: &SourceVocab) -> Result<Converted, ConvertError> {
             return Err(bad("not two tokens separated by one space"));
         };
         let id = |side: &str| -> Result<u32, ConvertError> {
-            let raw = unmap.unmap(side).ok_or_else(|| bad(&format!("{side:?} is not spelled with GPT-2's byte characters")))?;
-            by_piece.get(raw.as_slice()).copied().ok_or_else(|| bad(&format!("{side:?} names no token")))
+            let raw = unmap
+                .unmap(side)
+                .ok_or_else(|| bad(&format!("{side:?} is not spelled with GPT-2's byte characters")))?;
+            by_piece
+                .get(raw.as_slice())
+                .copied()
+                .ok_or_else(|| bad(&format!("{side:?} names no token")))
         };
         merges.push((id(l)?, id(r)?));
     }
@@ -105,15 +127,25 @@ pub fn convert(src: &SourceVocab) -> Result<Converted, ConvertError> {
     };
     let special = |given: Option<u32>, key: &str| -> Result<u32, ConvertError> {
         let id = given.or_else(endoftext).ok_or_else(|| {
-            ConvertError(format!("no tokenizer.ggml.{key} and no <|endoftext|> control token to default to"))
+            ConvertError(format!(
+                "no tokenizer.ggml.{key} and no <|endoftext|> control token to default to"
+            ))
         })?;
         if id >= vocab_size {
-            return err(format!("tokenizer.ggml.{key} = {id} is not below the {vocab_size} tokens"));
+            return err(format!(
+                "tokenizer.ggml.{key} = {id} is not below the {vocab_size} tokens"
+            ));
         }
         Ok(id)
     };
     let bos = special(src.bos, "bos_token_id")?;
     let eos = special(src.eos, "eos_token_id")?;
     let flags = if src.add_bos == Some(true) { 0 } else { NO_BOS };
-    validated(section::bbpe(flags, &entries, &merges), vocab_size, bos, eos, Vec::new())
+    validated(
+        section::bbpe(flags, &entries, &merges),
+        vocab_size,
+        bos,
+        eos,
+        Vec::new(),
+    )
 }

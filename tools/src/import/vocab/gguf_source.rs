@@ -36,7 +36,10 @@ pub fn from_gguf(g: &Gguf<'_>) -> Result<SourceVocab, ConvertError> {
         tokens: v.tokens().map(|s| s.bytes.to_vec()).collect(),
         scores: v.scores().map(Iterator::collect),
         types: v.token_types().map(|t| t.map(code).collect()),
-        merges: v.merges().map(|m| m.map(|s| s.bytes.to_vec()).collect()).unwrap_or_default(),
+        merges: v
+            .merges()
+            .map(|m| m.map(|s| s.bytes.to_vec()).collect())
+            .unwrap_or_default(),
         bos: v.bos_token_id,
         eos: v.eos_token_id,
         add_bos: v.add_bos_token,

@@ -42,7 +42,9 @@ impl Unmap {
     }
 
     pub fn char_to_byte(&self, c: char) -> Option<u8> {
-        (c as usize).checked_sub(0x21).and_then(|i| self.table.get(i).copied().flatten())
+        (c as usize)
+            .checked_sub(0x21)
+            .and_then(|i| self.table.get(i).copied().flatten())
     }
 
     /// The raw bytes of a token spelled with the mapping; `None` if a

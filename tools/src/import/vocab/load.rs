@@ -57,7 +57,11 @@ fn open_slm1(path: &Path) -> Result<Converted, ConvertError> {
     let bytes = match session.load_model_or_return(bytes) {
         Ok(()) => std::fs::read(path).map_err(|e| ConvertError(e.to_string()))?,
         Err((e, _)) => {
-            return Err(ConvertError(format!("invalid SLM1 file: {} (code {}): {e}", e.kind().name(), e.code())));
+            return Err(ConvertError(format!(
+                "invalid SLM1 file: {} (code {}): {e}",
+                e.kind().name(),
+                e.code()
+            )));
         }
     };
     let u32_at = |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
@@ -66,5 +70,11 @@ fn open_slm1(path: &Path) -> Result<Converted, ConvertError> {
     let section = bytes[off..off + size].to_vec();
     let tokenizer = SectionTokenizer::new(section, vocab_size, bos_id, eos_id)
         .map_err(|e| ConvertError(format!("tokenizer section: {} (code {})", e.kind().name(), e.code())))?;
-    Ok(Converted { tokenizer, vocab_size, bos_id, eos_id, notes: Vec::new() })
+    Ok(Converted {
+        tokenizer,
+        vocab_size,
+        bos_id,
+        eos_id,
+        notes: Vec::new(),
+    })
 }

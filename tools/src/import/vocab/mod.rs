@@ -112,7 +112,13 @@ pub(crate) fn validated(
     notes: Vec<String>,
 ) -> Result<Converted, ConvertError> {
     match SectionTokenizer::new(section, vocab_size, bos_id, eos_id) {
-        Ok(tokenizer) => Ok(Converted { tokenizer, vocab_size, bos_id, eos_id, notes }),
+        Ok(tokenizer) => Ok(Converted {
+            tokenizer,
+            vocab_size,
+            bos_id,
+            eos_id,
+            notes,
+        }),
         Err(e) => err(format!(
             "the converted tokenizer section is invalid: {} (code {}): {e}",
             e.kind().name(),

@@ -7,21 +7,32 @@ use super::{ConvertError, Converted, SourceVocab, err, show, token_type, validat
 pub fn convert(src: &SourceVocab) -> Result<Converted, ConvertError> {
     let n = src.tokens.len();
     let Some(types) = &src.types else {
-        return err("tokenizer.ggml.token_type is missing: a SentencePiece vocabulary needs it to tell byte tokens apart (spec/converter.md §1.1)");
+        return err(
+            "tokenizer.ggml.token_type is missing: a SentencePiece vocabulary needs it to tell byte tokens apart (spec/converter.md §1.1)",
+        );
     };
     if types.len() != n {
-        return err(format!("tokenizer.ggml.token_type has {} entries for {n} tokens", types.len()));
+        return err(format!(
+            "tokenizer.ggml.token_type has {} entries for {n} tokens",
+            types.len()
+        ));
     }
     if let Some(scores) = &src.scores
         && scores.len() != n
     {
-        return err(format!("tokenizer.ggml.scores has {} entries for {n} tokens", scores.len()));
+        return err(format!(
+            "tokenizer.ggml.scores has {} entries for {n} tokens",
+            scores.len()
+        ));
     }
     let mut entries = Vec::with_capacity(n);
     for (id, text) in src.tokens.iter().enumerate() {
         let score = src.scores.as_ref().map_or(0.0, |s| s[id]);
         if !score.is_finite() {
-            return err(format!("token {id} {} has a non-finite score {score}: BPE1 needs finite scores", show(text)));
+            return err(format!(
+                "token {id} {} has a non-finite score {score}: BPE1 needs finite scores",
+                show(text)
+            ));
         }
         let entry = match types[id] {
             token_type::NORMAL => {
@@ -33,19 +44,37 @@ pub fn convert(src: &SourceVocab) -> Result<Converted, ConvertError> {
                         bytes.len()
                     ));
                 }
-                Entry { kind: Kind::Normal, bytes, score }
+                Entry {
+                    kind: Kind::Normal,
+                    bytes,
+                    score,
+                }
             }
             token_type::BYTE => {
                 let Some(value) = byte_token_value(text) else {
-                    return err(format!("token {id} {} is typed BYTE but is not spelled <0xNN>", show(text)));
+                    return err(format!(
+                        "token {id} {} is typed BYTE but is not spelled <0xNN>",
+                        show(text)
+                    ));
                 };
-                Entry { kind: Kind::Byte, bytes: vec![value], score }
+                Entry {
+                    kind: Kind::Byte,
+                    bytes: vec![value],
+                    score,
+                }
             }
             token_type::UNKNOWN | token_type::CONTROL | token_type::UNUSED => {
                 if text.len() > 255 {
-                    return err(format!("control token {id} has a {}-byte name: BPE1 allows 255", text.len()));
+                    return err(format!(
+                        "control token {id} has a {}-byte name: BPE1 allows 255",
+                        text.len()
+                    ));
                 }
-                Entry { kind: Kind::Control, bytes: text.clone(), score }
+                Entry {
+                    kind: Kind::Control,
+                    bytes: text.clone(),
+                    score,
+                }
             }
             token_type::USER_DEFINED => {
                 return err(format!(

@@ -12,7 +12,8 @@ use super::{ConvertError, SourceVocab, err, token_type};
 /// BOS/EOS tokens and `add_bos_token`). Returns the vocabulary and notes.
 pub fn read(path: &Path) -> Result<(SourceVocab, Vec<String>), ConvertError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConvertError(format!("{}: {e}", path.display())))?;
-    let json: Value = serde_json::from_str(&text).map_err(|e| ConvertError(format!("{}: not JSON: {e}", path.display())))?;
+    let json: Value =
+        serde_json::from_str(&text).map_err(|e| ConvertError(format!("{}: not JSON: {e}", path.display())))?;
     let config = path
         .parent()
         .map(|d| d.join("tokenizer_config.json"))
@@ -20,7 +21,10 @@ pub fn read(path: &Path) -> Result<(SourceVocab, Vec<String>), ConvertError> {
         .map(|p| {
             std::fs::read_to_string(&p)
                 .map_err(|e| ConvertError(format!("{}: {e}", p.display())))
-                .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| ConvertError(format!("{}: not JSON: {e}", p.display()))))
+                .and_then(|t| {
+                    serde_json::from_str::<Value>(&t)
+                        .map_err(|e| ConvertError(format!("{}: not JSON: {e}", p.display())))
+                })
         })
         .transpose()?;
     from_json(&json, config.as_ref())
@@ -34,7 +38,9 @@ pub fn from_json(json: &Value, config: Option<&Value>) -> Result<(SourceVocab, V
         return err(format!("model.type = {}: only \"BPE\" converts", model["type"]));
     }
     if model["byte_fallback"] == true {
-        return err("model.byte_fallback = true: a SentencePiece-style BPE tokenizer.json (BPE1) is not converted yet; use the GGUF or llama2.c form of the vocabulary");
+        return err(
+            "model.byte_fallback = true: a SentencePiece-style BPE tokenizer.json (BPE1) is not converted yet; use the GGUF or llama2.c form of the vocabulary",
+        );
     }
     for key in ["continuing_subword_prefix", "end_of_word_suffix", "dropout"] {
         if !model[key].is_null() && model[key] != "" {
@@ -50,7 +56,10 @@ pub fn from_json(json: &Value, config: Option<&Value>) -> Result<(SourceVocab, V
     {
         only
     } else {
-        return err(format!("pre_tokenizer.type = {}: only ByteLevel converts to BBPE", pre["type"]));
+        return err(format!(
+            "pre_tokenizer.type = {}: only ByteLevel converts to BBPE",
+            pre["type"]
+        ));
     };
     if byte_level["add_prefix_space"] == true {
         return err("pre_tokenizer.add_prefix_space = true: BBPE has no prefix space");
@@ -70,9 +79,10 @@ pub fn from_json(json: &Value, config: Option<&Value>) -> Result<(SourceVocab, V
     };
     let mut tokens: Vec<Option<(Vec<u8>, i32)>> = Vec::new();
     let mut put = |id: u64, text: &str, ty: i32, what: &str| -> Result<(), ConvertError> {
-        let id = usize::try_from(id).ok().filter(|&i| i < 262_144).ok_or_else(|| {
-            ConvertError(format!("{what} {text:?} has id {id}, beyond MAX_VOCAB_SIZE"))
-        })?;
+        let id = usize::try_from(id)
+            .ok()
+            .filter(|&i| i < 262_144)
+            .ok_or_else(|| ConvertError(format!("{what} {text:?} has id {id}, beyond MAX_VOCAB_SIZE")))?;
         if tokens.len() <= id {
             tokens.resize(id + 1, None);
         }
@@ -80,21 +90,42 @@ pub fn from_json(json: &Value, config: Option<&Value>) -> Result<(SourceVocab, V
         Ok(())
     };
     for (text, id) in vocab {
-        let id = id.as_u64().ok_or_else(|| ConvertError(format!("model.vocab[{text:?}] is not an id")))?;
+        let id = id
+            .as_u64()
+            .ok_or_else(|| ConvertError(format!("model.vocab[{text:?}] is not an id")))?;
         put(id, text, token_type::NORMAL, "model.vocab entry")?;
     }
-    for (i, t) in json["added_tokens"].as_array().map(Vec::as_slice).unwrap_or(&[]).iter().enumerate() {
-        let content = t["content"].as_str().ok_or_else(|| ConvertError(format!("added_tokens[{i}].content is not a string")))?;
+    for (i, t) in json["added_tokens"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
+        let content = t["content"]
+            .as_str()
+            .ok_or_else(|| ConvertError(format!("added_tokens[{i}].content is not a string")))?;
         for key in ["single_word", "lstrip", "rstrip"] {
             if t[key] == true {
-                return err(format!("added_tokens[{i}] {content:?} has {key} = true: BBPE cannot express it"));
+                return err(format!(
+                    "added_tokens[{i}] {content:?} has {key} = true: BBPE cannot express it"
+                ));
             }
         }
-        let id = t["id"].as_u64().ok_or_else(|| ConvertError(format!("added_tokens[{i}].id is not an id")))?;
-        let ty = if t["special"] == true { token_type::CONTROL } else { token_type::USER_DEFINED };
+        let id = t["id"]
+            .as_u64()
+            .ok_or_else(|| ConvertError(format!("added_tokens[{i}].id is not an id")))?;
+        let ty = if t["special"] == true {
+            token_type::CONTROL
+        } else {
+            token_type::USER_DEFINED
+        };
         put(id, content, ty, "added token")?;
     }
-    let mut src = SourceVocab { model: "gpt2".into(), ..SourceVocab::default() };
+    let mut src = SourceVocab {
+        model: "gpt2".into(),
+        ..SourceVocab::default()
+    };
     let mut types = Vec::with_capacity(tokens.len());
     for (id, t) in tokens.into_iter().enumerate() {
         let Some((text, ty)) = t else {
@@ -104,7 +135,13 @@ pub fn from_json(json: &Value, config: Option<&Value>) -> Result<(SourceVocab, V
         types.push(ty);
     }
     src.types = Some(types);
-    for (r, m) in model["merges"].as_array().map(Vec::as_slice).unwrap_or(&[]).iter().enumerate() {
+    for (r, m) in model["merges"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
         let merge = match m {
             Value::String(s) => s.clone(),
             Value::Array(pair) if pair.len() == 2 && pair.iter().all(Value::is_string) => {
@@ -121,7 +158,10 @@ pub fn from_json(json: &Value, config: Option<&Value>) -> Result<(SourceVocab, V
             let v = &cfg[key];
             let content = v.as_str().or_else(|| v["content"].as_str());
             if let Some(c) = content {
-                *slot = Some(id_of(c).ok_or_else(|| ConvertError(format!("tokenizer_config.json {key} {c:?} names no token")))?);
+                *slot = Some(
+                    id_of(c)
+                        .ok_or_else(|| ConvertError(format!("tokenizer_config.json {key} {c:?} names no token")))?,
+                );
             }
         }
         src.add_bos = cfg["add_bos_token"].as_bool();
