@@ -40,7 +40,7 @@ impl Phase {
 pub enum ErrorKind {
     /// an argument is outside its documented domain (e.g. a quantize input whose length is not a multiple of 32) (code 1, phase `run`, profile `quant`).
     InvalidArgument = 1,
-    /// the call needs a loaded model and none is loaded (code 2, phase `run`, profile `tokenizer`).
+    /// the call needs a loaded model and none is loaded (code 2, phase `run`, profile `container`).
     ModelNotLoaded = 2,
     /// the file is longer than MODEL_BYTE_BUDGET (code 100, phase `load`, profile `container`).
     ModelTooLarge = 100,
@@ -354,7 +354,7 @@ impl ErrorKind {
             ErrorKind::ModelNotLoaded => (
                 "ModelNotLoaded",
                 Phase::Run,
-                "tokenizer",
+                "container",
                 "the call needs a loaded model and none is loaded",
             ),
             ErrorKind::ModelTooLarge => (
@@ -1139,8 +1139,8 @@ mod tests {
         for &k in ErrorKind::ALL {
             let c = k.code();
             let range = match k.profile() {
+                "container" if c < 100 => 1..=99, // ModelNotLoaded sits with the general codes
                 "container" => 100..=199,
-                "tokenizer" if c < 100 => 1..=99,
                 "tokenizer" => 200..=239,
                 "quant" if c < 100 => 1..=99,
                 "quant" => 240..=259,
