@@ -94,7 +94,7 @@ fn no_bos(v: &mut Vec<Case>) {
     v.push(case(
         &id("generate_starts_at_the_prompt"),
         &["TOK-ENC-03", "GEN-GEN-02", "GEN-GEN-05"],
-        "successor model, BPE1 with NO_BOS: generate(\"ab\", 3) processes a, b at positions 0, 1 (no BOS) and gives \"cde\"; the logits of the last position are those of the context a b c d e (no BOS at position 0)",
+        "successor model, BPE1 with NO_BOS: generate(\"ab\", 3) processes a, b at positions 0, 1 (no BOS) and gives \"cde\"; the logits of the last position (the successor model's depend on the last token almost alone: generation::no_bos::random_* are the vectors whose logits tell BOS from no BOS)",
         vec![
             load(&nb),
             (Call::generate(b"ab", 3), exact_btok(&ids_of(b"cde"), StopReason::MaxTokens)),
