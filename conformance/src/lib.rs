@@ -16,15 +16,18 @@
 //! - `cmd:<command line>`: any program speaking `spec/harness-protocol.md`
 //!   on stdin/stdout (e.g. `cmd:node testees/node/testee.mjs x.wasm`).
 //!
-//! `CONFORMANCE_PROFILES=a,b,…` sets the profiles a WASM module claims
-//! (default: all of them); a process testee states its own.
+//! `CONFORMANCE_PROFILES=a,b,…` limits the profiles run for a WASM module
+//! (which claims all of them) or a process testee (which states its own in
+//! the handshake): the vectors run are those of profiles both claimed and
+//! selected; the others are skipped with a reason naming the side that
+//! excluded them. The reference runtime (in process) ignores it.
 
 pub mod reference;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tinyrustlm_harness::Implementation;
+use tinyrustlm_harness::{Implementation, Selected};
 
 /// `spec/`, or `$CONFORMANCE_SPEC`.
 pub fn spec_dir() -> PathBuf {
@@ -68,24 +71,47 @@ pub const ALL_PROFILES: &[&str] = &[
     "adapters",
 ];
 
+/// `$CONFORMANCE_PROFILES` as a list (`None` when unset); every name must
+/// be a profile of `spec/tables/profiles.toml`.
+pub fn selected_profiles() -> Result<Option<Vec<String>>, String> {
+    let Ok(list) = std::env::var("CONFORMANCE_PROFILES") else {
+        return Ok(None);
+    };
+    let profiles: Vec<String> = list
+        .split(',')
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if let Some(unknown) = profiles.iter().find(|p| !ALL_PROFILES.contains(&p.as_str())) {
+        return Err(format!(
+            "CONFORMANCE_PROFILES names {unknown:?}, which is not a profile; profiles: {}",
+            ALL_PROFILES.join(", ")
+        ));
+    }
+    Ok(Some(profiles))
+}
+
 /// The implementation named by `$CONFORMANCE_IMPL` (default `reference`).
 pub fn select_implementation() -> Result<Arc<dyn Implementation>, String> {
     let choice = std::env::var("CONFORMANCE_IMPL").unwrap_or_else(|_| "reference".to_string());
-    if let Some(path) = choice.strip_prefix("wasm:") {
-        let profiles = match std::env::var("CONFORMANCE_PROFILES") {
-            Ok(list) => list
-                .split(',')
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty())
-                .collect(),
-            Err(_) => ALL_PROFILES.iter().map(|p| p.to_string()).collect(),
-        };
-        let imp = tinyrustlm_harness::drivers::wasm::WasmImplementation::new(std::path::Path::new(path), profiles)?;
-        return Ok(Arc::new(imp));
-    }
-    if let Some(command) = choice.strip_prefix("cmd:") {
+    // A module claims every profile (its exports say nothing more); a process
+    // testee states its claim in the handshake. CONFORMANCE_PROFILES limits
+    // either: the vectors run are those of the intersection.
+    let external: Option<Arc<dyn Implementation>> = if let Some(path) = choice.strip_prefix("wasm:") {
+        let all = ALL_PROFILES.iter().map(|p| p.to_string()).collect();
+        let imp = tinyrustlm_harness::drivers::wasm::WasmImplementation::new(std::path::Path::new(path), all)?;
+        Some(Arc::new(imp))
+    } else if let Some(command) = choice.strip_prefix("cmd:") {
         let imp = tinyrustlm_harness::drivers::process::ProcessImplementation::new(command)?;
-        return Ok(Arc::new(imp));
+        Some(Arc::new(imp))
+    } else {
+        None
+    };
+    if let Some(imp) = external {
+        return Ok(match selected_profiles()? {
+            Some(profiles) => Arc::new(Selected::new(imp, profiles)),
+            None => imp,
+        });
     }
     match choice.as_str() {
         "reference" => Ok(Arc::new(reference::Reference {

@@ -42,6 +42,7 @@ impl Implementation for Reference {
                 tinyrustlm::SPEC_VERSION
             ),
             profiles: crate::ALL_PROFILES.iter().map(|p| p.to_string()).collect(),
+            selected: None,
         }
     }
 

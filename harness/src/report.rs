@@ -207,6 +207,7 @@ mod tests {
             name: "x".into(),
             version: "1".into(),
             profiles: vec!["abi".into()],
+            selected: None,
         };
         let report = Report::new(&info, "0.3.0", "0.3.0", records);
         let doc = serde_json::to_value(&report).unwrap();

@@ -91,10 +91,8 @@ pub fn run_vector(
 }
 
 fn run_steps(spec: &Spec, imp: &dyn Implementation, info: &ImplInfo, v: &Vector) -> Status {
-    if !info.profiles.contains(&v.profile) {
-        return Status::Skipped {
-            reason: format!("profile {:?} not claimed by {}", v.profile, info.name),
-        };
+    if let Some(reason) = info.skip_reason(&v.profile) {
+        return Status::Skipped { reason };
     }
     let mut session = match imp.new_session() {
         Ok(s) => s,

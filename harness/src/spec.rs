@@ -24,6 +24,10 @@ pub struct ErrorEntry {
 pub struct ProfileEntry {
     pub name: String,
     pub documents: Vec<String>,
+    /// Sections of other profiles' documents this profile's rules apply
+    /// (informative for the harness; clauses belong to `documents` only).
+    #[serde(default)]
+    pub uses: Vec<String>,
     pub summary: String,
 }
 

@@ -111,6 +111,7 @@ extern "C" {
 #define SLM_ERR_CONTEXT_EXCEEDED 301u
 #define SLM_ERR_NO_ACTIVE_CONTEXT 302u
 #define SLM_ERR_INVALID_UTF8 303u
+#define SLM_ERR_EMPTY_PROMPT 304u /* generate: the prompt encodes to no tokens (NO_BOS tokenizer, empty prompt) */
 /* adapters (spec/adapters.md §2.1; 400..428) */
 #define SLM_ERR_ADAPTER_TOO_LARGE 400u
 #define SLM_ERR_ADAPTER_TRUNCATED 401u

@@ -40,7 +40,7 @@ impl Phase {
 pub enum ErrorKind {
     /// an argument is outside its documented domain (e.g. a quantize input whose length is not a multiple of 32) (code 1, phase `run`, profile `quant`).
     InvalidArgument = 1,
-    /// the call needs a loaded model and none is loaded (code 2, phase `run`, profile `tokenizer`).
+    /// the call needs a loaded model and none is loaded (code 2, phase `run`, profile `container`).
     ModelNotLoaded = 2,
     /// the file is longer than MODEL_BYTE_BUDGET (code 100, phase `load`, profile `container`).
     ModelTooLarge = 100,
@@ -132,6 +132,8 @@ pub enum ErrorKind {
     NonZeroPadding = 170,
     /// param_count differs from the total element count of the tensors (code 171, phase `validate`, profile `container`).
     ParamCountMismatch = 171,
+    /// a directory entry comes before its predecessor in the canonical tensor order (code 172, phase `validate`, profile `container`).
+    TensorOutOfOrder = 172,
     /// an f32 tensor element is NaN or infinite (code 180, phase `validate`, profile `container`).
     NonFiniteWeight = 180,
     /// a q8_0 or q4_0 block scale is NaN or infinite (code 181, phase `validate`, profile `quant`).
@@ -176,6 +178,8 @@ pub enum ErrorKind {
     NoActiveContext = 302,
     /// a text prompt is not well-formed UTF-8 (code 303, phase `run`, profile `generation`).
     InvalidUtf8 = 303,
+    /// generate was given a prompt that encodes to no tokens (possible only when the tokenizer does not add BOS) (code 304, phase `run`, profile `generation`).
+    EmptyPrompt = 304,
     /// the adapter package is longer than ADAPTER_BYTE_BUDGET (code 400, phase `load`, profile `adapters`).
     AdapterTooLarge = 400,
     /// the package ends before a structure it must contain, or is shorter than its file_size field (code 401, phase `parse`, profile `adapters`).
@@ -284,6 +288,7 @@ impl ErrorKind {
         ErrorKind::TensorOutOfBounds,
         ErrorKind::NonZeroPadding,
         ErrorKind::ParamCountMismatch,
+        ErrorKind::TensorOutOfOrder,
         ErrorKind::NonFiniteWeight,
         ErrorKind::NonFiniteScale,
         ErrorKind::UnknownTokenizer,
@@ -306,6 +311,7 @@ impl ErrorKind {
         ErrorKind::ContextExceeded,
         ErrorKind::NoActiveContext,
         ErrorKind::InvalidUtf8,
+        ErrorKind::EmptyPrompt,
         ErrorKind::AdapterTooLarge,
         ErrorKind::AdapterTruncated,
         ErrorKind::AdapterBadMagic,
@@ -348,7 +354,7 @@ impl ErrorKind {
             ErrorKind::ModelNotLoaded => (
                 "ModelNotLoaded",
                 Phase::Run,
-                "tokenizer",
+                "container",
                 "the call needs a loaded model and none is loaded",
             ),
             ErrorKind::ModelTooLarge => (
@@ -616,6 +622,12 @@ impl ErrorKind {
                 "container",
                 "param_count differs from the total element count of the tensors",
             ),
+            ErrorKind::TensorOutOfOrder => (
+                "TensorOutOfOrder",
+                Phase::Validate,
+                "container",
+                "a directory entry comes before its predecessor in the canonical tensor order",
+            ),
             ErrorKind::NonFiniteWeight => (
                 "NonFiniteWeight",
                 Phase::Validate,
@@ -625,7 +637,7 @@ impl ErrorKind {
             ErrorKind::NonFiniteScale => (
                 "NonFiniteScale",
                 Phase::Validate,
-                "quant",
+                "container",
                 "a q8_0 or q4_0 block scale is NaN or infinite",
             ),
             ErrorKind::UnknownTokenizer => (
@@ -747,6 +759,12 @@ impl ErrorKind {
                 Phase::Run,
                 "generation",
                 "a text prompt is not well-formed UTF-8",
+            ),
+            ErrorKind::EmptyPrompt => (
+                "EmptyPrompt",
+                Phase::Run,
+                "generation",
+                "generate was given a prompt that encodes to no tokens (possible only when the tokenizer does not add BOS)",
             ),
             ErrorKind::AdapterTooLarge => (
                 "AdapterTooLarge",
@@ -1113,7 +1131,7 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(k));
             assert_eq!(format!("{k:?}"), k.name(), "variant name equals table name");
         }
-        assert_eq!(ErrorKind::ALL.len(), 97);
+        assert_eq!(ErrorKind::ALL.len(), 99);
     }
 
     #[test]
@@ -1121,11 +1139,10 @@ mod tests {
         for &k in ErrorKind::ALL {
             let c = k.code();
             let range = match k.profile() {
+                "container" if c < 100 => 1..=99, // ModelNotLoaded sits with the general codes
                 "container" => 100..=199,
-                "tokenizer" if c < 100 => 1..=99,
                 "tokenizer" => 200..=239,
                 "quant" if c < 100 => 1..=99,
-                "quant" if c < 200 => 100..=199, // NonFiniteScale sits with the container codes
                 "quant" => 240..=259,
                 "generation" => 300..=399,
                 "adapters" => 400..=499,

@@ -357,9 +357,10 @@ impl Session {
     }
 
     /// `generate(prompt, max_tokens)` (generation.md §2): starts a new
-    /// context from the text `prompt` (BOS first), then samples up to
-    /// `max_tokens` tokens. Errors of steps 1–5, in order, change nothing
-    /// ([GEN-GEN-01]): `ModelNotLoaded`, `InvalidUtf8`, `PromptTooLong`,
+    /// context from the text `prompt` (BOS first when the tokenizer adds
+    /// BOS, [TOK-ENC-03]), then samples up to `max_tokens` tokens. Errors of
+    /// steps 1–5, in order, change nothing ([GEN-GEN-01]): `ModelNotLoaded`,
+    /// `InvalidUtf8`, `PromptTooLong`, `EmptyPrompt` (no prompt tokens),
     /// `ContextExceeded` (more prompt tokens than `context_length`).
     /// `OutputBufferExceeded` when this call's output would exceed
     /// `MAX_OUTPUT_BYTES`: the context is then cleared and the result is
@@ -376,8 +377,14 @@ impl Session {
         if prompt.len() as u64 > MAX_PROMPT_BYTES {
             return Err(Error::new(ErrorKind::PromptTooLong));
         }
-        // 4  ids = encode(prompt, add_bos = true); P ≥ 1
-        let ids = loaded.transformer.model().tokenizer().encode(prompt, true)?;
+        // 4  ids = encode(prompt, add_bos = adds_bos) [TOK-ENC-03]
+        let model = loaded.transformer.model();
+        let tokenizer = model.tokenizer();
+        let ids = tokenizer.encode(prompt, tokenizer.adds_bos())?;
+        // 4a [GEN-GEN-01] only a NO_BOS tokenizer and an empty prompt get here
+        if ids.is_empty() {
+            return Err(Error::new(ErrorKind::EmptyPrompt));
+        }
         // 5
         let context_length = loaded.transformer.config().context_length;
         if ids.len() > context_length {

@@ -42,7 +42,7 @@ pub fn trials(imp: Arc<dyn Implementation>) -> Vec<Trial> {
     // One model for all trials, built on first use so that `--list` stays fast.
     let model: Arc<OnceLock<Result<Vec<u8>, String>>> = Arc::default();
     let bin = Arc::new(bin);
-    let profile_claimed = imp.info().profiles.iter().any(|p| p == "tokenizer");
+    let profile_claimed = imp.info().runs("tokenizer");
     cases
         .into_iter()
         .enumerate()

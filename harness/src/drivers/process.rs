@@ -633,6 +633,7 @@ fn parse_hello(reply: &Map<String, Value>) -> Result<ImplInfo, String> {
         name: name.to_string(),
         version: version.to_string(),
         profiles,
+        selected: None,
     })
 }
 
@@ -1062,7 +1063,8 @@ mod tests {
             Ok(ImplInfo {
                 name: "x-1.2_3".into(),
                 version: "v".into(),
-                profiles: vec!["quant".into()]
+                profiles: vec!["quant".into()],
+                selected: None,
             })
         );
         let mut v2 = good.clone();
@@ -1112,7 +1114,8 @@ mod tests {
                 ImplInfo {
                     name: "fake".into(),
                     version: "0.0.0 normal".into(),
-                    profiles: vec!["quant".into()]
+                    profiles: vec!["quant".into()],
+                    selected: None,
                 }
             );
             let mut s = imp.new_session().unwrap();
@@ -1120,6 +1123,58 @@ mod tests {
             assert_eq!(s.call(&Call::FreeModel), Outcome::Error(2));
             assert_eq!(s.call(&Call::Reset), Outcome::Ok(Output::Done));
             assert!(matches!(s.call(&Call::Logits), Outcome::Unsupported(r) if r.contains("fake")));
+        }
+
+        #[test]
+        fn conformance_profiles_intersect_with_the_claim_and_skips_name_the_side() {
+            use crate::expectations::Expectations;
+            use crate::implementation::Selected;
+            use crate::manifest::{Expected, Step, Vector};
+            use crate::run::{Status, run_vector};
+            use crate::spec::{Level, Spec};
+            let spec = Spec::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec"))).unwrap();
+            let vector = |profile: &str| Vector {
+                id: format!("x::{profile}"),
+                profile: profile.into(),
+                level: Level::Required,
+                requirements: vec![],
+                description: "f16 0x3c00 is 1.0".into(),
+                steps: vec![Step {
+                    call: Call::F16ToF32 { value: 0x3c00 },
+                    expect: Expected::Output(Output::F32(1.0)),
+                }],
+            };
+            // the fake testee claims "quant" only
+            let run = |selection: Option<&[&str]>, profile: &str| {
+                let fake: Arc<dyn Implementation> = Arc::new(fake("normal", 5000).unwrap());
+                let imp: Arc<dyn Implementation> = match selection {
+                    Some(s) => Arc::new(Selected::new(fake, s.iter().map(|p| p.to_string()).collect())),
+                    None => fake,
+                };
+                let info = imp.info();
+                assert_eq!(info.profiles, ["quant"], "the claim itself is unchanged");
+                run_vector(&spec, imp.as_ref(), &info, &Expectations::default(), &vector(profile))
+            };
+            let skipped = |s: Status| match s {
+                Status::Skipped { reason } => reason,
+                other => panic!("expected a skip, got {other:?}"),
+            };
+            assert!(matches!(run(None, "quant"), Status::Passed { .. }));
+            assert!(matches!(
+                run(Some(&["quant", "container"]), "quant"),
+                Status::Passed { .. }
+            ));
+            let r = skipped(run(Some(&["container"]), "quant"));
+            assert!(
+                r.contains("claimed by fake but not selected (CONFORMANCE_PROFILES=container)"),
+                "{r}"
+            );
+            let r = skipped(run(Some(&["quant", "container"]), "container"));
+            assert!(r.contains("not claimed by fake") && !r.contains("selected"), "{r}");
+            let r = skipped(run(Some(&["quant"]), "tokenizer"));
+            assert!(r.contains("neither claimed by fake nor selected"), "{r}");
+            let r = skipped(run(None, "tokenizer"));
+            assert_eq!(r, "profile \"tokenizer\" not claimed by fake");
         }
 
         #[test]

@@ -186,6 +186,7 @@ impl Implementation for WasmImplementation {
             name: self.name.clone(),
             version: format!("abi {}", self.abi_version),
             profiles: self.profiles.clone(),
+            selected: None,
         }
     }
 

@@ -547,3 +547,29 @@ fn activation_quant_sessions_generate_from_close_logits() {
     assert!(e.iter().zip(f).all(|(a, b)| (a - b).abs() <= 2e-2 * scale));
     assert_ne!(e, f);
 }
+
+#[test]
+fn generate_without_bos_starts_at_the_prompt_and_rejects_an_empty_one() {
+    // a BPE1 tokenizer with NO_BOS (byte tokens 0–255 then <s> 256, </s> 257)
+    let entries = bpe1_entries(&[]);
+    let spec = |flags| ModelSpec {
+        vocab_size: entries.len() as u32,
+        bos_id: 256,
+        eos_id: 257,
+        tokenizer: bpe1(flags, &entries),
+        ..ModelSpec::llama()
+    };
+    let mut with_bos = loaded(spec(0).build_random(3));
+    let mut without = loaded(spec(2).build_random(3));
+    with_bos.generate(b"ab", 0).unwrap();
+    assert_eq!(with_bos.prompt_tokens(), 3, "BOS, a, b");
+    without.generate(b"ab", 0).unwrap();
+    assert_eq!(without.prompt_tokens(), 2, "a, b: no BOS");
+    // the first position holds `a`, so the logits are those of a context without BOS
+    assert_ne!(with_bos.logits().unwrap(), without.logits().unwrap());
+    let before = observe(&without);
+    assert_eq!(without.generate(b"", 1).unwrap_err().kind(), ErrorKind::EmptyPrompt);
+    assert_eq!(observe(&without), before, "EmptyPrompt changed nothing");
+    with_bos.generate(b"", 0).unwrap();
+    assert_eq!(with_bos.prompt_tokens(), 1, "BOS alone");
+}

@@ -1,5 +1,5 @@
-//! The tensor directory — `spec/slm1.md` §1.3 (layout), §2.3 (rules), steps
-//! 26–29 and 33–42 of §2.7.
+//! The tensor directory — `spec/slm1.md` §1.3 (layout, canonical order),
+//! §2.3 (rules), steps 26–29 and 33–42 (37a included) of §2.7.
 
 use super::header::{HEADER_SIZE, Header};
 use super::roles::{ROLE_COUNT, Role, Scope};
@@ -80,6 +80,15 @@ impl TensorInfo {
     }
 }
 
+/// The canonical-order key of an entry ([SLM1-DIR-14]): every global role
+/// before every per-layer role, then by layer, then by role code.
+pub(crate) fn canonical_key(role: Role, layer: u16) -> (u8, u16, u16) {
+    match role.spec().scope {
+        Scope::Global => (0, 0, role.code()),
+        Scope::Layer => (1, layer, role.code()),
+    }
+}
+
 /// Pre-resolved `(role, layer) → directory index` lookup, filled while the
 /// directory is validated; also the duplicate check of [SLM1-DIR-08].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,14 +153,16 @@ pub(crate) fn locate<'a>(header: &Header, bytes: &'a [u8]) -> Result<&'a [u8]> {
 }
 
 /// Steps 33–42 for entry `index` (at file offset `entry_offset`): reserved
-/// fields, role, layer, duplicates, dtype, shape, alignment of quantized rows
-/// and size. Records the entry in `slots`.
+/// fields, role, layer, duplicates, canonical order against `previous` (the
+/// validated entry `index − 1`, if any), dtype, shape, alignment of quantized
+/// rows and size. Records the entry in `slots`.
 pub(crate) fn validate_entry(
     index: u32,
     entry_offset: u64,
     raw: &RawEntry,
     header: &Header,
     slots: &mut TensorSlots,
+    previous: Option<&TensorInfo>,
 ) -> Result<TensorInfo> {
     let fail = |kind: ErrorKind, field: u64| {
         Err(Error::with_context(
@@ -197,6 +208,11 @@ pub(crate) fn validate_entry(
     };
     if slot.is_some() {
         return fail(ErrorKind::DuplicateTensor, 0);
+    }
+    // [SLM1-DIR-14] step 37a: keys strictly increase; equal keys were
+    // duplicates (step 37), so "less than" is the only way to be out of order.
+    if previous.is_some_and(|p| canonical_key(role, raw.layer) < canonical_key(p.role, p.layer)) {
+        return fail(ErrorKind::TensorOutOfOrder, 0);
     }
     // [SLM1-DIR-09] step 38
     let Some(dtype) = Dtype::from_code(raw.dtype) else {

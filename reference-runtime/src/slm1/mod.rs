@@ -61,7 +61,7 @@ pub(crate) fn validate(bytes: &[u8]) -> Result<ModelIndex> {
         let entry_offset = u64::from(HEADER_SIZE) + ENTRY_SIZE * u64::from(index);
         // The directory holds exactly tensor_count entries (step 28).
         let raw = RawEntry::read(&mut reader).ok_or(Error::at(ErrorKind::DirectoryOutOfBounds, entry_offset))?;
-        let info = directory::validate_entry(index, entry_offset, &raw, &header, &mut slots)?;
+        let info = directory::validate_entry(index, entry_offset, &raw, &header, &mut slots, tensors.last())?;
         prev_end = layout::check_placement(index, &info, prev_end, bytes)?;
         tensors.push(info);
     }

@@ -595,13 +595,52 @@ fn rejects_the_later_of_two_duplicate_tensors() {
     let e = Model::parse(&f).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::DuplicateTensor);
     assert!(matches!(e.context(), Context::Tensor { index, .. } if index as usize == k));
-    // in a 2-layer model a layer-0 tensor relabelled to layer 1 duplicates the later one
+    // in a 2-layer model a layer-1 tensor relabelled to layer 0 duplicates the
+    // earlier one (a duplicate is found before the order, step 37 before 37a)
+    let neox = ModelSpec::gpt_neox();
+    let i = entry_of(&neox, Role::AttnV);
+    let f = edited(&neox, |f| put_u16(f, entry(i + 16) + 2, 0));
+    let e = Model::parse(&f).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::DuplicateTensor);
+    assert!(matches!(e.context(), Context::Tensor { index, .. } if index as usize == i + 16));
+}
+
+#[test]
+fn rejects_entries_out_of_canonical_order() {
+    let spec = ModelSpec::llama();
+    let (k, v) = (entry_of(&spec, Role::AttnK), entry_of(&spec, Role::AttnV));
+    // attn_v before attn_k (same shape): the second of the two is out of order
+    let f = edited(&spec, |f| {
+        put_u16(f, entry(k), Role::AttnV.code());
+        put_u16(f, entry(v), Role::AttnK.code());
+    });
+    let e = Model::parse(&f).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TensorOutOfOrder);
+    assert!(matches!(e.context(), Context::Tensor { index, .. } if index as usize == v));
+    // a layer-0 tensor relabelled to layer 1 comes before the rest of layer 0
     let neox = ModelSpec::gpt_neox();
     let i = entry_of(&neox, Role::AttnV);
     let f = edited(&neox, |f| put_u16(f, entry(i) + 2, 1));
     let e = Model::parse(&f).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::DuplicateTensor);
-    assert!(matches!(e.context(), Context::Tensor { index, .. } if index as usize == i + 16));
+    assert_eq!(e.kind(), ErrorKind::TensorOutOfOrder);
+    assert!(matches!(e.context(), Context::Tensor { index, .. } if index as usize == i + 1));
+    // a global role after a per-layer one; a repeated (role, layer) stays a
+    // duplicate (step 37 before 37a)
+    let n = entry_of(&spec, Role::AttnNorm);
+    let f = edited(&spec, |f| put_u16(f, entry(n + 1), Role::OutputNorm.code()));
+    assert_eq!(err(&f), ErrorKind::DuplicateTensor, "output_norm exists already");
+    // output_norm (1 × dim) relabelled as layer 0's attn_norm (1 × dim) is
+    // valid in itself; the global `output` after it is out of order
+    let (norm, output) = (entry_of(&spec, Role::OutputNorm), entry_of(&spec, Role::Output));
+    assert_eq!(output, norm + 1);
+    let f = edited(&spec, |f| put_u16(f, entry(norm), Role::AttnNorm.code()));
+    let e = Model::parse(&f).unwrap_err();
+    assert_eq!(
+        e.kind(),
+        ErrorKind::TensorOutOfOrder,
+        "global output after layer 0's attn_norm"
+    );
+    assert!(matches!(e.context(), Context::Tensor { index, .. } if index as usize == output));
 }
 
 #[test]

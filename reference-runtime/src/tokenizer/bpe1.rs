@@ -20,6 +20,12 @@ use crate::error::{Context, Error, ErrorKind, Result};
 /// Flag bit 0: encode non-empty text as if a space preceded it ([TOK-BPE-10]).
 pub const FLAG_ADD_DUMMY_PREFIX: u32 = 0x0000_0001;
 
+/// Flag bit 1: the tokenizer does not add BOS ([TOK-ENC-03]).
+pub const FLAG_NO_BOS: u32 = 0x0000_0002;
+
+/// Every defined flag bit; the others are reserved ([TOK-BPE-01]).
+const FLAGS_DEFINED: u32 = FLAG_ADD_DUMMY_PREFIX | FLAG_NO_BOS;
+
 /// Fixed bytes of an entry before its `bytes`: score (4), kind (1), len (1).
 const ENTRY_FIXED: usize = 6;
 
@@ -70,7 +76,7 @@ pub(crate) fn parse(mut r: Reader<'_>, vocab_size: u32, bos_id: u32, eos_id: u32
         return Err(Error::at(ErrorKind::TokenizerVocabMismatch, 4));
     }
     // [TOK-BPE-01] T5
-    if flags & !FLAG_ADD_DUMMY_PREFIX != 0 {
+    if flags & !FLAGS_DEFINED != 0 {
         return Err(Error::at(ErrorKind::UnknownTokenizerFlags, 8));
     }
     // T6, entry by entry. Every entry takes ≥ 6 bytes, so the capacity is
@@ -288,7 +294,7 @@ impl<'a> Bpe1<'a> {
         self.eos_id
     }
 
-    /// The section's flags (bit 0: `ADD_DUMMY_PREFIX`).
+    /// The section's flags (bit 0: `ADD_DUMMY_PREFIX`, bit 1: `NO_BOS`).
     pub const fn flags(&self) -> u32 {
         self.index.flags
     }
@@ -296,6 +302,11 @@ impl<'a> Bpe1<'a> {
     /// Whether `ADD_DUMMY_PREFIX` is set.
     pub const fn add_dummy_prefix(&self) -> bool {
         self.index.flags & FLAG_ADD_DUMMY_PREFIX != 0
+    }
+
+    /// Whether the tokenizer adds BOS: `NO_BOS` is clear ([TOK-ENC-03]).
+    pub const fn adds_bos(&self) -> bool {
+        self.index.flags & FLAG_NO_BOS == 0
     }
 
     fn entry(&self, id: u32) -> Option<&'a Entry> {

@@ -176,6 +176,15 @@ impl<'a> Tokenizer<'a> {
         }
     }
 
+    /// Whether the tokenizer adds BOS where the spec encodes a prompt on its
+    /// own (`generate`): BTOK always, BPE1 unless `NO_BOS` ([TOK-ENC-03]).
+    pub fn adds_bos(&self) -> bool {
+        match self {
+            Tokenizer::Btok(_) => true,
+            Tokenizer::Bpe1(t) => t.adds_bos(),
+        }
+    }
+
     /// The kind of token `id`, or `None` if `id ≥ vocab_size`.
     pub fn token_kind(&self, id: u32) -> Option<TokenKind> {
         match self {

@@ -77,8 +77,10 @@ fn validates_bpe1_framing_in_order() {
         );
     }
     assert_eq!(kind(&ok, 264, 256, 257), ErrorKind::TokenizerVocabMismatch);
-    assert!(parse(&bpe1(1, &entries), 265, 256, 257).is_ok());
-    for flags in [2u32, 0x8000_0000, 3] {
+    for flags in [1u32, 2, 3] {
+        assert!(parse(&bpe1(flags, &entries), 265, 256, 257).is_ok(), "flags {flags}");
+    }
+    for flags in [4u32, 0x8000_0000, 7] {
         assert_eq!(
             kind(&bpe1(flags, &entries), 265, 256, 257),
             ErrorKind::UnknownTokenizerFlags
@@ -572,4 +574,20 @@ fn validate_section_runs_t1_to_t11_and_checks_its_preconditions() {
         validate_section(&btok(258), 262_145, 256, 257).unwrap_err(),
         ErrorKind::InvalidArgument
     );
+}
+
+#[test]
+fn bpe1_adds_bos_unless_no_bos_is_set_and_btok_always_does() {
+    let entries = bpe_tiny_entries();
+    for (flags, adds) in [(0u32, true), (1, true), (2, false), (3, false)] {
+        with_bpe(flags, &entries, |t| {
+            assert_eq!(t.adds_bos(), adds, "flags {flags}");
+            // the explicit encode call follows its argument, not the flag
+            assert_eq!(t.encode(b"", true).unwrap(), vec![256]);
+            assert_eq!(t.encode(b"", false).unwrap(), Vec::<u32>::new());
+        });
+    }
+    let section = btok(258);
+    let index = parse(&section, 258, 256, 257).unwrap();
+    assert!(Tokenizer::new(&index, &section).adds_bos());
 }

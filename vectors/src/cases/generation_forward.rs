@@ -6,8 +6,9 @@
 //! (KV cache across calls), and after `generate(prompt, n)` (within a call).
 
 use super::generation_models::RandomModel;
-use super::{Call, Case, Intent};
+use super::{Call, Case, Intent, ModelInput};
 use crate::oracle::Session;
+use crate::writer::{BPE1_NO_BOS, Bpe1Vocab};
 
 const P: &str = "generation";
 
@@ -395,6 +396,9 @@ pub fn cases() -> Vec<Case> {
             .step(Call::generate(prompt, 3), Intent::Output)
             .step(Call::Logits, Intent::Output),
         );
+        if k == 0 {
+            out.extend(no_bos_cases(r, prompt));
+        }
         if k % 4 == 0 {
             out.push(
                 Case::new(
@@ -410,4 +414,53 @@ pub fn cases() -> Vec<Case> {
         }
     }
     out
+}
+
+/// `generation::no_bos::random_*` — the first forward model with a BPE1
+/// tokenizer of the same ids (bytes 0–255, controls from 256) and `NO_BOS`:
+/// the prompt is processed from position 0 without BOS ([TOK-ENC-03]), so
+/// its logits and greedy tokens are those of a different context than the
+/// BTOK model's.
+fn no_bos_cases(r: &RandomModel, prompt: &[u8]) -> Vec<Case> {
+    let mut controls = vec!["<s>".to_string(), "</s>".to_string()];
+    controls.extend((258..r.vocab_size).map(|i| format!("<unused{i}>")));
+    let names: Vec<&str> = controls.iter().map(String::as_str).collect();
+    let vocab = Bpe1Vocab::bytes_then_controls(&names).with_flags(BPE1_NO_BOS);
+    let mut b = r.builder();
+    b.tokenizer = vocab.to_section();
+    let model = ModelInput::shared(&format!("files/models/{}-bpe1-no-bos.slm", r.name), b.build().bytes);
+    let load = Call::LoadModel(model);
+    let ptxt = String::from_utf8_lossy(prompt);
+    let d = describe(r);
+    let steps = |n: u32| vec![load.clone(), Call::generate(prompt, n), Call::Logits];
+    assert!(
+        certified(&steps(3)),
+        "{}: the no-BOS greedy tokens are not certified",
+        r.name
+    );
+    let id = |what: &str| format!("generation::no_bos::random_{what}");
+    let reqs: &[&str] = &["TOK-ENC-03", "GEN-GEN-02", "GEN-GEN-03"];
+    let case = |what: &str, desc: String, n: u32| {
+        let mut c = Case::new(&id(what), P, reqs, &desc);
+        for (j, call) in steps(n).into_iter().enumerate() {
+            c = c.step(call, if j == 0 { Intent::Ok } else { Intent::Output });
+        }
+        c
+    };
+    vec![
+        case(
+            "prompt",
+            format!(
+                "{d}, BPE1 tokenizer with NO_BOS: logits after generate({ptxt:?}, 0): the prompt alone from position 0, no BOS"
+            ),
+            0,
+        ),
+        case(
+            "generate3",
+            format!(
+                "{d}, BPE1 tokenizer with NO_BOS: generate({ptxt:?}, 3), three certified greedy tokens after a prompt without BOS; logits of the last"
+            ),
+            3,
+        ),
+    ]
 }

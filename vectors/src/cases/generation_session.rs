@@ -12,7 +12,7 @@ use super::generation_sampling::{Cfg, sampling_model};
 use super::mutate;
 use super::{Call, Case, Intent, ModelInput, Output, err, ok, out};
 use crate::oracle::{Generation, StopReason};
-use crate::writer::btok_section;
+use crate::writer::{BPE1_ADD_DUMMY_PREFIX, BPE1_NO_BOS, Bpe1Vocab, btok_section};
 
 const P: &str = "generation";
 
@@ -59,7 +59,119 @@ pub fn cases() -> Vec<Case> {
     state(&mut v);
     output(&mut v);
     demo(&mut v);
+    no_bos(&mut v);
     v
+}
+
+/// The successor model (context 16, q4_0) with a BPE1 tokenizer of the same
+/// ids — 0…255 byte tokens, `<s>` 256, `</s>` 257, no normal tokens — and
+/// these flags.
+fn successor_bpe1(flags: u32) -> ModelInput {
+    let name = match flags {
+        0 => "bpe1",
+        BPE1_NO_BOS => "bpe1-no-bos",
+        f if f == BPE1_NO_BOS | BPE1_ADD_DUMMY_PREFIX => "bpe1-no-bos-dummy-prefix",
+        f => panic!("no model for flags {f}"),
+    };
+    let section = Bpe1Vocab::bytes_then_controls(&["<s>", "</s>"])
+        .with_flags(flags)
+        .to_section();
+    ModelInput::shared(
+        &format!("files/models/successor-ctx16-q4_0-{name}.slm"),
+        successor().builder(section, 16, "q4_0").build().bytes,
+    )
+}
+
+/// `generation::no_bos::*` — a tokenizer with `NO_BOS` ([TOK-ENC-03]):
+/// `generate` encodes the prompt without BOS (generation.md step 4) and
+/// rejects a prompt that encodes to nothing with `EmptyPrompt` (step 4a).
+fn no_bos(v: &mut Vec<Case>) {
+    let id = |n: &str| format!("generation::no_bos::{n}");
+    let nb = successor_bpe1(BPE1_NO_BOS);
+    let with_bos = successor_bpe1(0);
+    let dummy = successor_bpe1(BPE1_NO_BOS | BPE1_ADD_DUMMY_PREFIX);
+    let sixteen = b"abcdefghijklmnop";
+    v.push(case(
+        &id("generate_starts_at_the_prompt"),
+        &["TOK-ENC-03", "GEN-GEN-02", "GEN-GEN-05"],
+        "successor model, BPE1 with NO_BOS: generate(\"ab\", 3) processes a, b at positions 0, 1 (no BOS) and gives \"cde\"; the logits of the last position (the successor model's depend on the last token almost alone: generation::no_bos::random_* are the vectors whose logits tell BOS from no BOS)",
+        vec![
+            load(&nb),
+            (Call::generate(b"ab", 3), exact_btok(&ids_of(b"cde"), StopReason::MaxTokens)),
+            out(Call::Logits),
+        ],
+    ));
+    v.push(case(
+        &id("prompt_of_context_length_fits"),
+        &["TOK-ENC-03", "GEN-GEN-01", "GEN-GEN-03"],
+        "successor model, context 16, BPE1 with NO_BOS: a 16-byte prompt is 16 ids without BOS, exactly context_length: accepted, nothing generated (context_full); a step then fails with ContextExceeded (the same prompt with BOS, 17 ids, is rejected: generation::errors::prompt_over_context)",
+        vec![
+            load(&nb),
+            (Call::generate(sixteen, 4), exact_btok(&[], StopReason::ContextFull)),
+            out(Call::Logits),
+            err(step(), "ContextExceeded"),
+        ],
+    ));
+    v.push(case(
+        &id("fifteen_bytes_leave_one_position"),
+        &["TOK-ENC-03", "GEN-GEN-03"],
+        "successor model, context 16, BPE1 with NO_BOS: a 15-byte prompt \"abcdefghijklmno\" is 15 ids and leaves room for one token, \"p\", then context_full",
+        vec![
+            load(&nb),
+            (Call::generate(&sixteen[..15], 5), exact_btok(&ids_of(b"p"), StopReason::ContextFull)),
+        ],
+    ));
+    v.push(case(
+        &id("flag_clear_adds_bos"),
+        &["TOK-ENC-03", "GEN-GEN-01", "GEN-GEN-02"],
+        "the same model with NO_BOS clear (flags 0): generate of a 16-byte prompt is 17 ids with BOS, ContextExceeded; generate(\"\", 2) processes BOS alone and continues 0, 1 (the successor of <s> is id 0)",
+        vec![
+            load(&with_bos),
+            err(Call::generate(sixteen, 4), "ContextExceeded"),
+            (Call::generate(b"", 2), exact_btok(&[0, 1], StopReason::MaxTokens)),
+        ],
+    ));
+    v.push(case(
+        &id("empty_prompt"),
+        &["TOK-ENC-03", "GEN-GEN-01", "ERR-GEN-01", "ERR-GEN-03", "GEN-STEP-01"],
+        "successor model, BPE1 with NO_BOS: generate(\"xy\", 2) gives \"z\" then EOS; generate(\"\", 3) encodes to no tokens and fails with EmptyPrompt, changing nothing: the result is still \"z\", the context is kept (a step continues after EOS with \"{\"), the logits are those of that context",
+        vec![
+            load(&nb),
+            (Call::generate(b"xy", 2), exact_btok(&[u32::from(b'z'), 257], StopReason::Eos)),
+            err(Call::generate(b"", 3), "EmptyPrompt"),
+            out(Call::Result),
+            out(step()),
+            out(Call::Logits),
+        ],
+    ));
+    v.push(case(
+        &id("empty_prompt_in_a_fresh_context"),
+        &["TOK-ENC-03", "GEN-GEN-01", "ERR-GEN-03"],
+        "successor model, BPE1 with NO_BOS, right after load_model: generate(\"\", 1) fails with EmptyPrompt; there is still no context (NoActiveContext for a step and for logits); generate(\"a\", 1) then gives \"b\"",
+        vec![
+            load(&nb),
+            err(Call::generate(b"", 1), "EmptyPrompt"),
+            err(step(), "NoActiveContext"),
+            err(Call::Logits, "NoActiveContext"),
+            (Call::generate(b"a", 1), exact_btok(&ids_of(b"b"), StopReason::MaxTokens)),
+        ],
+    ));
+    v.push(case(
+        &id("empty_prompt_with_dummy_prefix"),
+        &["TOK-ENC-03", "TOK-BPE-10", "GEN-GEN-01", "GEN-GEN-03"],
+        "successor model, BPE1 with NO_BOS and ADD_DUMMY_PREFIX: an empty prompt gets no dummy prefix, so EmptyPrompt; a 15-byte prompt is 16 ids (space first), exactly the context: nothing generated (context_full)",
+        vec![
+            load(&dummy),
+            err(Call::generate(b"", 1), "EmptyPrompt"),
+            (Call::generate(&sixteen[..15], 3), exact_btok(&[], StopReason::ContextFull)),
+        ],
+    ));
+    v.push(case(
+        &id("model_not_loaded_before_empty_prompt"),
+        &["GEN-GEN-01", "ERR-GEN-02"],
+        "generate(\"\", 1) in a fresh session: ModelNotLoaded (step 1) before anything is encoded",
+        vec![err(Call::generate(b"", 1), "ModelNotLoaded")],
+    ));
 }
 
 fn errors(v: &mut Vec<Case>) {

@@ -21,6 +21,7 @@ mod slm1_order;
 mod slm1_payload;
 mod slm1_sections;
 mod slm1_session;
+mod slm1_tensor_order;
 mod slm1_valid;
 mod text;
 mod tokenizer;
@@ -445,8 +446,10 @@ pub fn all() -> Vec<Case> {
     v.extend(slm1_header::cases());
     v.extend(slm1_sections::cases());
     v.extend(slm1_directory::cases());
+    v.extend(slm1_tensor_order::cases());
     v.extend(slm1_payload::cases());
     v.extend(slm1_order::cases());
+    v.extend(slm1_tensor_order::order_cases());
     v.extend(slm1_session::cases());
     v.extend(tokenizer_section::cases());
     v.extend(tokenizer::cases());

@@ -6,8 +6,10 @@ use super::fixtures::{BPE_TINY_MODEL, BTOK_MODEL, bpe_tiny_model, btok_model, pr
 use super::mutate;
 use super::{Call, Case, Intent, ModelInput};
 
-/// These vectors observe the session through tokenize/detokenize.
-const P: &str = "tokenizer";
+/// Loading is the container profile's ([SLM1-LOAD-02], [SLM1-LOAD-03]); these
+/// vectors observe the session through tokenize/detokenize, the calls
+/// [SLM1-LOAD-03] names.
+const P: &str = "container";
 
 fn id(name: &str) -> String {
     format!("slm1::session::{name}")

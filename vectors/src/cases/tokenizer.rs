@@ -3,8 +3,8 @@
 
 use super::fixtures::{
     BPE_CHUNKS_MODEL, BPE_LONG_PIECES_MODEL, BPE_TINY_MODEL, BPE_TINY_PREFIX_MODEL, BTOK_MODEL, CHUNKS_LONG_ID,
-    bpe_chunks_model, bpe_long_pieces_model, bpe_tiny_model, bpe_tiny_prefix_model, btok_model, prompt_at_limit,
-    prompt_over_limit,
+    bpe_chunks_model, bpe_long_pieces_model, bpe_tiny_model, bpe_tiny_prefix_model, bpe_tiny_vocab, btok_model,
+    prompt_at_limit, prompt_over_limit, tiny_bpe,
 };
 use super::{Call, Case, Intent, ModelInput, Output};
 use crate::tables::tables;
@@ -361,6 +361,56 @@ pub fn cases() -> Vec<Case> {
         "decode keeps the space of \" the\"",
         &[256, 264, 262],
         Intent::Output,
+    );
+    out.extend(g.cases);
+
+    // BPE1 with NO_BOS: the flag is the tokenizer's add-BOS property for
+    // generate only; tokenize follows its add_bos argument ([TOK-ENC-03]).
+    let no_bos = {
+        let mut v = bpe_tiny_vocab();
+        v.flags = crate::writer::BPE1_NO_BOS;
+        tiny_bpe(&v).build().bytes
+    };
+    let mut g = Group::new(
+        "tokenizer::bpe1_no_bos",
+        ModelInput::shared("files/models/bpe-tiny-no-bos.slm", no_bos),
+    );
+    let r = &["TOK-ENC-03", "TOK-ENC-02", "TOK-BPE-01", "TOK-BPE-11", "TOK-BPE-12"];
+    g.case(
+        "tokenize_with_bos_still_adds_bos",
+        r,
+        "§7's vocabulary with NO_BOS: tokenize(\"the\", add_bos = true) is still [256, 261]; the caller decides",
+        vec![(
+            Call::Tokenize {
+                text: b"the".to_vec(),
+                add_bos: true,
+            },
+            Intent::Exact(Output::Ids(vec![256, 261])),
+        )],
+    );
+    g.case(
+        "empty_with_bos",
+        r,
+        "§7's vocabulary with NO_BOS: tokenize(\"\", add_bos = true) is [bos_id]",
+        vec![(
+            Call::Tokenize {
+                text: Vec::new(),
+                add_bos: true,
+            },
+            Intent::Exact(Output::Ids(vec![256])),
+        )],
+    );
+    g.case(
+        "without_bos",
+        r,
+        "§7's vocabulary with NO_BOS: tokenize(\"the\", add_bos = false) is [261], as without the flag",
+        vec![(
+            Call::Tokenize {
+                text: b"the".to_vec(),
+                add_bos: false,
+            },
+            Intent::Exact(Output::Ids(vec![261])),
+        )],
     );
     out.extend(g.cases);
 

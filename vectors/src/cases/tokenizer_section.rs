@@ -208,7 +208,8 @@ pub fn cases() -> Vec<Case> {
         model(n, 256, 257, voc.to_section_with_vocab(n - 1)),
         "TokenizerVocabMismatch",
     );
-    for (name, f) in [("bit_1", 2u32), ("bit_31", 0x8000_0000), ("all", u32::MAX)] {
+    // Bit 1 is NO_BOS since spec 1.0.0 (accepted below); bits 2–31 are reserved.
+    for (name, f) in [("bit_2", 4u32), ("bit_31", 0x8000_0000), ("all", u32::MAX)] {
         let mut w = voc.clone();
         w.flags = f;
         err(
@@ -486,6 +487,23 @@ pub fn cases() -> Vec<Case> {
         r.extend_from_slice(reqs);
         v.push(load_valid(&id(name), P, &r, desc, ModelInput::own(bytes)));
     };
+    for (name, f, what) in [
+        ("bpe1_flags_no_bos", 2u32, "NO_BOS (bit 1)"),
+        (
+            "bpe1_flags_no_bos_and_dummy_prefix",
+            3,
+            "NO_BOS and ADD_DUMMY_PREFIX (bits 0 and 1)",
+        ),
+    ] {
+        let mut w = voc.clone();
+        w.flags = f;
+        ok(
+            name,
+            &["TOK-BPE-01"],
+            &format!("BPE1 flags 0x{f:08x}, {what}: both bits are defined, the section is valid"),
+            bpe(&w),
+        );
+    }
     ok(
         "bpe1_control_empty_name",
         &["TOK-BPE-04"],

@@ -136,6 +136,10 @@ pub enum SessionMistake {
     EosNotInOutput,
     /// Invalid UTF-8 is checked after the length.
     Utf8CheckedAfterLength,
+    /// `generate` encodes with BOS whatever the tokenizer's `NO_BOS` flag.
+    AlwaysAddsBos,
+    /// An empty prompt is rejected only after the context was cleared.
+    EmptyPromptClearsContext,
 }
 
 impl SessionMistake {
@@ -153,6 +157,8 @@ impl SessionMistake {
         SessionMistake::ResultIncludesPrompt,
         SessionMistake::EosNotInOutput,
         SessionMistake::Utf8CheckedAfterLength,
+        SessionMistake::AlwaysAddsBos,
+        SessionMistake::EmptyPromptClearsContext,
     ];
 }
 
@@ -628,7 +634,17 @@ impl Session {
         if !utf8_ok {
             return Err(Error("InvalidUtf8"));
         }
-        let ids = loaded.model.tokenizer.encode(prompt, true)?;
+        // 4 [TOK-ENC-03]: BOS only when the tokenizer adds it.
+        let tokenizer = &loaded.model.tokenizer;
+        let add_bos = tokenizer.adds_bos() || self.has(SessionMistake::AlwaysAddsBos);
+        let ids = tokenizer.encode(prompt, add_bos)?;
+        // 4a [GEN-GEN-01]
+        if ids.is_empty() {
+            if self.has(SessionMistake::EmptyPromptClearsContext) {
+                self.clear_context();
+            }
+            return Err(Error("EmptyPrompt"));
+        }
         let ctx_len = loaded.model.summary.int("context_length").expect("header") as usize;
         let eos = loaded.model.summary.int("eos_id").expect("header") as u32;
         if ids.len() > ctx_len || (ids.len() == ctx_len && self.has(SessionMistake::FullPromptRejected)) {

@@ -317,6 +317,9 @@ pub fn validate_model(bytes: &[u8]) -> Result<Model, Error> {
         kv_dim,
     };
     let mut seen: BTreeSet<(u64, u64)> = BTreeSet::new();
+    // slm1.md §1.3: key = (0, 0, role) for a global role, (1, layer, role) for
+    // a per-layer one; keys strictly increase along the directory.
+    let mut prev_key: Option<(u8, u64, u64)> = None;
     let mut prev_end = tokenizer_end;
     let mut tensors: Vec<TensorSummary> = Vec::new();
     for i in 0..tensor_count as usize {
@@ -344,6 +347,15 @@ pub fn validate_model(bytes: &[u8]) -> Result<Model, Error> {
         if !seen.insert((role_code, layer)) {
             return Err(Error("DuplicateTensor")); // step 37 [SLM1-DIR-08]
         }
+        let key = if role.is_layer() {
+            (1, layer, role_code)
+        } else {
+            (0, 0, role_code)
+        };
+        if prev_key.is_some_and(|p| key < p) {
+            return Err(Error("TensorOutOfOrder")); // step 37a [SLM1-DIR-14]
+        }
+        prev_key = Some(key);
         let Some(dtype) = t.dtype_by_code(dtype_code as u8) else {
             return Err(Error("UnknownDtype")); // step 38 [SLM1-DIR-09]
         };

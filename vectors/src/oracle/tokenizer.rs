@@ -30,6 +30,8 @@ enum Vocab {
     /// Explicit entries.
     Bpe1 {
         add_dummy_prefix: bool,
+        /// Flag bit 1 `NO_BOS` ([TOK-ENC-03]).
+        no_bos: bool,
         entries: Vec<Entry>,
         /// Normal piece → id (unique by T10).
         normal: BTreeMap<Vec<u8>, u32>,
@@ -98,7 +100,8 @@ impl Tokenizer {
         }
         // T5
         let flags = u32_at(section, 8);
-        if flags & 0xFFFF_FFFE != 0 {
+        // bit 0 ADD_DUMMY_PREFIX, bit 1 NO_BOS; bits 2–31 reserved [TOK-BPE-01]
+        if flags & 0xFFFF_FFFC != 0 {
             return Err(Error("UnknownTokenizerFlags"));
         }
         // T6: entries in id order.
@@ -180,6 +183,7 @@ impl Tokenizer {
             bos_id,
             vocab: Vocab::Bpe1 {
                 add_dummy_prefix: flags & 1 != 0,
+                no_bos: flags & 2 != 0,
                 entries,
                 normal,
                 byte,
@@ -234,6 +238,15 @@ impl Tokenizer {
         }
     }
 
+    /// [TOK-ENC-03]: whether `generate` encodes its prompt with BOS — always
+    /// for BTOK, for BPE1 unless `NO_BOS`.
+    pub fn adds_bos(&self) -> bool {
+        match &self.vocab {
+            Vocab::Btok => true,
+            Vocab::Bpe1 { no_bos, .. } => !no_bos,
+        }
+    }
+
     /// [TOK-ENC-01], [TOK-ENC-02], §4.1, §4.2: encode bytes.
     pub fn encode(&self, text: &[u8], add_bos: bool) -> Result<Vec<u32>, Error> {
         let max_prompt = tables().limit("MAX_PROMPT_BYTES");
@@ -251,6 +264,7 @@ impl Tokenizer {
                 entries,
                 normal,
                 byte,
+                ..
             } => {
                 out.extend(bpe1_encode(text, *add_dummy_prefix, entries, normal, byte));
             }

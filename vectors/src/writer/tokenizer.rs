@@ -12,10 +12,15 @@ pub struct Bpe1Entry {
     pub bytes: Vec<u8>,
 }
 
+/// BPE1 flag bit 0: encode non-empty text as if a space preceded it.
+pub const BPE1_ADD_DUMMY_PREFIX: u32 = 1;
+/// BPE1 flag bit 1: the tokenizer does not add BOS (tokenizer.md [TOK-ENC-03]).
+pub const BPE1_NO_BOS: u32 = 2;
+
 /// A BPE1 vocabulary; entry `i` is token id `i`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Bpe1Vocab {
-    /// Section flags (bit 0 ADD_DUMMY_PREFIX).
+    /// Section flags (bit 0 ADD_DUMMY_PREFIX, bit 1 NO_BOS).
     pub flags: u32,
     /// Entries in id order.
     pub entries: Vec<Bpe1Entry>,
@@ -41,6 +46,12 @@ impl Bpe1Vocab {
             });
         }
         v
+    }
+
+    /// The same vocabulary with these section flags.
+    pub fn with_flags(mut self, flags: u32) -> Bpe1Vocab {
+        self.flags = flags;
+        self
     }
 
     /// Appends a normal token; returns its id.
