@@ -11,15 +11,18 @@
 
 pub mod abi;
 pub mod adapter;
+mod bbpe;
 mod crc32c;
 mod f16;
 pub mod generation;
 pub mod math;
 pub mod model;
+mod pretokenize;
 mod quant;
 pub mod sampler;
 mod slm1;
 mod tokenizer;
+pub mod unicode;
 mod utf8;
 
 pub use crc32c::{Crc32c, crc32c};
@@ -28,11 +31,12 @@ pub use generation::{
     AdapterState, Generation, LogitsOut, Mode, Replay, Session, SessionMistake, StopReason, TokenOut,
 };
 pub use model::{Forward, Mistake, Pass, Weights};
+pub use pretokenize::gpt2_pretokenize;
 pub use quant::{QuantDtype, dequantize, ggml_q4_0_to_slm, quantize};
 pub use sampler::{Rng, SamplerMistake, SamplingConfig, Tolerance};
 pub use slm1::{Model, Summary, TensorSummary, validate_model};
 pub use tokenizer::{TokenKind, Tokenizer};
-pub use utf8::utf8_lossy;
+pub use utf8::{Unit, utf8_lossy, utf8_units};
 
 /// A specification error, named as in `spec/tables/errors.toml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -9,7 +9,7 @@
 mod tokenizer;
 
 pub mod adapter;
-pub use tokenizer::{Bpe1Entry, Bpe1Vocab, btok_section, llama2c_to_bpe1};
+pub use tokenizer::{BbpeEntry, BbpeVocab, Bpe1Entry, Bpe1Vocab, btok_section, llama2c_to_bpe1};
 
 use crate::oracle::{QuantDtype, quantize};
 use crate::tables::tables;

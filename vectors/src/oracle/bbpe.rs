@@ -1,0 +1,247 @@
+//! BBPE — byte-level BPE with ranked merges (tokenizer.md §2.3): validation
+//! T3–T15 (§3), encode with added tokens, the `gpt2` pre-tokenizer and the
+//! literal lowest-rank merge loop (§4.4), and decode (§5).
+
+use super::Error;
+use super::pretokenize::gpt2_pretokenize;
+use super::tokenizer::TokenKind;
+use crate::tables::tables;
+use std::collections::BTreeMap;
+
+/// One BBPE entry.
+#[derive(Debug, Clone)]
+struct Entry {
+    kind: TokenKind,
+    /// The piece (normal, added) or the display name (control).
+    bytes: Vec<u8>,
+}
+
+/// A validated BBPE section.
+#[derive(Debug, Clone)]
+pub(super) struct Bbpe {
+    entries: Vec<Entry>,
+    /// Base token of each byte value (T13: exactly one each).
+    base: Vec<u32>,
+    /// `(left, right)` → rank (T14c: unique).
+    rank: BTreeMap<(u32, u32), u32>,
+    /// Result token of each merge, by rank (T14b: exists; T12: unique).
+    result: Vec<u32>,
+    /// Added token ids, in id order.
+    added: Vec<u32>,
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+impl Bbpe {
+    /// Steps T3–T15 of tokenizer.md §3 for a section whose magic is "BBPE"
+    /// (T1 and T2 already passed). `bos_id` and `eos_id` are below
+    /// `header_vocab`.
+    pub(super) fn parse(section: &[u8], header_vocab: u32, bos_id: u32, eos_id: u32) -> Result<Bbpe, Error> {
+        let t = tables();
+        let max_merges = t.limit("MAX_MERGES");
+        let max_token_bytes = t.limit("MAX_TOKEN_BYTES");
+        let max_added = t.limit("MAX_ADDED_TOKENS");
+        let size = section.len();
+        // T3 [TOK-SEC-01]
+        if size < 20 {
+            return Err(Error("TokenizerTruncated"));
+        }
+        // T4 [TOK-SEC-03]
+        if u32_at(section, 4) != header_vocab {
+            return Err(Error("TokenizerVocabMismatch"));
+        }
+        // T5 [TOK-BBPE-01]: only bit 1 (NO_BOS) is defined.
+        if u32_at(section, 8) & 0xFFFF_FFFD != 0 {
+            return Err(Error("UnknownTokenizerFlags"));
+        }
+        // T6 [TOK-BBPE-02]
+        if u32_at(section, 12) != 1 {
+            return Err(Error("UnknownPretokenizer"));
+        }
+        // T7 [TOK-BBPE-03]: before any merge is read.
+        let merge_count = u32_at(section, 16);
+        if u64::from(merge_count) > max_merges {
+            return Err(Error("TooManyMerges"));
+        }
+        // T8: entries in id order.
+        let mut pos = 20usize;
+        let mut entries = Vec::new();
+        for _ in 0..header_vocab {
+            // a [TOK-SEC-01]
+            if size - pos < 3 {
+                return Err(Error("TokenizerTruncated"));
+            }
+            let kind_code = section[pos];
+            let len = usize::from(u16::from_le_bytes([section[pos + 1], section[pos + 2]]));
+            pos += 3;
+            // b [TOK-BBPE-04]
+            let kind = match kind_code {
+                0 => TokenKind::Normal,
+                2 => TokenKind::Control,
+                3 => TokenKind::Added,
+                _ => return Err(Error("UnknownTokenKind")),
+            };
+            // c [TOK-BBPE-05]
+            if len as u64 > max_token_bytes {
+                return Err(Error("TokenTooLong"));
+            }
+            // d [TOK-SEC-01]
+            if size - pos < len {
+                return Err(Error("TokenizerTruncated"));
+            }
+            // e [TOK-BBPE-06]
+            if kind != TokenKind::Control && len == 0 {
+                return Err(Error("InvalidTokenEntry"));
+            }
+            entries.push(Entry {
+                kind,
+                bytes: section[pos..pos + len].to_vec(),
+            });
+            pos += len;
+        }
+        // T9 [TOK-SEC-01]
+        let merge_bytes = 8 * merge_count as usize;
+        if size - pos < merge_bytes {
+            return Err(Error("TokenizerTruncated"));
+        }
+        // T10 [TOK-SEC-04]
+        if size - pos > merge_bytes {
+            return Err(Error("TokenizerTrailingBytes"));
+        }
+        // T11 [TOK-BBPE-07]
+        let added: Vec<u32> = (0..header_vocab)
+            .filter(|&id| entries[id as usize].kind == TokenKind::Added)
+            .collect();
+        if added.len() as u64 > max_added {
+            return Err(Error("TooManyAddedTokens"));
+        }
+        // T12 [TOK-BBPE-08]: normal and added pieces, in id order.
+        let mut pieces: BTreeMap<Vec<u8>, u32> = BTreeMap::new();
+        for (id, e) in entries.iter().enumerate() {
+            if e.kind != TokenKind::Control && pieces.insert(e.bytes.clone(), id as u32).is_some() {
+                return Err(Error("DuplicateToken"));
+            }
+        }
+        // T13 [TOK-BBPE-09]: the smallest byte value without a normal [b].
+        let mut base = Vec::with_capacity(256);
+        for b in 0..=255u8 {
+            match pieces.get(&vec![b]) {
+                Some(&id) if entries[id as usize].kind == TokenKind::Normal => base.push(id),
+                _ => return Err(Error("MissingByteToken")),
+            }
+        }
+        // T14: merges in rank order.
+        let mut rank = BTreeMap::new();
+        let mut result = Vec::new();
+        for r in 0..merge_count {
+            let at = pos + 8 * r as usize;
+            let left = u32_at(section, at);
+            let right = u32_at(section, at + 4);
+            // a [TOK-BBPE-10]: left range, right range, left kind, right kind.
+            if left >= header_vocab
+                || right >= header_vocab
+                || entries[left as usize].kind == TokenKind::Control
+                || entries[right as usize].kind == TokenKind::Control
+            {
+                return Err(Error("InvalidMerge"));
+            }
+            // b [TOK-BBPE-10]
+            let mut cat = entries[left as usize].bytes.clone();
+            cat.extend_from_slice(&entries[right as usize].bytes);
+            let Some(&res) = pieces.get(&cat) else {
+                return Err(Error("InvalidMerge"));
+            };
+            // c [TOK-BBPE-11]
+            if rank.insert((left, right), r).is_some() {
+                return Err(Error("DuplicateMerge"));
+            }
+            result.push(res);
+        }
+        // T15 [TOK-SEC-10]: bos, then eos.
+        for id in [bos_id, eos_id] {
+            if entries[id as usize].kind != TokenKind::Control {
+                return Err(Error("SpecialTokenNotControl"));
+            }
+        }
+        Ok(Bbpe {
+            entries,
+            base,
+            rank,
+            result,
+            added,
+        })
+    }
+
+    /// The kind of a token id below `vocab_size`.
+    pub(super) fn kind(&self, id: u32) -> TokenKind {
+        self.entries[id as usize].kind
+    }
+
+    /// [TOK-DEC-01] The bytes a token decodes to: its piece, nothing for control.
+    pub(super) fn decoded(&self, id: u32) -> &[u8] {
+        let e = &self.entries[id as usize];
+        match e.kind {
+            TokenKind::Control => &[],
+            _ => &e.bytes,
+        }
+    }
+
+    /// [TOK-BBPE-20] `bbpe_encode`: leftmost-longest added tokens over bytes,
+    /// the text between them by `encode_segment`.
+    pub(super) fn encode(&self, text: &[u8]) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut seg = 0;
+        let mut i = 0;
+        while i < text.len() {
+            // The added token with the longest piece that text[i..] starts with.
+            let mut a: Option<u32> = None;
+            for &id in &self.added {
+                let p = &self.entries[id as usize].bytes;
+                if text[i..].starts_with(p) && a.is_none_or(|b| p.len() > self.entries[b as usize].bytes.len()) {
+                    a = Some(id);
+                }
+            }
+            match a {
+                Some(id) => {
+                    out.extend(self.encode_segment(&text[seg..i]));
+                    out.push(id);
+                    i += self.entries[id as usize].bytes.len();
+                    seg = i;
+                }
+                None => i += 1,
+            }
+        }
+        out.extend(self.encode_segment(&text[seg..]));
+        out
+    }
+
+    /// [TOK-BBPE-21] Pre-tokens of the segment, each merged on its own.
+    fn encode_segment(&self, s: &[u8]) -> Vec<u32> {
+        let mut ids = Vec::new();
+        for p in gpt2_pretokenize(s) {
+            ids.extend(self.bpe(p));
+        }
+        ids
+    }
+
+    /// [TOK-BBPE-22] Base tokens, then the lowest-rank merge (leftmost among
+    /// equal ranks) until no adjacent pair is a merge. Literal and quadratic.
+    fn bpe(&self, p: &[u8]) -> Vec<u32> {
+        let mut symbols: Vec<u32> = p.iter().map(|&b| self.base[usize::from(b)]).collect();
+        loop {
+            let mut best: Option<(usize, u32)> = None;
+            for k in 0..symbols.len().saturating_sub(1) {
+                if let Some(&r) = self.rank.get(&(symbols[k], symbols[k + 1])) {
+                    if best.is_none_or(|(_, br)| r < br) {
+                        best = Some((k, r));
+                    }
+                }
+            }
+            let Some((k, r)) = best else { break };
+            symbols.splice(k..k + 2, [self.result[r as usize]]);
+        }
+        symbols
+    }
+}
