@@ -24,9 +24,11 @@ mod slm1_session;
 mod slm1_valid;
 mod text;
 mod tokenizer;
+mod tokenizer_bbpe;
+mod tokenizer_bbpe_section;
 mod tokenizer_section;
 
-pub use fixtures::{bpe_chunks_vocab, bpe_tiny_vocab};
+pub use fixtures::{bbpe_tiny_vocab, bpe_chunks_vocab, bpe_tiny_vocab};
 pub use generation_forward::forward_models;
 
 use crate::oracle::{self, Error, Generation, LogitsOut, QuantDtype, SamplingConfig, Session, Summary, TokenOut};
@@ -449,7 +451,9 @@ pub fn all() -> Vec<Case> {
     v.extend(slm1_order::cases());
     v.extend(slm1_session::cases());
     v.extend(tokenizer_section::cases());
+    v.extend(tokenizer_bbpe_section::cases());
     v.extend(tokenizer::cases());
+    v.extend(tokenizer_bbpe::cases());
     v.extend(quant::cases());
     v.extend(text::cases());
     v.extend(generation_forward::cases());
