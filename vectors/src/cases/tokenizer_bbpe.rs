@@ -73,6 +73,17 @@ fn pretok_vocab(want: &[&[u8]]) -> BbpeVocab {
     v
 }
 
+/// `base` then the IDs of `extra` it does not already cite.
+fn with_reqs(base: &[&'static str], extra: &[&'static str]) -> Vec<&'static str> {
+    let mut r = base.to_vec();
+    for x in extra {
+        if !r.contains(x) {
+            r.push(x);
+        }
+    }
+    r
+}
+
 struct Pretok {
     cases: Vec<Case>,
 }
@@ -86,8 +97,7 @@ impl Pretok {
         let mut c = micro_config();
         c.vocab_size = v.vocab_size();
         let model = ModelBuilder::new(c, v.to_section()).seed(42).build().bytes;
-        let mut r = ENC.to_vec();
-        r.extend_from_slice(reqs);
+        let r = with_reqs(ENC, reqs);
         let shown: Vec<String> = want
             .iter()
             .map(|p| format!("[{}]", String::from_utf8_lossy(p).escape_debug()))
@@ -636,8 +646,7 @@ impl Group {
     }
 
     fn encode_with(&mut self, name: &str, reqs: &[&'static str], desc: &str, text: &[u8], add_bos: bool, i: Intent) {
-        let mut r = ENC.to_vec();
-        r.extend_from_slice(reqs);
+        let r = with_reqs(ENC, reqs);
         self.case(
             name,
             &r,

@@ -467,7 +467,7 @@ pub fn cases() -> Vec<Case> {
             Box::new(move |s: &mut Vec<u8>| put_u32(s, merge_at(2) + 4, u32::from(b'a'))),
         ),
     ] {
-        err(&name, &["TOK-BBPE-10"], &desc, patched(&*f), "InvalidMerge");
+        err(name, &["TOK-BBPE-10"], &desc, patched(&*f), "InvalidMerge");
     }
     err(
         "bbpe_duplicate_merge",
