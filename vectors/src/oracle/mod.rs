@@ -2,9 +2,10 @@
 //! written from the specification alone (never from the reference runtime).
 //! It favours obviousness over speed: bitwise CRC, integer-exact f16
 //! rounding, every binary32 operation written as one `f32` operation, the
-//! literal quadratic BPE merge loop, the forward pass in binary64 with
-//! platform-independent elementary functions, and a sampler that certifies
-//! each token against the logits tolerance (sampling.md §5).
+//! literal quadratic BPE and BBPE merge loops, the `gpt2` pre-tokenizer over
+//! character classes read from the UCD files themselves, the forward pass in
+//! binary64 with platform-independent elementary functions, and a sampler
+//! that certifies each token against the logits tolerance (sampling.md §5).
 //!
 //! Errors are reported by their stable names from `spec/tables/errors.toml`;
 //! the generator checks every name it sees against that table.
