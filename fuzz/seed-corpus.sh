@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 SUITE=../vectors/suite
 OUT=${1:-corpus}
-for t in slm1_parse slm1_mutate tokenizer_section tokenizer_roundtrip quant diagnostics_json abi_sequence adapter_parse; do
+for t in slm1_parse slm1_mutate tokenizer_section tokenizer_roundtrip quant diagnostics_json abi_sequence adapter_parse gguf_parse; do
   mkdir -p "$OUT/$t"
 done
 
@@ -71,9 +71,15 @@ find "$SUITE/files/adapters" -type f -name '*.adapter' | sort | while IFS= read 
   put adapter_parse <"$f"
 done
 
+# gguf_parse: llama.cpp's vocabulary fixtures (../shared/fixtures/llamacpp,
+# if present) and the GGUF reader's committed hostile files.
+for f in ../../shared/fixtures/llamacpp/*.gguf ../tools/tests/data/gguf/*.gguf; do
+  if [ -f "$f" ]; then put gguf_parse <"$f"; fi
+done
+
 # slm1_mutate and abi_sequence read their input as a decision stream
 # (`arbitrary`), not as a file format: the golden files are no seeds for
 # them, and libFuzzer grows their corpora from scratch.
-for t in slm1_parse tokenizer_section tokenizer_roundtrip quant diagnostics_json adapter_parse slm1_mutate abi_sequence; do
+for t in slm1_parse tokenizer_section tokenizer_roundtrip quant diagnostics_json adapter_parse gguf_parse slm1_mutate abi_sequence; do
   printf '%-20s %5d seeds\n' "$t" "$(find "$OUT/$t" -type f | wc -l)"
 done

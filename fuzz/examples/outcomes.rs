@@ -33,6 +33,7 @@ fn main() {
             "tokenizer_roundtrip" => Some(f::tokenizer_roundtrip::run(&data).to_string()),
             "quant" => Some(f::quant::run(&data).to_string()),
             "diagnostics_json" => Some(f::diagnostics_json::run(&data).to_string()),
+            "gguf_parse" => Some(f::gguf_parse::run(&data).to_string()),
             "abi_sequence" => decode(&data).map(|i| f::abi_sequence::run(i).to_string()),
             other => panic!("unknown target {other}"),
         };

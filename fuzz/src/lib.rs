@@ -14,6 +14,7 @@
 pub mod abi_sequence;
 pub mod adapter_parse;
 pub mod diagnostics_json;
+pub mod gguf_parse;
 pub mod models;
 pub mod quant;
 pub mod slm1_mutate;

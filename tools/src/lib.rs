@@ -4,4 +4,6 @@
 //! adapter packages (`spec/adapters.md`).
 
 pub mod adapter;
+pub mod cli;
+pub mod import;
 pub mod llama2c;

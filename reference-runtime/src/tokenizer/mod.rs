@@ -8,9 +8,11 @@
 
 pub mod bpe1;
 pub mod btok;
+mod section;
 
 pub use bpe1::Bpe1;
 pub use btok::Btok;
+pub use section::SectionTokenizer;
 
 use crate::cursor::Reader;
 use crate::error::{Context, Error, ErrorKind, Result};

@@ -1,0 +1,8 @@
+//! Importers: other formats → SLM1, by the rules of `spec/converter.md`.
+//!
+//! [`gguf`]: a hardened reader of llama.cpp's GGUF files (v2, v3), a
+//! borrowed view of the whole structure (tensor data is not converted here).
+//! [`vocab`]: vocabularies (GGUF, `tokenizer.json`) → BPE1 / BBPE sections.
+
+pub mod gguf;
+pub mod vocab;
