@@ -311,3 +311,36 @@ pub fn tiny_bbpe(vocab: &BbpeVocab) -> ModelBuilder {
 pub fn bbpe_tiny_model() -> Vec<u8> {
     tiny_bbpe(&bbpe_tiny_vocab()).build().bytes
 }
+
+/// `files/models/bbpe-utf8-only.slm`: [`bbpe_utf8_only_vocab`] in a tiny llama model.
+pub const BBPE_UTF8_ONLY_MODEL: &str = "files/models/bbpe-utf8-only.slm";
+
+/// A BBPE vocabulary shaped like GPT-NeoX's: base tokens only for the 243
+/// bytes of well-formed UTF-8 — ids C0, C1 and F5–FF are control tokens
+/// (`<0xC0>` …) — 256 `<|endoftext|>` and 257 `<|pad|>` control (bos, eos);
+/// merges `h e`, `he l`, `hel l`, `hell o` and `␠ ␠` (the normal token `␠␠`);
+/// then the added tokens `␠␠` (sharing the normal token's piece, like NeoX's
+/// 50276), `FF FE` and `C0 80` (overlong NUL), whose bytes have no base token.
+pub fn bbpe_utf8_only_vocab() -> BbpeVocab {
+    let mut v = BbpeVocab::bytes_then_controls(&["<|endoftext|>", "<|pad|>"]);
+    for b in [0xC0u8, 0xC1].into_iter().chain(0xF5..=0xFF) {
+        v.entries[usize::from(b)] = crate::writer::BbpeEntry {
+            kind: 2,
+            bytes: format!("<0x{b:02X}>").into_bytes(),
+        };
+    }
+    v.merge(b"h", b"e");
+    v.merge(b"he", b"l");
+    v.merge(b"hel", b"l");
+    v.merge(b"hell", b"o");
+    v.merge(b" ", b" ");
+    v.push_added(b"  ");
+    v.push_added(&[0xFF, 0xFE]);
+    v.push_added(&[0xC0, 0x80]);
+    v
+}
+
+/// `files/models/bbpe-utf8-only.slm`.
+pub fn bbpe_utf8_only_model() -> Vec<u8> {
+    tiny_bbpe(&bbpe_utf8_only_vocab()).build().bytes
+}

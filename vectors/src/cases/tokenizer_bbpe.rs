@@ -11,7 +11,8 @@
 //! must reproduce the stated ids or generation fails.
 
 use super::fixtures::{
-    BBPE_TINY_MODEL, bbpe_long_id, bbpe_tiny_model, bbpe_tiny_vocab, micro_config, prompt_over_limit,
+    BBPE_TINY_MODEL, BBPE_UTF8_ONLY_MODEL, bbpe_long_id, bbpe_tiny_model, bbpe_tiny_vocab, bbpe_utf8_only_model,
+    bbpe_utf8_only_vocab, micro_config, prompt_over_limit,
 };
 use super::generation_forward::certified;
 use super::generation_models::RandomModel;
@@ -1006,6 +1007,108 @@ fn fixture_cases() -> Vec<Case> {
     g.cases
 }
 
+/// [TOK-BBPE-24] over a vocabulary without base tokens for C0, C1, F5–FF.
+fn utf8_only_cases() -> Vec<Case> {
+    let v = bbpe_utf8_only_vocab();
+    let id = |p: &[u8]| v.id_of(p).expect("fixture piece");
+    let added = |p: &[u8]| v.id_of_kind(3, p).expect("added piece");
+    let mut g = Group {
+        prefix: "tokenizer::bbpe_utf8_only",
+        model: ModelInput::shared(BBPE_UTF8_ONLY_MODEL, bbpe_utf8_only_model()),
+        cases: Vec::new(),
+    };
+    let u = &["TOK-BBPE-24"][..];
+    let unencodable = Intent::Error("UnencodableByte");
+    g.encode(
+        "well_formed_text",
+        u,
+        "well-formed UTF-8 always encodes: hello, two spaces, wörld, 🦙",
+        "hello  wörld 🦙\n".as_bytes(),
+    );
+    g.encode(
+        "every_utf8_byte",
+        u,
+        "each of the 243 bytes that have a base token, in order (not well-formed UTF-8, but encodable)",
+        &(0u8..=255)
+            .filter(|&b| !matches!(b, 0xC0 | 0xC1 | 0xF5..=0xFF))
+            .collect::<Vec<u8>>(),
+    );
+    g.encode_with(
+        "c0_outside_added",
+        u,
+        "a C0 AF b: C0 has no base token",
+        b"a\xC0\xAFb",
+        false,
+        unencodable.clone(),
+    );
+    g.encode_with("c1_alone", u, "C1 alone", b"\xC1", false, unencodable.clone());
+    g.encode_with(
+        "ff_at_end",
+        u,
+        "hello FF: the whole encode fails, no ids",
+        b"hello\xFF",
+        false,
+        unencodable.clone(),
+    );
+    g.encode_with(
+        "f5_after_added",
+        u,
+        "FF FE (added) then F5 (no base token)",
+        b"\xFF\xFE\xF5",
+        false,
+        unencodable.clone(),
+    );
+    g.encode_with(
+        "with_bos",
+        &["TOK-ENC-02"],
+        "add_bos does not change the failure: FE",
+        b"\xFE",
+        true,
+        unencodable.clone(),
+    );
+    g.encode_with(
+        "inside_added_tokens",
+        &["TOK-BBPE-20"],
+        "x FF FE y C0 80: bytes without base tokens inside added tokens encode",
+        b"x\xFF\xFEy\xC0\x80",
+        false,
+        Intent::Exact(Output::Ids(vec![
+            id(b"x"),
+            added(b"\xFF\xFE"),
+            id(b"y"),
+            added(b"\xC0\x80"),
+        ])),
+    );
+    g.encode_with(
+        "added_shares_normal_piece",
+        &["TOK-BBPE-20", "TOK-BBPE-08"],
+        "hello␠␠hello: the text ␠␠ is the added token (not the normal ␠␠ that merge ␠+␠ would build)",
+        b"hello  hello",
+        false,
+        Intent::Exact(Output::Ids(vec![id(b"hello"), added(b"  "), id(b"hello")])),
+    );
+    g.encode_with(
+        "prompt_too_long_first",
+        &["TOK-ENC-01"],
+        "MAX_PROMPT_BYTES + 1 bytes starting with FF: PromptTooLong is checked first",
+        &{
+            let mut t = prompt_over_limit();
+            t[0] = 0xFF;
+            t
+        },
+        false,
+        Intent::Error("PromptTooLong"),
+    );
+    g.decode(
+        "decode_normal_and_added_shared_piece",
+        DEC,
+        "the normal ␠␠ and the added ␠␠ both decode to two spaces; id C0 is a control token here",
+        &[id(b"  "), added(b"  "), 0xC0],
+        Intent::Output,
+    );
+    g.cases
+}
+
 fn limit_cases() -> Vec<Case> {
     let t = tables();
     let max_out = t.limit("MAX_OUTPUT_BYTES") as usize;
@@ -1143,6 +1246,7 @@ fn generation_cases() -> Vec<Case> {
 pub fn cases() -> Vec<Case> {
     let mut v = pretok_cases();
     v.extend(fixture_cases());
+    v.extend(utf8_only_cases());
     v.extend(limit_cases());
     v.extend(generation_cases());
     v

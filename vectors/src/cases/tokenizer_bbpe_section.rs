@@ -373,29 +373,12 @@ pub fn cases() -> Vec<Case> {
         "DuplicateToken",
     );
     err(
-        "bbpe_added_duplicates_normal",
+        "bbpe_normal_duplicates_normal_not_added",
         &["TOK-BBPE-08"],
-        "an extra added entry abc (normal id 259 is abc)",
+        "an extra added ab (sharing normal 258's piece is allowed), then an extra normal ab: a second normal ab is the duplicate",
         with(&|w| {
-            w.push_added(b"abc");
-        }),
-        "DuplicateToken",
-    );
-    err(
-        "bbpe_added_duplicates_base",
-        &["TOK-BBPE-08"],
-        "an extra added entry a (base token 97 is a)",
-        with(&|w| {
-            w.push_added(b"a");
-        }),
-        "DuplicateToken",
-    );
-    err(
-        "bbpe_normal_duplicates_earlier_added",
-        &["TOK-BBPE-08"],
-        "an extra normal entry pq (added id 262 is pq)",
-        with(&|w| {
-            w.push(0, b"pq");
+            w.push_added(b"ab");
+            w.push(0, b"ab");
         }),
         "DuplicateToken",
     );
@@ -419,13 +402,19 @@ pub fn cases() -> Vec<Case> {
         with(&|w| w.entries[122].kind = 3),
         "MissingByteToken",
     );
-    err(
-        "bbpe_missing_byte_255",
-        &["TOK-BBPE-09"],
-        "entry 255 is the normal piece FF FF: no normal entry is FF",
-        with(&|w| w.entries[255].bytes = vec![0xFF, 0xFF]),
-        "MissingByteToken",
-    );
+    for (b, what) in [
+        (0xBFu8, "the last continuation byte"),
+        (0xC2, "the smallest lead byte of well-formed UTF-8"),
+        (0xF4, "the largest lead byte of well-formed UTF-8"),
+    ] {
+        err(
+            &format!("bbpe_missing_byte_{b:02x}"),
+            &["TOK-BBPE-09"],
+            &format!("entry {b} is the normal piece {b:02X} {b:02X}: no normal entry is {b:02X} ({what})"),
+            with(&|w| w.entries[usize::from(b)].bytes = vec![b, b]),
+            "MissingByteToken",
+        );
+    }
     err(
         "bbpe_duplicate_before_missing_byte",
         &["TOK-BBPE-08", "ERR-GEN-02"],
@@ -665,6 +654,43 @@ pub fn cases() -> Vec<Case> {
             model(w.vocab_size(), 256, 257, w.to_section()),
         );
     }
+    ok(
+        "bbpe_added_shares_normal_piece",
+        &["TOK-BBPE-08"],
+        "an extra added entry abc beside normal 259 abc: a normal and an added token may share a piece",
+        with(&|w| {
+            w.push_added(b"abc");
+        }),
+    );
+    ok(
+        "bbpe_added_shares_base_piece",
+        &["TOK-BBPE-08", "TOK-BBPE-09"],
+        "an extra added entry a beside base token 97",
+        with(&|w| {
+            w.push_added(b"a");
+        }),
+    );
+    ok(
+        "bbpe_normal_shares_earlier_added_piece",
+        &["TOK-BBPE-08", "TOK-BBPE-10"],
+        "an extra normal entry pq after added 262 pq; merge 3 (p, q) now results in the normal one",
+        with(&|w| {
+            w.push(0, b"pq");
+        }),
+    );
+    ok(
+        "bbpe_no_base_tokens_for_c0_c1_f5_ff",
+        &["TOK-BBPE-09"],
+        "entries C0, C1 and F5–FF are control tokens: the 13 bytes that never occur in well-formed UTF-8 need no base token",
+        with(&|w| {
+            for b in [0xC0u8, 0xC1].into_iter().chain(0xF5..=0xFF) {
+                w.entries[usize::from(b)] = BbpeEntry {
+                    kind: 2,
+                    bytes: format!("<0x{b:02X}>").into_bytes(),
+                };
+            }
+        }),
+    );
     ok(
         "bbpe_control_name_equals_piece",
         &["TOK-BBPE-08"],

@@ -2,6 +2,12 @@
 //! T3–T15 (§3), encode with added tokens, the `gpt2` pre-tokenizer and the
 //! literal lowest-rank merge loop (§4.4), and decode (§5).
 
+/// Whether byte `b` can occur in well-formed UTF-8 (tokenizer.md §2.3): all
+/// but C0, C1 and F5–FF, which need no base token (T13, [TOK-BBPE-09]).
+fn in_utf8(b: u8) -> bool {
+    !matches!(b, 0xC0 | 0xC1 | 0xF5..=0xFF)
+}
+
 use super::Error;
 use super::pretokenize::gpt2_pretokenize;
 use super::tokenizer::TokenKind;
@@ -20,11 +26,13 @@ struct Entry {
 #[derive(Debug, Clone)]
 pub(super) struct Bbpe {
     entries: Vec<Entry>,
-    /// Base token of each byte value (T13: exactly one each).
-    base: Vec<u32>,
+    /// Base token of each byte value: exactly one for every byte of
+    /// well-formed UTF-8 (T12, T13); C0, C1 and F5–FF may have none.
+    base: Vec<Option<u32>>,
     /// `(left, right)` → rank (T14c: unique).
     rank: BTreeMap<(u32, u32), u32>,
-    /// Result token of each merge, by rank (T14b: exists; T12: unique).
+    /// Result token of each merge, by rank: the normal token with the
+    /// concatenated piece, else the added one (T14b: exists; T12: unique).
     result: Vec<u32>,
     /// Added token ids, in id order.
     added: Vec<u32>,
@@ -117,20 +125,26 @@ impl Bbpe {
         if added.len() as u64 > max_added {
             return Err(Error("TooManyAddedTokens"));
         }
-        // T12 [TOK-BBPE-08]: normal and added pieces, in id order.
-        let mut pieces: BTreeMap<Vec<u8>, u32> = BTreeMap::new();
+        // T12 [TOK-BBPE-08]: in id order, a normal piece equal to an earlier
+        // normal one, or an added piece equal to an earlier added one (a
+        // normal and an added token may share a piece).
+        let mut normal: BTreeMap<Vec<u8>, u32> = BTreeMap::new();
+        let mut added_piece: BTreeMap<Vec<u8>, u32> = BTreeMap::new();
         for (id, e) in entries.iter().enumerate() {
-            if e.kind != TokenKind::Control && pieces.insert(e.bytes.clone(), id as u32).is_some() {
+            let map = match e.kind {
+                TokenKind::Normal => &mut normal,
+                TokenKind::Added => &mut added_piece,
+                _ => continue,
+            };
+            if map.insert(e.bytes.clone(), id as u32).is_some() {
                 return Err(Error("DuplicateToken"));
             }
         }
-        // T13 [TOK-BBPE-09]: the smallest byte value without a normal [b].
-        let mut base = Vec::with_capacity(256);
-        for b in 0..=255u8 {
-            match pieces.get(&vec![b]) {
-                Some(&id) if entries[id as usize].kind == TokenKind::Normal => base.push(id),
-                _ => return Err(Error("MissingByteToken")),
-            }
+        // T13 [TOK-BBPE-09]: the smallest byte value of well-formed UTF-8
+        // without a normal entry [b].
+        let base: Vec<Option<u32>> = (0..=255u8).map(|b| normal.get(&vec![b]).copied()).collect();
+        if (0..=255u8).any(|b| in_utf8(b) && base[usize::from(b)].is_none()) {
+            return Err(Error("MissingByteToken"));
         }
         // T14: merges in rank order.
         let mut rank = BTreeMap::new();
@@ -150,7 +164,7 @@ impl Bbpe {
             // b [TOK-BBPE-10]
             let mut cat = entries[left as usize].bytes.clone();
             cat.extend_from_slice(&entries[right as usize].bytes);
-            let Some(&res) = pieces.get(&cat) else {
+            let Some(&res) = normal.get(&cat).or_else(|| added_piece.get(&cat)) else {
                 return Err(Error("InvalidMerge"));
             };
             // c [TOK-BBPE-11]
@@ -189,8 +203,9 @@ impl Bbpe {
     }
 
     /// [TOK-BBPE-20] `bbpe_encode`: leftmost-longest added tokens over bytes,
-    /// the text between them by `encode_segment`.
-    pub(super) fn encode(&self, text: &[u8]) -> Vec<u32> {
+    /// the text between them by `encode_segment`; [TOK-BBPE-24] fails with
+    /// `UnencodableByte` if a byte outside the added tokens has no base token.
+    pub(super) fn encode(&self, text: &[u8]) -> Result<Vec<u32>, Error> {
         let mut out = Vec::new();
         let mut seg = 0;
         let mut i = 0;
@@ -205,7 +220,7 @@ impl Bbpe {
             }
             match a {
                 Some(id) => {
-                    out.extend(self.encode_segment(&text[seg..i]));
+                    out.extend(self.encode_segment(&text[seg..i])?);
                     out.push(id);
                     i += self.entries[id as usize].bytes.len();
                     seg = i;
@@ -213,23 +228,30 @@ impl Bbpe {
                 None => i += 1,
             }
         }
-        out.extend(self.encode_segment(&text[seg..]));
-        out
+        out.extend(self.encode_segment(&text[seg..])?);
+        Ok(out)
     }
 
     /// [TOK-BBPE-21] Pre-tokens of the segment, each merged on its own.
-    fn encode_segment(&self, s: &[u8]) -> Vec<u32> {
+    fn encode_segment(&self, s: &[u8]) -> Result<Vec<u32>, Error> {
         let mut ids = Vec::new();
         for p in gpt2_pretokenize(s) {
-            ids.extend(self.bpe(p));
+            ids.extend(self.bpe(p)?);
         }
-        ids
+        Ok(ids)
     }
 
     /// [TOK-BBPE-22] Base tokens, then the lowest-rank merge (leftmost among
     /// equal ranks) until no adjacent pair is a merge. Literal and quadratic.
-    fn bpe(&self, p: &[u8]) -> Vec<u32> {
-        let mut symbols: Vec<u32> = p.iter().map(|&b| self.base[usize::from(b)]).collect();
+    fn bpe(&self, p: &[u8]) -> Result<Vec<u32>, Error> {
+        // [TOK-BBPE-24]
+        let Some(mut symbols) = p
+            .iter()
+            .map(|&b| self.base[usize::from(b)])
+            .collect::<Option<Vec<u32>>>()
+        else {
+            return Err(Error("UnencodableByte"));
+        };
         loop {
             let mut best: Option<(usize, u32)> = None;
             for k in 0..symbols.len().saturating_sub(1) {
@@ -242,6 +264,6 @@ impl Bbpe {
             let Some((k, r)) = best else { break };
             symbols.splice(k..k + 2, [self.result[r as usize]]);
         }
-        symbols
+        Ok(symbols)
     }
 }

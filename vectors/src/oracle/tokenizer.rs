@@ -270,7 +270,7 @@ impl Tokenizer {
             } => {
                 out.extend(bpe1_encode(text, *add_dummy_prefix, entries, normal, byte));
             }
-            Vocab::Bbpe(b) => out.extend(b.encode(text)),
+            Vocab::Bbpe(b) => out.extend(b.encode(text)?),
         }
         Ok(out)
     }

@@ -200,17 +200,24 @@ impl BbpeVocab {
         self.push(3, piece)
     }
 
-    /// The id of the first normal or added entry with this piece.
-    pub fn id_of(&self, piece: &[u8]) -> Option<u32> {
+    /// The id of the first entry of `kind` with this piece.
+    pub fn id_of_kind(&self, kind: u8, piece: &[u8]) -> Option<u32> {
         self.entries
             .iter()
-            .position(|e| e.kind != 2 && e.bytes == piece)
+            .position(|e| e.kind == kind && e.bytes == piece)
             .map(|i| i as u32)
     }
 
+    /// The id of the normal entry with this piece, else of the added one (as
+    /// a merge result is resolved, tokenizer.md §2.3).
+    pub fn id_of(&self, piece: &[u8]) -> Option<u32> {
+        self.id_of_kind(0, piece).or_else(|| self.id_of_kind(3, piece))
+    }
+
     /// Appends the merge of the tokens with pieces `left` and `right` (both
-    /// must exist); the result is the existing token with the concatenated
-    /// piece, or a new normal token appended for it. Returns the result's id.
+    /// must exist; a normal token is named before an added one); the result
+    /// is the existing token with the concatenated piece ([`Self::id_of`]),
+    /// or a new normal token appended for it. Returns the result's id.
     pub fn merge(&mut self, left: &[u8], right: &[u8]) -> u32 {
         let l = self.id_of(left).expect("left operand is a piece");
         let r = self.id_of(right).expect("right operand is a piece");
