@@ -7,8 +7,11 @@
 //! - [`writer`]: build SLM1 files (any architecture, dtypes, tokenizer
 //!   section), e.g. a model carrying the llama2.c vocabulary converted by
 //!   [`writer::llama2c_to_bpe1`].
-//! - [`oracle`]: CRC-32C, f16, q8_0/q4_0, SLM1 validation, BTOK/BPE1,
-//!   `utf8_lossy`; the generation profile: the binary64 forward pass
+//! - [`oracle`]: CRC-32C, f16, q8_0/q4_0, SLM1 validation, BTOK/BPE1/BBPE
+//!   (BBPE's `gpt2` pre-tokenizer classes are read at run time from the
+//!   Unicode Character Database 15.0.0 in `/usr/share/unicode`, Debian
+//!   package `unicode-data`, see [`oracle::unicode`]), `utf8_lossy`; the
+//!   generation profile: the binary64 forward pass
 //!   ([`oracle::model`], with the activation-quantized variant that sets
 //!   tolerances and single-mistake variants for tests), xorshift64*, the
 //!   sampler and its certification ([`oracle::sampler`]), and the session

@@ -631,7 +631,7 @@ fn readme(n: usize) -> String {
     format!(
         "# TinyRustLM golden vectors\n\n\
          {n} conformance vectors for the TinyRustLM specification (`spec/`): SLM1\n\
-         container validation, f16 / q8_0 / q4_0 quantization, BTOK / BPE1 tokenizers,\n\
+         container validation, f16 / q8_0 / q4_0 quantization, BTOK / BPE1 / BBPE tokenizers,\n\
          bytes-to-text, and generation (Llama / GPT-NeoX logits with tolerances, seeded\n\
          sampling with certified tokens, session state). Each `cases/<area>/<group>/<name>.toml`\n\
          is one vector; binary inputs and large expected outputs live under `files/`.\n\

@@ -1,6 +1,6 @@
 //! Base models and vocabularies shared by many cases.
 
-use crate::writer::{Bpe1Vocab, ModelBuilder, ModelConfig, btok_section};
+use crate::writer::{BbpeVocab, Bpe1Vocab, ModelBuilder, ModelConfig, btok_section};
 
 /// Shared fixture paths (under `suite/`).
 pub const BTOK_MODEL: &str = "files/models/btok.slm";
@@ -194,4 +194,153 @@ pub fn prompt_over_limit() -> Vec<u8> {
     let mut t = prompt_at_limit();
     t.push(b'x');
     t
+}
+
+/// `files/models/bbpe-tiny.slm`: [`bbpe_tiny_vocab`] in a tiny llama model.
+pub const BBPE_TINY_MODEL: &str = "files/models/bbpe-tiny.slm";
+
+/// The BBPE fixture vocabulary (flags 0, pre-tokenizer gpt2). Ids 0–255 are
+/// the base tokens (piece = the byte `id`), 256 `<|endoftext|>` and 257
+/// `<|pad|>` are control (bos 256, eos 257). Then merges, in rank order,
+/// each appending its result as a normal token unless the piece exists:
+///
+/// | rank | left + right | result |
+/// |---:|---|---|
+/// | 0 | `h` `e` | `he` |
+/// | 1 | `l` `l` | `ll` |
+/// | 2 | `he` `ll` | `hell` |
+/// | 3 | `hell` `o` | `hello` |
+/// | 4 | `␠` `w` | `␠w` |
+/// | 5 | `o` `r` | `or` |
+/// | 6 | `␠w` `or` | `␠wor` |
+/// | 7 | `l` `d` | `ld` |
+/// | 8 | `␠wor` `ld` | `␠world` |
+/// | 9 | `t` `h` | `th` (never reached in `the`: rank 0 `he` comes first) |
+/// | 10 | `t` `he` | `the` |
+/// | 11 | `a` `a` | `aa` |
+/// | 12 | `aa` `aa` | `aaaa` |
+/// | 13 | `'` `s` | `'s` |
+/// | 14 | `i` `t` | `it` |
+/// | 15 | `␠` `t` | `␠t` |
+/// | 16 | `␠t` `he` | `␠the` |
+/// | 17 | `1` `2` | `12` |
+/// | 18 | `C3` `A9` | `é` |
+/// | 19 | `c` `a` | `ca` |
+/// | 20 | `ca` `f` | `caf` |
+/// | 21 | `caf` `é` | `café` |
+/// | 22 | `!` `!` | `!!` |
+/// | 23 | `q` `u` | `qu` — the added token below: a merge whose result is added |
+/// | 24 | `qu` `i` | `qui` — an added token as a merge operand |
+/// | 25 | `⏎` `⏎` | `⏎⏎` |
+/// | 26, 27 | `F0` `9F`, `A6` `99` | `F0 9F`, `A6 99` |
+/// | 28 | `F0 9F` `A6 99` | `🦙` |
+///
+/// The added token `qu` is appended before rank 23; the other added tokens
+/// after the last merge result: `<|im_start|>`, `<|im_end|>`, `ab`, `abc`,
+/// `xy`, `yz`, `␠␠`, `␠␠␠␠`, `ing`, `FF FE`, `82 AC` (the last two bytes
+/// of €), and `Z` × 1,024 (the longest piece allowed).
+pub fn bbpe_tiny_vocab() -> BbpeVocab {
+    let mut v = BbpeVocab::bytes_then_controls(&["<|endoftext|>", "<|pad|>"]);
+    for (l, r) in [
+        (&b"h"[..], &b"e"[..]),
+        (b"l", b"l"),
+        (b"he", b"ll"),
+        (b"hell", b"o"),
+        (b" ", b"w"),
+        (b"o", b"r"),
+        (b" w", b"or"),
+        (b"l", b"d"),
+        (b" wor", b"ld"),
+        (b"t", b"h"),
+        (b"t", b"he"),
+        (b"a", b"a"),
+        (b"aa", b"aa"),
+        (b"'", b"s"),
+        (b"i", b"t"),
+        (b" ", b"t"),
+        (b" t", b"he"),
+        (b"1", b"2"),
+        (&[0xC3], &[0xA9]),
+        (b"c", b"a"),
+        (b"ca", b"f"),
+        (b"caf", "é".as_bytes()),
+        (b"!", b"!"),
+    ] {
+        v.merge(l, r);
+    }
+    // `qu` is an added token and a merge result; `qui` has it as an operand.
+    v.push_added(b"qu");
+    v.merge(b"q", b"u");
+    v.merge(b"qu", b"i");
+    v.merge(b"\n", b"\n");
+    v.merge(&[0xF0], &[0x9F]);
+    v.merge(&[0xA6], &[0x99]);
+    v.merge(&[0xF0, 0x9F], &[0xA6, 0x99]);
+    for a in [
+        &b"<|im_start|>"[..],
+        b"<|im_end|>",
+        b"ab",
+        b"abc",
+        b"xy",
+        b"yz",
+        b"  ",
+        b"    ",
+        b"ing",
+        &[0xFF, 0xFE],
+        &[0x82, 0xAC],
+    ] {
+        v.push_added(a);
+    }
+    v.push_added(&[b'Z'; 1024]);
+    v
+}
+
+/// Id of the 1,024-byte added token of [`bbpe_tiny_vocab`].
+pub fn bbpe_long_id() -> u32 {
+    bbpe_tiny_vocab().vocab_size() - 1
+}
+
+/// A tiny llama model (micro shape) carrying a BBPE section with bos 256, eos 257.
+pub fn tiny_bbpe(vocab: &BbpeVocab) -> ModelBuilder {
+    let mut c = micro_config();
+    c.vocab_size = vocab.vocab_size();
+    ModelBuilder::new(c, vocab.to_section()).seed(41)
+}
+
+/// `files/models/bbpe-tiny.slm`.
+pub fn bbpe_tiny_model() -> Vec<u8> {
+    tiny_bbpe(&bbpe_tiny_vocab()).build().bytes
+}
+
+/// `files/models/bbpe-utf8-only.slm`: [`bbpe_utf8_only_vocab`] in a tiny llama model.
+pub const BBPE_UTF8_ONLY_MODEL: &str = "files/models/bbpe-utf8-only.slm";
+
+/// A BBPE vocabulary shaped like GPT-NeoX's: base tokens only for the 243
+/// bytes of well-formed UTF-8 — ids C0, C1 and F5–FF are control tokens
+/// (`<0xC0>` …) — 256 `<|endoftext|>` and 257 `<|pad|>` control (bos, eos);
+/// merges `h e`, `he l`, `hel l`, `hell o` and `␠ ␠` (the normal token `␠␠`);
+/// then the added tokens `␠␠` (sharing the normal token's piece, like NeoX's
+/// 50276), `FF FE` and `C0 80` (overlong NUL), whose bytes have no base token.
+pub fn bbpe_utf8_only_vocab() -> BbpeVocab {
+    let mut v = BbpeVocab::bytes_then_controls(&["<|endoftext|>", "<|pad|>"]);
+    for b in [0xC0u8, 0xC1].into_iter().chain(0xF5..=0xFF) {
+        v.entries[usize::from(b)] = crate::writer::BbpeEntry {
+            kind: 2,
+            bytes: format!("<0x{b:02X}>").into_bytes(),
+        };
+    }
+    v.merge(b"h", b"e");
+    v.merge(b"he", b"l");
+    v.merge(b"hel", b"l");
+    v.merge(b"hell", b"o");
+    v.merge(b" ", b" ");
+    v.push_added(b"  ");
+    v.push_added(&[0xFF, 0xFE]);
+    v.push_added(&[0xC0, 0x80]);
+    v
+}
+
+/// `files/models/bbpe-utf8-only.slm`.
+pub fn bbpe_utf8_only_model() -> Vec<u8> {
+    tiny_bbpe(&bbpe_utf8_only_vocab()).build().bytes
 }

@@ -25,9 +25,11 @@ mod slm1_tensor_order;
 mod slm1_valid;
 mod text;
 mod tokenizer;
+mod tokenizer_bbpe;
+mod tokenizer_bbpe_section;
 mod tokenizer_section;
 
-pub use fixtures::{bpe_chunks_vocab, bpe_tiny_vocab};
+pub use fixtures::{bbpe_tiny_vocab, bpe_chunks_vocab, bpe_tiny_vocab};
 pub use generation_forward::forward_models;
 
 use crate::oracle::{self, Error, Generation, LogitsOut, QuantDtype, SamplingConfig, Session, Summary, TokenOut};
@@ -452,7 +454,9 @@ pub fn all() -> Vec<Case> {
     v.extend(slm1_tensor_order::order_cases());
     v.extend(slm1_session::cases());
     v.extend(tokenizer_section::cases());
+    v.extend(tokenizer_bbpe_section::cases());
     v.extend(tokenizer::cases());
+    v.extend(tokenizer_bbpe::cases());
     v.extend(quant::cases());
     v.extend(text::cases());
     v.extend(generation_forward::cases());

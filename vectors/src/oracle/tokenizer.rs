@@ -1,7 +1,8 @@
-//! BTOK and BPE1 tokenizer sections: validation (tokenizer.md §3, T1–T11),
-//! encode (§4) and decode (§5).
+//! BTOK, BPE1 and BBPE tokenizer sections: validation (tokenizer.md §3),
+//! encode (§4) and decode (§5). BBPE lives in `bbpe.rs`.
 
 use super::Error;
+use super::bbpe::Bbpe;
 use crate::tables::tables;
 use std::collections::BTreeMap;
 
@@ -14,6 +15,8 @@ pub enum TokenKind {
     Byte,
     /// Decodes to nothing; produced only as `bos_id`.
     Control,
+    /// BBPE: decodes to its piece; matched in the text before pre-tokenization.
+    Added,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +41,8 @@ enum Vocab {
         /// Byte value → id (complete and unique by T8/T9), 256 entries.
         byte: Vec<u32>,
     },
+    /// A validated BBPE section.
+    Bbpe(Box<Bbpe>),
 }
 
 /// A validated tokenizer section with the header's `bos_id`.
@@ -53,7 +58,8 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 }
 
 impl Tokenizer {
-    /// Validates a tokenizer section in the order T1–T11 of tokenizer.md §3.
+    /// Validates a tokenizer section in the order T1–T11 (BTOK, BPE1) or
+    /// T1–T15 (BBPE) of tokenizer.md §3.
     /// `header_vocab`, `bos_id` and `eos_id` come from the (already validated)
     /// SLM1 header, so both ids are below `header_vocab`.
     pub fn parse(section: &[u8], header_vocab: u32, bos_id: u32, eos_id: u32) -> Result<Tokenizer, Error> {
@@ -85,6 +91,13 @@ impl Tokenizer {
                 vocab_size: header_vocab,
                 bos_id,
                 vocab: Vocab::Btok,
+            });
+        }
+        if magic == b"BBPE" {
+            return Ok(Tokenizer {
+                vocab_size: header_vocab,
+                bos_id,
+                vocab: Vocab::Bbpe(Box::new(Bbpe::parse(section, header_vocab, bos_id, eos_id)?)),
             });
         }
         if magic != b"BPE1" {
@@ -191,11 +204,12 @@ impl Tokenizer {
         })
     }
 
-    /// `"BTOK"` or `"BPE1"`.
+    /// `"BTOK"`, `"BPE1"` or `"BBPE"`.
     pub fn magic(&self) -> &'static str {
         match self.vocab {
             Vocab::Btok => "BTOK",
             Vocab::Bpe1 { .. } => "BPE1",
+            Vocab::Bbpe(_) => "BBPE",
         }
     }
 
@@ -215,6 +229,7 @@ impl Tokenizer {
                 }
             }
             Vocab::Bpe1 { entries, .. } => entries[id as usize].kind,
+            Vocab::Bbpe(b) => b.kind(id),
         }
     }
 
@@ -235,15 +250,17 @@ impl Tokenizer {
                     _ => e.bytes.clone(),
                 }
             }
+            Vocab::Bbpe(b) => b.decoded(id).to_vec(),
         }
     }
 
     /// [TOK-ENC-03]: whether `generate` encodes its prompt with BOS — always
-    /// for BTOK, for BPE1 unless `NO_BOS`.
+    /// for BTOK, for BPE1 and BBPE unless `NO_BOS`.
     pub fn adds_bos(&self) -> bool {
         match &self.vocab {
             Vocab::Btok => true,
             Vocab::Bpe1 { no_bos, .. } => !no_bos,
+            Vocab::Bbpe(b) => b.adds_bos(),
         }
     }
 
@@ -268,6 +285,7 @@ impl Tokenizer {
             } => {
                 out.extend(bpe1_encode(text, *add_dummy_prefix, entries, normal, byte));
             }
+            Vocab::Bbpe(b) => out.extend(b.encode(text)?),
         }
         Ok(out)
     }

@@ -38,15 +38,27 @@ const TABLE: &[Row] = &[
 
 const REPLACEMENT: char = '\u{FFFD}';
 
-/// [TOK-TEXT-01] bytes to text, one U+FFFD per maximal subpart.
-pub fn utf8_lossy(bytes: &[u8]) -> String {
-    let mut out = String::new();
+/// One unit of the `utf8_lossy` walk (tokenizer.md §6, §4.4.1): a
+/// well-formed sequence with its code point, or a maximal subpart of an
+/// ill-formed sequence without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unit {
+    /// Number of bytes of the unit (1–4).
+    pub len: usize,
+    /// The code point of a well-formed sequence; `None` for an ill-formed unit.
+    pub cp: Option<char>,
+}
+
+/// [TOK-TEXT-01] The walk of tokenizer.md §6: bytes to units, in order; the
+/// units' lengths add up to `bytes.len()`.
+pub fn utf8_units(bytes: &[u8]) -> Vec<Unit> {
+    let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         let Some(row) = TABLE.iter().find(|r| r.ranges[0].0 <= b && b <= r.ranges[0].1) else {
             // 80..C1, F5..FF start no row.
-            out.push(REPLACEMENT);
+            out.push(Unit { len: 1, cp: None });
             i += 1;
             continue;
         };
@@ -71,11 +83,17 @@ pub fn utf8_lossy(bytes: &[u8]) -> String {
             for m in 1..k {
                 cp = (cp << 6) | u32::from(bytes[i + m] & 0x3F);
             }
-            out.push(char::from_u32(cp).expect("Table 3-7 sequences are scalar values"));
+            let c = char::from_u32(cp).expect("Table 3-7 sequences are scalar values");
+            out.push(Unit { len: k, cp: Some(c) });
         } else {
-            out.push(REPLACEMENT);
+            out.push(Unit { len: k, cp: None });
         }
         i += k;
     }
     out
+}
+
+/// [TOK-TEXT-01] bytes to text, one U+FFFD per maximal subpart.
+pub fn utf8_lossy(bytes: &[u8]) -> String {
+    utf8_units(bytes).iter().map(|u| u.cp.unwrap_or(REPLACEMENT)).collect()
 }

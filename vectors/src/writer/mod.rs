@@ -9,7 +9,9 @@
 mod tokenizer;
 
 pub mod adapter;
-pub use tokenizer::{BPE1_ADD_DUMMY_PREFIX, BPE1_NO_BOS, Bpe1Entry, Bpe1Vocab, btok_section, llama2c_to_bpe1};
+pub use tokenizer::{
+    BPE1_ADD_DUMMY_PREFIX, BPE1_NO_BOS, BbpeEntry, BbpeVocab, Bpe1Entry, Bpe1Vocab, btok_section, llama2c_to_bpe1,
+};
 
 use crate::oracle::{QuantDtype, quantize};
 use crate::tables::tables;
