@@ -296,3 +296,6 @@ pub(crate) fn rebase(e: Error, base: u64) -> Error {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod bbpe_tests;
