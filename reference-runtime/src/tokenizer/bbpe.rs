@@ -412,10 +412,7 @@ impl<'a> Bbpe<'a> {
         let (mut lo, mut hi) = (0usize, added.len());
         let mut best = None;
         let mut d = 0usize;
-        loop {
-            let Some(range) = added.get(lo..hi).filter(|r| !r.is_empty()) else {
-                break;
-            };
+        while let Some(range) = added.get(lo..hi).filter(|r| !r.is_empty()) {
             if let Some(&id) = range.first() {
                 if d > 0 && self.piece(id).len() == d {
                     best = Some((id, d));

@@ -283,7 +283,8 @@ fn merges_are_checked_in_rank_order_t14a_then_b_then_c() {
     let (e, _) = vocab(&[(0, b"ab"), (3, b"<x>")], &[]);
     let ab = (u32::from(b'a'), u32::from(b'b'));
     let v = e.len() as u32;
-    let cases: &[(&[(u32, u32)], ErrorKind, u64)] = &[
+    type Case<'a> = (&'a [(u32, u32)], ErrorKind, u64);
+    let cases: &[Case<'_>] = &[
         (&[(v, 0)], ErrorKind::InvalidMerge, 0),
         (&[(0, v)], ErrorKind::InvalidMerge, 0),
         (&[(256, u32::from(b'a'))], ErrorKind::InvalidMerge, 0), // control left
@@ -335,6 +336,23 @@ fn special_ids_must_be_control_bos_first() {
     // T14 before T15.
     let bad = bbpe(0, 1, &e, &[(v, 0)]);
     assert_eq!(parse(&bad, v, 258, 97).unwrap_err().kind(), ErrorKind::InvalidMerge);
+}
+
+#[test]
+fn with_section_runs_on_a_valid_section_only() {
+    let (e, m) = vocab(&[(0, b"ab")], &[(b"a", b"b")]);
+    let s = bbpe(0, 1, &e, &m);
+    let v = e.len() as u32;
+    let got = with_section(&s, v, 256, 257, |t| t.encode(b"abc", true).unwrap());
+    assert_eq!(got, Ok(vec![256, 258, 99]));
+    assert_eq!(
+        with_section(&s, v, 258, 257, |_| ()).unwrap_err(),
+        Error::with_context(ErrorKind::SpecialTokenNotControl, Context::Index(258))
+    );
+    assert_eq!(
+        with_section(&s, v, v, 257, |_| ()).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
 }
 
 #[test]

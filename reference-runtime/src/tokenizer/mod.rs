@@ -151,6 +151,24 @@ pub fn validate_section(section: &[u8], vocab_size: u32, bos_id: u32, eos_id: u3
     })
 }
 
+/// Validates a tokenizer section on its own, as [`validate_section`] does,
+/// and runs `f` on the resulting tokenizer: encode and decode for tools and
+/// fuzzing that hold a section but no model. The index built for the call
+/// is dropped when `f` returns.
+pub fn with_section<R>(
+    section: &[u8],
+    vocab_size: u32,
+    bos_id: u32,
+    eos_id: u32,
+    f: impl FnOnce(&Tokenizer<'_>) -> R,
+) -> Result<R> {
+    if u64::from(vocab_size) > crate::limits::MAX_VOCAB_SIZE || bos_id >= vocab_size || eos_id >= vocab_size {
+        return Err(Error::new(ErrorKind::InvalidArgument));
+    }
+    let index = parse(section, vocab_size, bos_id, eos_id)?;
+    Ok(f(&Tokenizer::new(&index, section)))
+}
+
 /// A tokenizer of a loaded model: the index plus the section bytes.
 #[derive(Clone, Copy, Debug)]
 pub enum Tokenizer<'a> {
