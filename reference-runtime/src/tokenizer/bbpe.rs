@@ -2,9 +2,10 @@
 //! §3 (T3–T15), §4.4 (encode), §5 (decode).
 //!
 //! Load builds, once: one small record per entry (where its bytes are in the
-//! section, its kind), the base token of each byte value, a `(left, right) →
-//! (rank, result)` map of the merges, and the added token ids sorted by
-//! piece. Encode matches added tokens leftmost-longest by narrowing a range
+//! section, its kind), the base token of each byte value, the merges as
+//! `(left, right, rank, result)` sorted by pair (a binary search per lookup:
+//! deterministic, no hashing of input-chosen keys, exactly 16 bytes a merge),
+//! and the added token ids sorted by piece. Encode matches added tokens leftmost-longest by narrowing a range
 //! of that sorted list byte by byte, splits the rest with the `gpt2`
 //! pre-tokenizer ([`super::pretokenize`]), and merges each pre-token with a
 //! min-heap of candidate pairs keyed by (rank, position) over a linked list
@@ -12,7 +13,7 @@
 //! same result (tested against a literal transcription).
 
 use core::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 use super::TokenKind;
 use super::pretokenize::gpt2_pretokenize;
@@ -42,9 +43,11 @@ struct Entry {
     kind: TokenKind,
 }
 
-/// One merge of the validated list: its rank and the token it produces.
+/// One merge of the validated list: its operands, rank and the token it produces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Merge {
+    left: u32,
+    right: u32,
     rank: u32,
     result: u32,
 }
@@ -58,8 +61,8 @@ pub(crate) struct BbpeIndex {
     entries: Vec<Entry>,
     /// The base token of each byte value ([TOK-BBPE-09]: all 256 exist).
     base: [u32; 256],
-    /// `(left, right) → (rank, result)` for every merge ([TOK-BBPE-10], [TOK-BBPE-11]).
-    merges: HashMap<(u32, u32), Merge>,
+    /// Every merge, sorted by `(left, right)` (unique: [TOK-BBPE-11]).
+    merges: Vec<Merge>,
     /// Ids of the added tokens, sorted by piece ([TOK-BBPE-08]: pieces unique).
     added: Vec<u32>,
     /// Whether some added piece starts with this byte (a fast "no match").
@@ -217,12 +220,13 @@ pub(crate) fn parse(mut r: Reader<'_>, vocab_size: u32, bos_id: u32, eos_id: u32
             Context::Index(value as u64),
         ));
     }
-    // T14, merge by merge, in rank order. merge_count ≤ MAX_MERGES and its
-    // bytes are in the section (T9): the map's size is bounded.
-    let mut merges = HashMap::with_capacity(merge_count as usize);
+    // T14, merge by merge, in rank order: a and b here; c (a pair repeated)
+    // from the list sorted by pair below. merge_count ≤ MAX_MERGES and its
+    // bytes are in the section (T9): the list's size is bounded.
+    let mut merges = Vec::with_capacity(merge_count as usize);
+    let merge_offset = |rank: u32| (merges_at + rank as usize * MERGE_BYTES) as u64;
+    let mut first_invalid = None;
     for (rank, m) in (0u32..).zip(merge_bytes.chunks_exact(MERGE_BYTES)) {
-        let offset = (merges_at + rank as usize * MERGE_BYTES) as u64;
-        let fail = |kind: ErrorKind| Err(Error::at(kind, offset));
         let word = |k: usize| {
             m.get(k..k + 4)
                 .and_then(|w| <[u8; 4]>::try_from(w).ok())
@@ -231,22 +235,43 @@ pub(crate) fn parse(mut r: Reader<'_>, vocab_size: u32, bos_id: u32, eos_id: u32
         let (left, right) = (word(0), word(4));
         // [TOK-BBPE-10] T14a: left, then right, in range; then left, then right, not control.
         let kind = |id: u32| entries.get(id as usize).map(|e| e.kind);
-        if left >= vocab_size || right >= vocab_size {
-            return fail(ErrorKind::InvalidMerge);
-        }
-        if kind(left) == Some(TokenKind::Control) || kind(right) == Some(TokenKind::Control) {
-            return fail(ErrorKind::InvalidMerge);
-        }
+        let in_range = left < vocab_size && right < vocab_size;
+        let control = kind(left) == Some(TokenKind::Control) || kind(right) == Some(TokenKind::Control);
         // [TOK-BBPE-10] T14b: the result is the token whose piece is piece(left) ++ piece(right).
         let (a, b) = (piece(left), piece(right));
         let found = sorted.binary_search_by(|&id| cmp_concat(piece(id), a, b));
-        let Some(result) = found.ok().and_then(|i| sorted.get(i).copied()) else {
-            return fail(ErrorKind::InvalidMerge);
-        };
-        // [TOK-BBPE-11] T14c: the later of two equal pairs is rejected.
-        if merges.insert((left, right), Merge { rank, result }).is_some() {
-            return fail(ErrorKind::DuplicateMerge);
+        let result = found.ok().and_then(|i| sorted.get(i).copied());
+        match result {
+            Some(result) if in_range && !control => merges.push(Merge {
+                left,
+                right,
+                rank,
+                result,
+            }),
+            _ => {
+                first_invalid = Some(rank);
+                break;
+            }
         }
+    }
+    // [TOK-BBPE-11] T14c: the first merge, in rank order, whose pair an
+    // earlier merge has. Sorting by pair (stable: ranks ascend within equal
+    // pairs) puts each such merge right after an equal pair. Only merges
+    // before the first invalid one were kept, so a repeat reported here
+    // comes before it; at equal rank, a and b come first.
+    merges.sort_by_key(|m| (m.left, m.right));
+    let first_repeat = merges
+        .windows(2)
+        .filter_map(|w| match w {
+            [x, y] if (x.left, x.right) == (y.left, y.right) => Some(y.rank),
+            _ => None,
+        })
+        .min();
+    if let Some(rank) = first_repeat {
+        return Err(Error::at(ErrorKind::DuplicateMerge, merge_offset(rank)));
+    }
+    if let Some(rank) = first_invalid {
+        return Err(Error::at(ErrorKind::InvalidMerge, merge_offset(rank)));
     }
     // [TOK-SEC-10] T15: bos first, then eos (both < vocab_size = entries.len()).
     for special in [bos_id, eos_id] {
@@ -394,9 +419,13 @@ impl<'a> Bbpe<'a> {
         self.token_bytes(id).unwrap_or(&[])
     }
 
-    /// The rank and result of the merge `(left, right)`, if there is one.
+    /// The merge `(left, right)`, if there is one.
     fn merge_of(&self, left: u32, right: u32) -> Option<Merge> {
-        self.index.merges.get(&(left, right)).copied()
+        let merges = &self.index.merges;
+        let i = merges
+            .binary_search_by_key(&(left, right), |m| (m.left, m.right))
+            .ok()?;
+        merges.get(i).copied()
     }
 
     /// The added token with the longest piece that `rest` starts with, and

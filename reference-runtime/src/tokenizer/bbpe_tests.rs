@@ -299,6 +299,22 @@ fn merges_are_checked_in_rank_order_t14a_then_b_then_c() {
         ),
         // merge 1: out of range is reported before it would also be a duplicate
         (&[ab, (v, 0), ab], ErrorKind::InvalidMerge, 1),
+        // a repeat at rank 1 before an invalid merge at rank 2, and the reverse
+        (&[ab, ab, (v, 0)], ErrorKind::DuplicateMerge, 1),
+        (
+            &[(u32::from(b'b'), u32::from(b'a')), ab, ab],
+            ErrorKind::InvalidMerge,
+            0,
+        ),
+        (
+            &[
+                (u32::from(b'c'), u32::from(b'd')),
+                ab,
+                (u32::from(b'c'), u32::from(b'd')),
+            ],
+            ErrorKind::InvalidMerge,
+            0,
+        ),
     ];
     for (merges, kind, r) in cases {
         assert_eq!(err_of(&e, merges), Error::at(*kind, merge_at(&e, *r)), "{merges:?}");
