@@ -34,6 +34,7 @@ fn main() {
             "quant" => Some(f::quant::run(&data).to_string()),
             "diagnostics_json" => Some(f::diagnostics_json::run(&data).to_string()),
             "abi_sequence" => decode(&data).map(|i| f::abi_sequence::run(i).to_string()),
+            "bbpe_roundtrip" => Some(f::bbpe_roundtrip::run(&data).to_string()),
             other => panic!("unknown target {other}"),
         };
         *counts

@@ -5,8 +5,9 @@
 //! section, its kind), the base token of each byte value, the merges as
 //! `(left, right, rank, result)` sorted by pair (a binary search per lookup:
 //! deterministic, no hashing of input-chosen keys, exactly 16 bytes a merge),
-//! and the added token ids sorted by piece. Encode matches added tokens leftmost-longest by narrowing a range
-//! of that sorted list byte by byte, splits the rest with the `gpt2`
+//! and an automaton of the added pieces ([`super::added`]). Encode finds the
+//! longest added piece at every position in one backward pass, takes them
+//! leftmost-longest, splits the rest with the `gpt2`
 //! pre-tokenizer ([`super::pretokenize`]), and merges each pre-token with a
 //! min-heap of candidate pairs keyed by (rank, position) over a linked list
 //! of symbols: `O(n log n)` instead of the spec's quadratic loop, with the
@@ -16,6 +17,7 @@ use core::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use super::TokenKind;
+use super::added::AddedMatcher;
 use super::pretokenize::gpt2_pretokenize;
 use crate::cursor::Reader;
 use crate::error::{Context, Error, ErrorKind, Result};
@@ -63,10 +65,11 @@ pub(crate) struct BbpeIndex {
     base: [u32; 256],
     /// Every merge, sorted by `(left, right)` (unique: [TOK-BBPE-11]).
     merges: Vec<Merge>,
-    /// Ids of the added tokens, sorted by piece ([TOK-BBPE-08]: pieces unique).
+    /// Ids of the added tokens, in id order (≤ MAX_ADDED_TOKENS: [TOK-BBPE-07]).
     added: Vec<u32>,
-    /// Whether some added piece starts with this byte (a fast "no match").
-    added_first: [bool; 256],
+    /// The automaton of their pieces (distinct: [TOK-BBPE-08]); reports an
+    /// index into `added`.
+    matcher: AddedMatcher,
 }
 
 fn entry_bytes<'a>(section: &'a [u8], e: &Entry) -> &'a [u8] {
@@ -282,27 +285,23 @@ pub(crate) fn parse(mut r: Reader<'_>, vocab_size: u32, bos_id: u32, eos_id: u32
             ));
         }
     }
-    // The added tokens, still sorted by piece, for leftmost-longest matching.
-    sorted.retain(|&id| kind_of(&entries, id) == Some(TokenKind::Added));
-    let mut added_first = [false; 256];
-    for &id in &sorted {
-        if let Some(flag) = piece(id).first().and_then(|&b| added_first.get_mut(usize::from(b))) {
-            *flag = true;
-        }
-    }
+    // The added tokens for leftmost-longest matching.
+    let added: Vec<u32> = (0u32..)
+        .zip(&entries)
+        .filter(|(_, e)| e.kind == TokenKind::Added)
+        .map(|(id, _)| id)
+        .collect();
+    let pieces: Vec<&[u8]> = added.iter().map(|&id| piece(id)).collect();
+    let matcher = AddedMatcher::new(&pieces);
     Ok(BbpeIndex {
         flags,
         pretokenizer,
         entries,
         base,
         merges,
-        added: sorted,
-        added_first,
+        added,
+        matcher,
     })
-}
-
-fn kind_of(entries: &[Entry], id: u32) -> Option<TokenKind> {
-    entries.get(id as usize).map(|e| e.kind)
 }
 
 /// End-of-list marker in the symbol list.
@@ -428,48 +427,25 @@ impl<'a> Bbpe<'a> {
         merges.get(i).copied()
     }
 
-    /// The added token with the longest piece that `rest` starts with, and
-    /// that piece's length ([TOK-BBPE-20]). Control tokens are never matched.
-    fn longest_added(&self, rest: &[u8]) -> Option<(u32, usize)> {
-        let first = *rest.first()?;
-        if !self.index.added_first.get(usize::from(first)).copied().unwrap_or(false) {
-            return None;
-        }
-        // Invariant: every piece of added[lo..hi] starts with rest[..d]; in
-        // piece order, one of exactly d bytes (if any) comes first.
-        let added = &self.index.added;
-        let (mut lo, mut hi) = (0usize, added.len());
-        let mut best = None;
-        let mut d = 0usize;
-        while let Some(range) = added.get(lo..hi).filter(|r| !r.is_empty()) {
-            if let Some(&id) = range.first() {
-                if d > 0 && self.piece(id).len() == d {
-                    best = Some((id, d));
-                }
-            }
-            let Some(&b) = rest.get(d) else { break };
-            // Narrow to the pieces whose byte d is b.
-            let below = range.partition_point(|&id| self.piece(id).get(d).is_none_or(|&x| x < b));
-            let upto = range.partition_point(|&id| self.piece(id).get(d).is_none_or(|&x| x <= b));
-            (lo, hi) = (lo + below, lo + upto);
-            d += 1;
-        }
-        best
-    }
-
     /// `bbpe_encode(text)` of §4.4, appended to `ids` (`text` is within
     /// `MAX_PROMPT_BYTES`; the caller checked).
     pub(crate) fn encode_into(&self, text: &[u8], ids: &mut Vec<u32>) {
         let mut scratch = Scratch::default();
-        // [TOK-BBPE-20] added tokens first, leftmost-longest over bytes.
+        // [TOK-BBPE-20] added tokens first, leftmost-longest over bytes:
+        // longest[i] is the longest added piece text[i..] starts with.
+        let mut longest = Vec::new();
+        if !self.index.matcher.is_empty() {
+            self.index.matcher.longest_at_each(text, &mut longest);
+        }
         let mut seg = 0usize;
         let mut i = 0usize;
-        while let Some(rest) = text.get(i..).filter(|r| !r.is_empty()) {
-            match self.longest_added(rest) {
-                Some((id, len)) => {
+        while i < text.len() {
+            let found = longest.get(i).copied().flatten();
+            match found.and_then(|k| self.index.added.get(k as usize).copied()) {
+                Some(id) => {
                     self.encode_segment(text.get(seg..i).unwrap_or(&[]), ids, &mut scratch);
                     ids.push(id);
-                    i += len;
+                    i += self.piece(id).len().max(1); // pieces are ≥ 1 byte (T8e)
                     seg = i;
                 }
                 None => i += 1,

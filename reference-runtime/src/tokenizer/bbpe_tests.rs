@@ -963,6 +963,7 @@ fn a_max_length_single_word_encodes_fast() {
             let took = start.elapsed();
             assert_eq!(ids.len(), 64, "64 tokens of 1,024 bytes");
             assert_eq!(t.decode(&ids).unwrap(), text);
+            eprintln!("encode of {} bytes: {took:?}", text.len());
             assert!(took.as_secs_f64() < 0.5, "encode took {took:?}");
         }
     });
@@ -1052,4 +1053,61 @@ fn decode_inverts_encode_on_random_bytes() {
             assert_eq!(t.decode(&ids).unwrap(), text);
         }
     });
+}
+
+#[test]
+fn added_tokens_sharing_long_prefixes_match_fast() {
+    // 1,023 added pieces a^k b (k = 1 … 1,023): trying every piece at every
+    // position of a^65536 costs ~10^9 steps; the automaton reads each byte once.
+    let pieces: Vec<Vec<u8>> = (1..MAX_TOKEN_BYTES as usize)
+        .map(|k| [vec![b'a'; k], b"b".to_vec()].concat())
+        .collect();
+    let extra: Vec<(u8, &[u8])> = pieces.iter().map(|p| (3u8, p.as_slice())).collect();
+    let e = bbpe_entries(&extra);
+    with_bbpe(0, &e, &[], |t| {
+        let max = crate::limits::MAX_PROMPT_BYTES as usize;
+        let mut text = vec![b'a'; max];
+        let start = std::time::Instant::now();
+        let ids = t.encode(&text, false).unwrap();
+        let took = start.elapsed();
+        assert_eq!(ids, vec![97; max]);
+        eprintln!("encode of {} bytes: {took:?}", text.len());
+        assert!(took.as_secs_f64() < 0.5, "encode took {took:?}");
+        // a^2000 b: the longest piece at position 0 is too short to reach b;
+        // at 2000 − 1023 the piece a^1023 b matches.
+        text.truncate(2001);
+        text[2000] = b'b';
+        let ids = t.encode(&text, false).unwrap();
+        assert_eq!(ids.len(), 977 + 1);
+        assert_eq!(*ids.last().unwrap(), 258 + 1022);
+    });
+}
+
+#[test]
+fn added_matcher_agrees_with_trying_every_piece() {
+    let mut seed = 0xDEAD_BEEF_u64;
+    for _ in 0..200 {
+        let n = 1 + (next(&mut seed) % 12) as usize;
+        let mut pieces: Vec<Vec<u8>> = Vec::new();
+        while pieces.len() < n {
+            let len = 1 + (next(&mut seed) % 5) as usize;
+            let p: Vec<u8> = (0..len).map(|_| b"abc"[(next(&mut seed) % 3) as usize]).collect();
+            if !pieces.contains(&p) {
+                pieces.push(p);
+            }
+        }
+        let refs: Vec<&[u8]> = pieces.iter().map(Vec::as_slice).collect();
+        let m = super::added::AddedMatcher::new(&refs);
+        let text: Vec<u8> = (0..40).map(|_| b"abcd"[(next(&mut seed) % 4) as usize]).collect();
+        let mut best = Vec::new();
+        m.longest_at_each(&text, &mut best);
+        for i in 0..text.len() {
+            let want = (0u32..)
+                .zip(&pieces)
+                .filter(|(_, p)| text[i..].starts_with(p))
+                .max_by_key(|(_, p)| p.len())
+                .map(|(k, _)| k);
+            assert_eq!(best[i], want, "{pieces:?} in {text:?} at {i}");
+        }
+    }
 }

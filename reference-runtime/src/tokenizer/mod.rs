@@ -6,6 +6,7 @@
 //! session can keep it next to the file it owns); a [`Tokenizer`] is a cheap
 //! view pairing that index with the section's bytes.
 
+mod added;
 pub mod bbpe;
 pub mod bpe1;
 pub mod btok;
