@@ -11,6 +11,7 @@ OUT=${1:-corpus}
 for t in slm1_parse slm1_mutate tokenizer_section tokenizer_roundtrip quant diagnostics_json abi_sequence adapter_parse gguf_parse; do
   mkdir -p "$OUT/$t"
 done
+mkdir -p "$OUT/bbpe_roundtrip"
 
 # A file named by its content hash (libFuzzer's convention), so re-running adds nothing twice.
 put() { # put TARGET < bytes
@@ -58,6 +59,12 @@ while IFS= read -r hex; do
   for k in 0 1 2; do { printf '%b' "\\x0$k"; hex_to_bytes "$hex"; } | put tokenizer_roundtrip; done
 done < <(grep -rhoE '^(text|prompt)_hex = "[0-9a-f]*"' "$SUITE/cases" | sed 's/.*= "//; s/"$//' | sort -u)
 
+# bbpe_roundtrip: the same texts with the fixed vocabulary (selector 0) and
+# with NO_BOS (selector 2).
+while IFS= read -r hex; do
+  for k in 0 2; do { printf '%b' "\\x0$k"; hex_to_bytes "$hex"; } | put bbpe_roundtrip; done
+done < <(grep -rhoE '^(text|prompt)_hex = "[0-9a-f]*"' "$SUITE/cases" | sed 's/.*= "//; s/"$//' | sort -u)
+
 # diagnostics_json: the tokenizer vectors' texts as pieces (length byte + bytes, ≤ 255).
 while IFS= read -r hex; do
   len=$(( ${#hex} / 2 ))
@@ -83,3 +90,4 @@ done
 for t in slm1_parse tokenizer_section tokenizer_roundtrip quant diagnostics_json adapter_parse gguf_parse slm1_mutate abi_sequence; do
   printf '%-20s %5d seeds\n' "$t" "$(find "$OUT/$t" -type f | wc -l)"
 done
+printf '%-20s %5d seeds\n' bbpe_roundtrip "$(find "$OUT/bbpe_roundtrip" -type f | wc -l)"

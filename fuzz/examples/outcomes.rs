@@ -35,6 +35,7 @@ fn main() {
             "diagnostics_json" => Some(f::diagnostics_json::run(&data).to_string()),
             "gguf_parse" => Some(f::gguf_parse::run(&data).to_string()),
             "abi_sequence" => decode(&data).map(|i| f::abi_sequence::run(i).to_string()),
+            "bbpe_roundtrip" => Some(f::bbpe_roundtrip::run(&data).to_string()),
             other => panic!("unknown target {other}"),
         };
         *counts

@@ -13,6 +13,7 @@
 
 pub mod abi_sequence;
 pub mod adapter_parse;
+pub mod bbpe_roundtrip;
 pub mod diagnostics_json;
 pub mod gguf_parse;
 pub mod models;

@@ -138,7 +138,7 @@ pub enum ErrorKind {
     NonFiniteWeight = 180,
     /// a q8_0 or q4_0 block scale is NaN or infinite (code 181, phase `validate`, profile `quant`).
     NonFiniteScale = 181,
-    /// the tokenizer section's magic is neither "BTOK" nor "BPE1" (code 200, phase `validate`, profile `tokenizer`).
+    /// the tokenizer section's magic is not "BTOK", "BPE1" or "BBPE" (code 200, phase `validate`, profile `tokenizer`).
     UnknownTokenizer = 200,
     /// the tokenizer section ends inside a structure (code 201, phase `validate`, profile `tokenizer`).
     TokenizerTruncated = 201,
@@ -160,6 +160,18 @@ pub enum ErrorKind {
     MissingByteToken = 209,
     /// bos_id or eos_id does not name a control token (code 210, phase `validate`, profile `tokenizer`).
     SpecialTokenNotControl = 210,
+    /// a BBPE section names a pre-tokenizer this version does not define (code 211, phase `validate`, profile `tokenizer`).
+    UnknownPretokenizer = 211,
+    /// a BBPE entry is longer than MAX_TOKEN_BYTES (code 212, phase `load`, profile `tokenizer`).
+    TokenTooLong = 212,
+    /// a BBPE merge_count exceeds MAX_MERGES (code 213, phase `load`, profile `tokenizer`).
+    TooManyMerges = 213,
+    /// a BBPE section has more than MAX_ADDED_TOKENS added entries (code 214, phase `load`, profile `tokenizer`).
+    TooManyAddedTokens = 214,
+    /// a BBPE merge names an id out of range or a control token, or its result is not a token (code 215, phase `validate`, profile `tokenizer`).
+    InvalidMerge = 215,
+    /// two BBPE merges have the same (left, right) pair (code 216, phase `validate`, profile `tokenizer`).
+    DuplicateMerge = 216,
     /// a token id given to decode is not below vocab_size (code 230, phase `run`, profile `tokenizer`).
     InvalidTokenId = 230,
     /// decoded output would exceed MAX_OUTPUT_BYTES (code 231, phase `run`, profile `tokenizer`).
@@ -302,6 +314,12 @@ impl ErrorKind {
         ErrorKind::DuplicateToken,
         ErrorKind::MissingByteToken,
         ErrorKind::SpecialTokenNotControl,
+        ErrorKind::UnknownPretokenizer,
+        ErrorKind::TokenTooLong,
+        ErrorKind::TooManyMerges,
+        ErrorKind::TooManyAddedTokens,
+        ErrorKind::InvalidMerge,
+        ErrorKind::DuplicateMerge,
         ErrorKind::InvalidTokenId,
         ErrorKind::OutputBufferExceeded,
         ErrorKind::PromptTooLong,
@@ -644,7 +662,7 @@ impl ErrorKind {
                 "UnknownTokenizer",
                 Phase::Validate,
                 "tokenizer",
-                "the tokenizer section's magic is neither \"BTOK\" nor \"BPE1\"",
+                "the tokenizer section's magic is not \"BTOK\", \"BPE1\" or \"BBPE\"",
             ),
             ErrorKind::TokenizerTruncated => (
                 "TokenizerTruncated",
@@ -705,6 +723,42 @@ impl ErrorKind {
                 Phase::Validate,
                 "tokenizer",
                 "bos_id or eos_id does not name a control token",
+            ),
+            ErrorKind::UnknownPretokenizer => (
+                "UnknownPretokenizer",
+                Phase::Validate,
+                "tokenizer",
+                "a BBPE section names a pre-tokenizer this version does not define",
+            ),
+            ErrorKind::TokenTooLong => (
+                "TokenTooLong",
+                Phase::Load,
+                "tokenizer",
+                "a BBPE entry is longer than MAX_TOKEN_BYTES",
+            ),
+            ErrorKind::TooManyMerges => (
+                "TooManyMerges",
+                Phase::Load,
+                "tokenizer",
+                "a BBPE merge_count exceeds MAX_MERGES",
+            ),
+            ErrorKind::TooManyAddedTokens => (
+                "TooManyAddedTokens",
+                Phase::Load,
+                "tokenizer",
+                "a BBPE section has more than MAX_ADDED_TOKENS added entries",
+            ),
+            ErrorKind::InvalidMerge => (
+                "InvalidMerge",
+                Phase::Validate,
+                "tokenizer",
+                "a BBPE merge names an id out of range or a control token, or its result is not a token",
+            ),
+            ErrorKind::DuplicateMerge => (
+                "DuplicateMerge",
+                Phase::Validate,
+                "tokenizer",
+                "two BBPE merges have the same (left, right) pair",
             ),
             ErrorKind::InvalidTokenId => (
                 "InvalidTokenId",
@@ -1131,7 +1185,7 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(k));
             assert_eq!(format!("{k:?}"), k.name(), "variant name equals table name");
         }
-        assert_eq!(ErrorKind::ALL.len(), 99);
+        assert_eq!(ErrorKind::ALL.len(), 105);
     }
 
     #[test]

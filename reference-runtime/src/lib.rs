@@ -2,7 +2,7 @@
 //!
 //! Implements spec version **1.0.0** (`spec/`), profiles `container`,
 //! `quant`, `tokenizer`, `generation`, `abi`, `inspect`, `diagnostics` and `adapters`: loading and validating SLM1 model
-//! files, f16 and `q8_0` / `q4_0` conversion, BTOK and BPE1 tokenizers,
+//! files, f16 and `q8_0` / `q4_0` conversion, BTOK, BPE1 and BBPE tokenizers,
 //! bytes-to-text, the Llama and GPT-NeoX forward pass, sampling, and the
 //! generation calls of a session.
 //! Where this crate and the specification disagree, the specification is
@@ -27,7 +27,7 @@
 //! | [`slm1`] | `slm1.md`: header, directory, roles, layout, identity, payloads, validation order, loading |
 //! | [`f16`](mod@f16) | `quant.md` §1 |
 //! | [`quant`] | `quant.md` §2–5 (`f32`, `q8_0`, `q4_0`, row operations) |
-//! | [`tokenizer`] | `tokenizer.md` §1–5 (BTOK, BPE1: validation, encode, decode) |
+//! | [`tokenizer`] | `tokenizer.md` §1–5 (BTOK, BPE1, BBPE and its `gpt2` pre-tokenizer: validation, encode, decode) |
 //! | [`text`] | `tokenizer.md` §6 (`utf8_lossy`) |
 //! | [`model`] | `model.md` (config, weights, run state, matvec, math, RoPE, forward pass) |
 //! | [`sampler`] | `sampling.md` (configuration, xorshift64*, top-k / top-p sampler) |

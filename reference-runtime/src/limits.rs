@@ -22,6 +22,12 @@ pub const MAX_SCRATCH_BYTES: u64 = 16_777_216;
 pub const MAX_PROMPT_BYTES: u64 = 65_536;
 /// Bytes produced by tokenizer decode ([TOK-DEC-02]); exceeded → `OutputBufferExceeded`.
 pub const MAX_OUTPUT_BYTES: u64 = 65_536;
+/// Bytes of one BBPE token entry ([TOK-BBPE-05]); exceeded → `TokenTooLong`.
+pub const MAX_TOKEN_BYTES: u64 = 1_024;
+/// BBPE `merge_count` ([TOK-BBPE-03]); exceeded → `TooManyMerges`.
+pub const MAX_MERGES: u64 = 262_144;
+/// `added` entries of one BBPE section ([TOK-BBPE-07]); exceeded → `TooManyAddedTokens`.
+pub const MAX_ADDED_TOKENS: u64 = 1_024;
 /// Sampling `top_k` and the sampler's candidate buffer ([SAMP-CFG-01],
 /// [SAMP-TOPK-01]); exceeded → `InvalidSamplingConfig`.
 pub const MAX_SAMPLING_CANDIDATES: u64 = 1_024;
@@ -46,6 +52,9 @@ pub const ALL: &[(&str, u64)] = &[
     ("MAX_SCRATCH_BYTES", MAX_SCRATCH_BYTES),
     ("MAX_PROMPT_BYTES", MAX_PROMPT_BYTES),
     ("MAX_OUTPUT_BYTES", MAX_OUTPUT_BYTES),
+    ("MAX_TOKEN_BYTES", MAX_TOKEN_BYTES),
+    ("MAX_MERGES", MAX_MERGES),
+    ("MAX_ADDED_TOKENS", MAX_ADDED_TOKENS),
     ("MAX_SAMPLING_CANDIDATES", MAX_SAMPLING_CANDIDATES),
     ("ADAPTER_BYTE_BUDGET", ADAPTER_BYTE_BUDGET),
     ("MAX_HOST_BUFFER_BYTES", MAX_HOST_BUFFER_BYTES),

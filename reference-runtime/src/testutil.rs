@@ -84,6 +84,46 @@ pub(crate) fn bpe_tiny_entries() -> Vec<(f32, u8, Vec<u8>)> {
     ])
 }
 
+/// A BBPE section from `(kind, bytes)` entries and `(left, right)` merges.
+pub(crate) fn bbpe(flags: u32, pretokenizer: u32, entries: &[(u8, Vec<u8>)], merges: &[(u32, u32)]) -> Vec<u8> {
+    let mut s = b"BBPE".to_vec();
+    s.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+    s.extend_from_slice(&flags.to_le_bytes());
+    s.extend_from_slice(&pretokenizer.to_le_bytes());
+    s.extend_from_slice(&(merges.len() as u32).to_le_bytes());
+    for (kind, bytes) in entries {
+        s.push(*kind);
+        s.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+        s.extend_from_slice(bytes);
+    }
+    for (l, r) in merges {
+        s.extend_from_slice(&l.to_le_bytes());
+        s.extend_from_slice(&r.to_le_bytes());
+    }
+    s
+}
+
+/// BBPE entries: 256 single-byte normal tokens (ids 0–255, piece = id),
+/// `<s>` (256) and `</s>` (257) control, then `extra` `(kind, piece)`.
+pub(crate) fn bbpe_entries(extra: &[(u8, &[u8])]) -> Vec<(u8, Vec<u8>)> {
+    let mut e: Vec<(u8, Vec<u8>)> = (0..=255u8).map(|b| (0, vec![b])).collect();
+    e.push((2, b"<s>".to_vec()));
+    e.push((2, b"</s>".to_vec()));
+    e.extend(extra.iter().map(|(k, p)| (*k, p.to_vec())));
+    e
+}
+
+/// The merge `(left, right)` by the pieces of its operands in `entries`.
+pub(crate) fn bbpe_merge(entries: &[(u8, Vec<u8>)], left: &[u8], right: &[u8]) -> (u32, u32) {
+    let id = |p: &[u8]| {
+        entries
+            .iter()
+            .position(|(k, b)| *k != 2 && b == p)
+            .unwrap_or_else(|| panic!("no piece {p:?}")) as u32
+    };
+    (id(left), id(right))
+}
+
 impl ModelSpec {
     /// A 1-layer llama with a BTOK tokenizer (vocab 258, bos 256, eos 257).
     pub(crate) fn llama() -> ModelSpec {
@@ -116,6 +156,31 @@ impl ModelSpec {
             rope_style: 2,
             n_layers: 2,
             rotary_dims: 8,
+            ..ModelSpec::llama()
+        }
+    }
+
+    /// A llama whose tokenizer is a BBPE section (bytes, `<s>`, `</s>`,
+    /// `he`, `hel`, `hell`, `hello`, ` w`, added `<|eot|>`; five merges).
+    pub(crate) fn bbpe_small() -> ModelSpec {
+        let entries = bbpe_entries(&[
+            (0, b"he"),
+            (0, b"hel"),
+            (0, b"hell"),
+            (0, b"hello"),
+            (0, b" w"),
+            (3, b"<|eot|>"),
+        ]);
+        let merges = [
+            bbpe_merge(&entries, b"h", b"e"),
+            bbpe_merge(&entries, b"he", b"l"),
+            bbpe_merge(&entries, b"hel", b"l"),
+            bbpe_merge(&entries, b"hell", b"o"),
+            bbpe_merge(&entries, b" ", b"w"),
+        ];
+        ModelSpec {
+            vocab_size: entries.len() as u32,
+            tokenizer: bbpe(0, 1, &entries, &merges),
             ..ModelSpec::llama()
         }
     }

@@ -30,28 +30,34 @@ fn row(lead: u8) -> Option<&'static [(u8, u8)]> {
 /// `utf8_lossy(bytes)` of [TOK-TEXT-01].
 pub fn utf8_lossy(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
-    let mut i = 0usize;
-    while let Some(rest) = bytes.get(i..).filter(|r| !r.is_empty()) {
-        let Some(ranges) = rest.first().copied().and_then(row) else {
-            out.push(REPLACEMENT);
-            i += 1;
-            continue;
-        };
-        // k = the number of bytes from i that match the row's ranges, in order.
-        let k = ranges
-            .iter()
-            .zip(rest)
-            .take_while(|&(&(lo, hi), &b)| (lo..=hi).contains(&b))
-            .count();
-        let seq = rest.get(..k).unwrap_or(&[]);
-        if k == ranges.len() {
-            out.push(decode_well_formed(seq));
-        } else {
-            out.push(REPLACEMENT); // the maximal subpart is bytes[i .. i+k)
-        }
-        i += k.max(1); // k ≥ 1: the lead byte always matches its own row
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (len, cp) = next_unit(rest);
+        out.push(cp.unwrap_or(REPLACEMENT));
+        rest = rest.get(len..).unwrap_or(&[]);
     }
     out
+}
+
+/// One step of the `utf8_lossy` walk over non-empty `rest`: the length of
+/// the next unit (≥ 1; 1 for empty input) and its code point, or `None` for a
+/// maximal subpart of an ill-formed sequence (which `utf8_lossy` replaces by
+/// U+FFFD). The BBPE pre-tokenizer walks units with this too (§4.4.1).
+pub(crate) fn next_unit(rest: &[u8]) -> (usize, Option<char>) {
+    let Some(ranges) = rest.first().copied().and_then(row) else {
+        return (1, None);
+    };
+    // k = the number of bytes from i that match the row's ranges, in order.
+    let k = ranges
+        .iter()
+        .zip(rest)
+        .take_while(|&(&(lo, hi), &b)| (lo..=hi).contains(&b))
+        .count();
+    if k == ranges.len() {
+        (k, Some(decode_well_formed(rest.get(..k).unwrap_or(&[]))))
+    } else {
+        (k.max(1), None) // the maximal subpart is bytes[i .. i+k); k ≥ 1: the lead byte matches its own row
+    }
 }
 
 /// The code point of a sequence already known to be well-formed.

@@ -141,6 +141,24 @@ fn loads_a_valid_model_and_tokenizes_with_it() {
 }
 
 #[test]
+fn loads_a_bbpe_model_tokenizes_and_names_it_in_diagnostics() {
+    let mut s = loaded(ModelSpec::bbpe_small().build());
+    let model = s.model().unwrap();
+    assert_eq!(model.tokenizer().kind(), crate::TokenizerKind::Bbpe);
+    assert!(model.tokenizer().adds_bos());
+    // 258 he, 259 hel, 260 hell, 261 hello, 262 " w", 263 added <|eot|>
+    assert_eq!(
+        s.tokenize(b"hello world<|eot|>", true).unwrap(),
+        vec![256, 261, 262, 111, 114, 108, 100, 263]
+    );
+    assert_eq!(s.detokenize(&[256, 261, 263, 257]).unwrap(), b"hello<|eot|>");
+    let mut json = Vec::new();
+    crate::diagnostics::render(&s, 0, &mut json);
+    let json = String::from_utf8(json).unwrap();
+    assert!(json.contains("\"tokenizer\":\"BBPE\""), "{json}");
+}
+
+#[test]
 fn failed_load_keeps_previous_model() {
     let mut s = loaded(ModelSpec::bpe_tiny().build());
     let before = s.model().unwrap().header().file_checksum;

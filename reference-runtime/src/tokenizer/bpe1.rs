@@ -104,7 +104,8 @@ pub(crate) fn parse(mut r: Reader<'_>, vocab_size: u32, bos_id: u32, eos_id: u32
         }
         // [TOK-BPE-04] T6e
         let len_ok = match kind {
-            TokenKind::Normal => len >= 1,
+            // Added is not a BPE1 kind (from_code never yields it).
+            TokenKind::Normal | TokenKind::Added => len >= 1,
             TokenKind::Byte => len == 1,
             TokenKind::Control => true,
         };
@@ -334,7 +335,7 @@ impl<'a> Bpe1<'a> {
         let e = self.entry(id)?;
         Some(match e.kind {
             TokenKind::Control => &[],
-            TokenKind::Normal | TokenKind::Byte => entry_bytes(self.section, e),
+            TokenKind::Normal | TokenKind::Byte | TokenKind::Added => entry_bytes(self.section, e),
         })
     }
 

@@ -1,15 +1,20 @@
-//! Tokenizers — `spec/tokenizer.md`: the BTOK and BPE1 sections (§2), their
-//! validation (§3, steps T1–T11, Stage 6 of SLM1 validation), encode (§4) and
-//! decode (§5).
+//! Tokenizers — `spec/tokenizer.md`: the BTOK, BPE1 and BBPE sections (§2),
+//! their validation (§3, steps T1–T11 / T1–T15, Stage 6 of SLM1 validation),
+//! encode (§4, with BBPE's `gpt2` pre-tokenizer §4.4.1) and decode (§5).
 //!
 //! Validation produces an owned `TokenizerIndex` (no borrowed bytes, so a
 //! session can keep it next to the file it owns); a [`Tokenizer`] is a cheap
 //! view pairing that index with the section's bytes.
 
+mod added;
+pub mod bbpe;
 pub mod bpe1;
 pub mod btok;
+pub mod pretokenize;
 mod section;
+mod unicode_tables;
 
+pub use bbpe::Bbpe;
 pub use bpe1::Bpe1;
 pub use btok::Btok;
 pub use section::SectionTokenizer;
@@ -25,8 +30,11 @@ pub enum TokenKind {
     Normal = 0,
     /// Decodes to exactly one byte; produced by byte fallback (BPE1 code 1).
     Byte = 1,
-    /// Decodes to nothing; produced only as `bos_id` (BPE1 code 2).
+    /// Decodes to nothing; produced only as `bos_id` (BPE1 and BBPE code 2).
     Control = 2,
+    /// Decodes to its piece; matched in the text before pre-tokenization
+    /// (BBPE code 3, [TOK-BBPE-20]).
+    Added = 3,
 }
 
 impl TokenKind {
@@ -40,12 +48,23 @@ impl TokenKind {
         }
     }
 
+    /// The kind with the given BBPE code ([TOK-BBPE-04]): 0, 2 or 3.
+    pub const fn from_bbpe_code(code: u8) -> Option<TokenKind> {
+        match code {
+            0 => Some(TokenKind::Normal),
+            2 => Some(TokenKind::Control),
+            3 => Some(TokenKind::Added),
+            _ => None,
+        }
+    }
+
     /// The spec's spelling.
     pub const fn name(self) -> &'static str {
         match self {
             TokenKind::Normal => "normal",
             TokenKind::Byte => "byte",
             TokenKind::Control => "control",
+            TokenKind::Added => "added",
         }
     }
 }
@@ -57,14 +76,18 @@ pub enum TokenizerKind {
     Btok,
     /// Byte-pair encoding with byte fallback (§2.2).
     Bpe1,
+    /// Byte-level BPE with ranked merges and the `gpt2` pre-tokenizer (§2.3).
+    Bbpe,
 }
 
 impl TokenizerKind {
-    /// The section magic, also the spelling in model summaries: `"BTOK"` / `"BPE1"`.
+    /// The section magic, also the spelling in model summaries: `"BTOK"`,
+    /// `"BPE1"` or `"BBPE"`.
     pub const fn name(self) -> &'static str {
         match self {
             TokenizerKind::Btok => "BTOK",
             TokenizerKind::Bpe1 => "BPE1",
+            TokenizerKind::Bbpe => "BBPE",
         }
     }
 
@@ -73,6 +96,7 @@ impl TokenizerKind {
         match self {
             TokenizerKind::Btok => *b"BTOK",
             TokenizerKind::Bpe1 => *b"BPE1",
+            TokenizerKind::Bbpe => *b"BBPE",
         }
     }
 }
@@ -89,9 +113,10 @@ pub(crate) struct TokenizerIndex {
 enum IndexKind {
     Btok(btok::BtokIndex),
     Bpe1(Box<bpe1::Bpe1Index>),
+    Bbpe(Box<bbpe::BbpeIndex>),
 }
 
-/// Validates a tokenizer section, steps T1–T11 of §3, against the header's
+/// Validates a tokenizer section, steps T1–T11 (T1–T15 for BBPE) of §3, against the header's
 /// `vocab_size`, `bos_id` and `eos_id` (both already `< vocab_size`, and
 /// `vocab_size ≤ MAX_VOCAB_SIZE`). Error offsets are relative to the section.
 pub(crate) fn parse(section: &[u8], vocab_size: u32, bos_id: u32, eos_id: u32) -> Result<TokenizerIndex> {
@@ -103,13 +128,15 @@ pub(crate) fn parse(section: &[u8], vocab_size: u32, bos_id: u32, eos_id: u32) -
         IndexKind::Btok(btok::parse(r, vocab_size, bos_id, eos_id)?)
     } else if magic == TokenizerKind::Bpe1.magic() {
         IndexKind::Bpe1(Box::new(bpe1::parse(r, vocab_size, bos_id, eos_id)?))
+    } else if magic == TokenizerKind::Bbpe.magic() {
+        IndexKind::Bbpe(Box::new(bbpe::parse(r, vocab_size, bos_id, eos_id)?))
     } else {
         return Err(Error::at(ErrorKind::UnknownTokenizer, 0));
     };
     Ok(TokenizerIndex { bos_id, eos_id, inner })
 }
 
-/// Validates a tokenizer section on its own: steps T1–T11 of §3 (Stage 6 of
+/// Validates a tokenizer section on its own: steps T1–T11 (BBPE: T1–T15) of §3 (Stage 6 of
 /// SLM1 validation) against a header's `vocab_size`, `bos_id` and `eos_id`,
 /// for tools and fuzzing; a loaded model runs the same steps. The caller
 /// guarantees what the header steps before Stage 6 would: `vocab_size ≤
@@ -123,7 +150,26 @@ pub fn validate_section(section: &[u8], vocab_size: u32, bos_id: u32, eos_id: u3
     Ok(match index.inner {
         IndexKind::Btok(_) => TokenizerKind::Btok,
         IndexKind::Bpe1(_) => TokenizerKind::Bpe1,
+        IndexKind::Bbpe(_) => TokenizerKind::Bbpe,
     })
+}
+
+/// Validates a tokenizer section on its own, as [`validate_section`] does,
+/// and runs `f` on the resulting tokenizer: encode and decode for tools and
+/// fuzzing that hold a section but no model. The index built for the call
+/// is dropped when `f` returns.
+pub fn with_section<R>(
+    section: &[u8],
+    vocab_size: u32,
+    bos_id: u32,
+    eos_id: u32,
+    f: impl FnOnce(&Tokenizer<'_>) -> R,
+) -> Result<R> {
+    if u64::from(vocab_size) > crate::limits::MAX_VOCAB_SIZE || bos_id >= vocab_size || eos_id >= vocab_size {
+        return Err(Error::new(ErrorKind::InvalidArgument));
+    }
+    let index = parse(section, vocab_size, bos_id, eos_id)?;
+    Ok(f(&Tokenizer::new(&index, section)))
 }
 
 /// A tokenizer of a loaded model: the index plus the section bytes.
@@ -133,6 +179,8 @@ pub enum Tokenizer<'a> {
     Btok(Btok),
     /// A BPE1 section.
     Bpe1(Bpe1<'a>),
+    /// A BBPE section.
+    Bbpe(Bbpe<'a>),
 }
 
 impl<'a> Tokenizer<'a> {
@@ -141,14 +189,26 @@ impl<'a> Tokenizer<'a> {
         match &index.inner {
             IndexKind::Btok(b) => Tokenizer::Btok(Btok::new(*b, index.bos_id, index.eos_id)),
             IndexKind::Bpe1(b) => Tokenizer::Bpe1(Bpe1::new(b, section, index.bos_id, index.eos_id)),
+            IndexKind::Bbpe(b) => Tokenizer::Bbpe(Bbpe::new(b, section, index.bos_id, index.eos_id)),
         }
     }
 
-    /// BTOK or BPE1.
+    /// BTOK, BPE1 or BBPE.
     pub fn kind(&self) -> TokenizerKind {
         match self {
             Tokenizer::Btok(_) => TokenizerKind::Btok,
             Tokenizer::Bpe1(_) => TokenizerKind::Bpe1,
+            Tokenizer::Bbpe(_) => TokenizerKind::Bbpe,
+        }
+    }
+
+    /// Whether generation starts the prompt with `bos_id`: always for BTOK
+    /// and BPE1 here; for BBPE unless flag bit 1 `NO_BOS` is set
+    /// ([TOK-ENC-03]). `encode` itself follows its `add_bos` argument.
+    pub fn adds_bos(&self) -> bool {
+        match self {
+            Tokenizer::Btok(_) | Tokenizer::Bpe1(_) => true,
+            Tokenizer::Bbpe(t) => t.adds_bos(),
         }
     }
 
@@ -157,6 +217,7 @@ impl<'a> Tokenizer<'a> {
         match self {
             Tokenizer::Btok(t) => t.vocab_size(),
             Tokenizer::Bpe1(t) => t.vocab_size(),
+            Tokenizer::Bbpe(t) => t.vocab_size(),
         }
     }
 
@@ -165,6 +226,7 @@ impl<'a> Tokenizer<'a> {
         match self {
             Tokenizer::Btok(t) => t.bos_id(),
             Tokenizer::Bpe1(t) => t.bos_id(),
+            Tokenizer::Bbpe(t) => t.bos_id(),
         }
     }
 
@@ -173,6 +235,7 @@ impl<'a> Tokenizer<'a> {
         match self {
             Tokenizer::Btok(t) => t.eos_id(),
             Tokenizer::Bpe1(t) => t.eos_id(),
+            Tokenizer::Bbpe(t) => t.eos_id(),
         }
     }
 
@@ -190,6 +253,7 @@ impl<'a> Tokenizer<'a> {
         match self {
             Tokenizer::Btok(t) => t.token_kind(id),
             Tokenizer::Bpe1(t) => t.token_kind(id),
+            Tokenizer::Bbpe(t) => t.token_kind(id),
         }
     }
 
@@ -199,6 +263,7 @@ impl<'a> Tokenizer<'a> {
         match self {
             Tokenizer::Btok(t) => t.token_bytes(id),
             Tokenizer::Bpe1(t) => t.token_bytes(id),
+            Tokenizer::Bbpe(t) => t.token_bytes(id),
         }
     }
 
@@ -213,7 +278,7 @@ impl<'a> Tokenizer<'a> {
                 Context::Index(MAX_PROMPT_BYTES),
             ));
         }
-        // At most one id per byte, plus a dummy prefix and BOS: bounded by the limit.
+        // At most one id per byte (BPE1: plus a dummy prefix), plus BOS: bounded by the limit.
         let mut ids = Vec::with_capacity(text.len() + 2);
         // [TOK-ENC-02] BOS first; EOS never appended.
         if add_bos {
@@ -222,6 +287,7 @@ impl<'a> Tokenizer<'a> {
         match self {
             Tokenizer::Btok(t) => t.encode_into(text, &mut ids),
             Tokenizer::Bpe1(t) => t.encode_into(text, &mut ids),
+            Tokenizer::Bbpe(t) => t.encode_into(text, &mut ids),
         }
         Ok(ids)
     }
@@ -235,7 +301,7 @@ impl<'a> Tokenizer<'a> {
         for (i, &id) in ids.iter().enumerate() {
             let at = |kind| Error::with_context(kind, Context::Index(i as u64));
             let bytes = self.token_bytes(id).ok_or_else(|| at(ErrorKind::InvalidTokenId))?;
-            // out.len() ≤ MAX_OUTPUT_BYTES and bytes.len() ≤ 255: no overflow.
+            // out.len() ≤ MAX_OUTPUT_BYTES and bytes.len() ≤ MAX_TOKEN_BYTES: no overflow.
             if (out.len() + bytes.len()) as u64 > MAX_OUTPUT_BYTES {
                 return Err(at(ErrorKind::OutputBufferExceeded));
             }
@@ -260,3 +326,6 @@ pub(crate) fn rebase(e: Error, base: u64) -> Error {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod bbpe_tests;
