@@ -172,6 +172,8 @@ pub enum ErrorKind {
     InvalidMerge = 215,
     /// two BBPE merges have the same (left, right) pair (code 216, phase `validate`, profile `tokenizer`).
     DuplicateMerge = 216,
+    /// BBPE encode met a byte (C0, C1 or F5-FF) that has no base token (code 217, phase `run`, profile `tokenizer`).
+    UnencodableByte = 217,
     /// a token id given to decode is not below vocab_size (code 230, phase `run`, profile `tokenizer`).
     InvalidTokenId = 230,
     /// decoded output would exceed MAX_OUTPUT_BYTES (code 231, phase `run`, profile `tokenizer`).
@@ -320,6 +322,7 @@ impl ErrorKind {
         ErrorKind::TooManyAddedTokens,
         ErrorKind::InvalidMerge,
         ErrorKind::DuplicateMerge,
+        ErrorKind::UnencodableByte,
         ErrorKind::InvalidTokenId,
         ErrorKind::OutputBufferExceeded,
         ErrorKind::PromptTooLong,
@@ -759,6 +762,12 @@ impl ErrorKind {
                 Phase::Validate,
                 "tokenizer",
                 "two BBPE merges have the same (left, right) pair",
+            ),
+            ErrorKind::UnencodableByte => (
+                "UnencodableByte",
+                Phase::Run,
+                "tokenizer",
+                "BBPE encode met a byte (C0, C1 or F5-FF) that has no base token",
             ),
             ErrorKind::InvalidTokenId => (
                 "InvalidTokenId",

@@ -186,19 +186,22 @@ pub(crate) fn parse(mut r: Reader<'_>, vocab_size: u32, bos_id: u32, eos_id: u32
             },
         ));
     }
-    // [TOK-BBPE-08] T12: the first entry with a piece, in id order, whose
-    // bytes equal an earlier such entry's. Sorting by piece (stable, so ids
-    // ascend within equal pieces) puts each such entry right after an equal
-    // piece; the reported one is the smallest such id.
+    // [TOK-BBPE-08] T12: the first normal entry, in id order, whose bytes
+    // equal an earlier normal entry's, or added entry whose bytes equal an
+    // earlier added entry's (a normal and an added entry may share a piece).
+    // Sorting by (piece, kind — normal first) (stable, so ids ascend within
+    // equal keys) puts each such entry right after an equal key; the
+    // reported one is the smallest such id.
+    let kind_of = |id: u32| entries.get(id as usize).map_or(0, |e| e.kind as u8);
     let mut sorted: Vec<u32> = (0u32..)
         .zip(&entries)
         .filter(|(_, e)| has_piece(e.kind))
         .map(|(id, _)| id)
         .collect();
-    sorted.sort_by(|&a, &b| piece(a).cmp(piece(b)));
+    sorted.sort_by(|&a, &b| piece(a).cmp(piece(b)).then(kind_of(a).cmp(&kind_of(b))));
     let duplicate = sorted
         .windows(2)
-        .filter(|w| matches!(w, [a, b] if piece(*a) == piece(*b)))
+        .filter(|w| matches!(w, [a, b] if piece(*a) == piece(*b) && kind_of(*a) == kind_of(*b)))
         .filter_map(|w| w.get(1).copied())
         .min();
     if let Some(id) = duplicate {
@@ -217,7 +220,9 @@ pub(crate) fn parse(mut r: Reader<'_>, vocab_size: u32, bos_id: u32, eos_id: u32
             }
         }
     }
-    if let Some(value) = base.iter().position(|&id| id == u32::MAX) {
+    // Bytes that never occur in well-formed UTF-8 need no base token.
+    let required = |b: usize| !matches!(b, 0xC0 | 0xC1 | 0xF5..=0xFF);
+    if let Some(value) = (0..256).find(|&b| required(b) && base.get(b) == Some(&u32::MAX)) {
         return Err(Error::with_context(
             ErrorKind::MissingByteToken,
             Context::Index(value as u64),
@@ -240,10 +245,15 @@ pub(crate) fn parse(mut r: Reader<'_>, vocab_size: u32, bos_id: u32, eos_id: u32
         let kind = |id: u32| entries.get(id as usize).map(|e| e.kind);
         let in_range = left < vocab_size && right < vocab_size;
         let control = kind(left) == Some(TokenKind::Control) || kind(right) == Some(TokenKind::Control);
-        // [TOK-BBPE-10] T14b: the result is the token whose piece is piece(left) ++ piece(right).
+        // [TOK-BBPE-10] T14b: the result is the normal token whose piece is
+        // piece(left) ++ piece(right), else the added one: the first of the
+        // equal pieces in `sorted` (normal sorts before added).
         let (a, b) = (piece(left), piece(right));
-        let found = sorted.binary_search_by(|&id| cmp_concat(piece(id), a, b));
-        let result = found.ok().and_then(|i| sorted.get(i).copied());
+        let first = sorted.partition_point(|&id| cmp_concat(piece(id), a, b) == core::cmp::Ordering::Less);
+        let result = sorted
+            .get(first)
+            .copied()
+            .filter(|&id| cmp_concat(piece(id), a, b) == core::cmp::Ordering::Equal);
         match result {
             Some(result) if in_range && !control => merges.push(Merge {
                 left,
@@ -429,7 +439,10 @@ impl<'a> Bbpe<'a> {
 
     /// `bbpe_encode(text)` of §4.4, appended to `ids` (`text` is within
     /// `MAX_PROMPT_BYTES`; the caller checked).
-    pub(crate) fn encode_into(&self, text: &[u8], ids: &mut Vec<u32>) {
+    /// Fails with `UnencodableByte` ([TOK-BBPE-24]) at the first byte outside
+    /// an added-token match that has no base token; `ids` is then partial and
+    /// the caller discards it.
+    pub(crate) fn encode_into(&self, text: &[u8], ids: &mut Vec<u32>) -> Result<()> {
         let mut scratch = Scratch::default();
         // [TOK-BBPE-20] added tokens first, leftmost-longest over bytes:
         // longest[i] is the longest added piece text[i..] starts with.
@@ -448,10 +461,17 @@ impl<'a> Bbpe<'a> {
                     i += self.piece(id).len().max(1); // pieces are ≥ 1 byte (T8e)
                     seg = i;
                 }
-                None => i += 1,
+                None => {
+                    // [TOK-BBPE-24] only C0, C1 and F5–FF can lack a base token (T13).
+                    if text.get(i).is_some_and(|&b| self.base(b) == NIL) {
+                        return Err(Error::at(ErrorKind::UnencodableByte, i as u64));
+                    }
+                    i += 1;
+                }
             }
         }
         self.encode_segment(text.get(seg..).unwrap_or(&[]), ids, &mut scratch);
+        Ok(())
     }
 
     /// `encode_segment(s)`: pre-tokens in order, each merged on its own ([TOK-BBPE-21]).

@@ -287,7 +287,7 @@ impl<'a> Tokenizer<'a> {
         match self {
             Tokenizer::Btok(t) => t.encode_into(text, &mut ids),
             Tokenizer::Bpe1(t) => t.encode_into(text, &mut ids),
-            Tokenizer::Bbpe(t) => t.encode_into(text, &mut ids),
+            Tokenizer::Bbpe(t) => t.encode_into(text, &mut ids)?,
         }
         Ok(ids)
     }
