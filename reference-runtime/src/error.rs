@@ -154,9 +154,9 @@ pub enum ErrorKind {
     InvalidTokenEntry = 206,
     /// a BPE1 entry's score is NaN or infinite (code 207, phase `validate`, profile `tokenizer`).
     NonFiniteTokenScore = 207,
-    /// two normal BPE1 entries have the same bytes, or two byte entries the same byte (code 208, phase `validate`, profile `tokenizer`).
+    /// two normal BPE1 entries have the same bytes, or two byte entries the same byte, or two BBPE normal (or two added) entries the same bytes (code 208, phase `validate`, profile `tokenizer`).
     DuplicateToken = 208,
-    /// some byte value has no BPE1 byte entry (code 209, phase `validate`, profile `tokenizer`).
+    /// some byte value has no BPE1 byte entry, or no single-byte BBPE normal entry (code 209, phase `validate`, profile `tokenizer`).
     MissingByteToken = 209,
     /// bos_id or eos_id does not name a control token (code 210, phase `validate`, profile `tokenizer`).
     SpecialTokenNotControl = 210,
@@ -713,13 +713,13 @@ impl ErrorKind {
                 "DuplicateToken",
                 Phase::Validate,
                 "tokenizer",
-                "two normal BPE1 entries have the same bytes, or two byte entries the same byte",
+                "two normal BPE1 entries have the same bytes, or two byte entries the same byte, or two BBPE normal (or two added) entries the same bytes",
             ),
             ErrorKind::MissingByteToken => (
                 "MissingByteToken",
                 Phase::Validate,
                 "tokenizer",
-                "some byte value has no BPE1 byte entry",
+                "some byte value has no BPE1 byte entry, or no single-byte BBPE normal entry",
             ),
             ErrorKind::SpecialTokenNotControl => (
                 "SpecialTokenNotControl",
@@ -1194,7 +1194,7 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(k));
             assert_eq!(format!("{k:?}"), k.name(), "variant name equals table name");
         }
-        assert_eq!(ErrorKind::ALL.len(), 105);
+        assert_eq!(ErrorKind::ALL.len(), 106);
     }
 
     #[test]

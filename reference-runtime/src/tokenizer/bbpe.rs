@@ -428,6 +428,12 @@ impl<'a> Bbpe<'a> {
         self.token_bytes(id).unwrap_or(&[])
     }
 
+    /// The result of the merge `(left, right)`, if there is one (tests).
+    #[cfg(test)]
+    pub(crate) fn merge_result(&self, left: u32, right: u32) -> Option<u32> {
+        self.merge_of(left, right).map(|m| m.result)
+    }
+
     /// The merge `(left, right)`, if there is one.
     fn merge_of(&self, left: u32, right: u32) -> Option<Merge> {
         let merges = &self.index.merges;

@@ -228,20 +228,24 @@ fn at_most_max_added_tokens_added_entries() {
 }
 
 #[test]
-fn duplicate_pieces_across_normal_and_added_report_the_first_later_id() {
-    // ids 258 "ab", 259 "cd", 260 "cd" (added), 261 "ab" (added): the
-    // smallest id whose piece an earlier entry has is 260.
-    let e = bbpe_entries(&[(0, b"ab"), (0, b"cd"), (3, b"cd"), (3, b"ab")]);
+fn duplicate_pieces_within_a_kind_report_the_first_later_id() {
+    // ids 258 "ab", 259 "cd", 260 "ab" (normal again), 261 "cd": a normal
+    // piece repeated by a normal entry; the smallest such id is 260.
+    let e = bbpe_entries(&[(0, b"ab"), (0, b"cd"), (0, b"ab"), (0, b"cd")]);
     assert_eq!(
         err_of(&e, &[]),
         Error::with_context(ErrorKind::DuplicateToken, token(260, entry_at(&e, 260)))
     );
-    // An added single byte duplicates the byte's base token (id 97).
-    let e = bbpe_entries(&[(3, b"a")]);
+    // Two added entries with one piece.
+    let e = bbpe_entries(&[(3, b"xy"), (0, b"qq"), (3, b"xy")]);
     assert_eq!(
         err_of(&e, &[]),
-        Error::with_context(ErrorKind::DuplicateToken, token(258, entry_at(&e, 258)))
+        Error::with_context(ErrorKind::DuplicateToken, token(260, entry_at(&e, 260)))
     );
+    // [TOK-BBPE-08] A normal and an added entry may share a piece (GPT-NeoX's
+    // runs of spaces): an added single byte beside the byte's base token is valid.
+    let e = bbpe_entries(&[(3, b"a"), (0, b"cd"), (3, b"cd")]);
+    assert!(parse(&bbpe(0, 1, &e, &[]), e.len() as u32, 256, 257).is_ok());
     // Control names are not pieces: equal names are fine.
     let e = bbpe_entries(&[(2, b"<s>"), (2, b"a")]);
     assert!(parse(&bbpe(0, 1, &e, &[]), 260, 256, 257).is_ok());
@@ -327,13 +331,58 @@ fn merges_are_checked_in_rank_order_t14a_then_b_then_c() {
 
 #[test]
 fn merge_operands_and_results_may_be_added_tokens() {
-    let e = bbpe_entries(&[(3, b"<x>"), (0, b"<x>y"), (3, b"<"), (0, b"<<")]);
-    let merges = [(id(&e, b"<x>"), u32::from(b'y')), (id(&e, b"<"), id(&e, b"<"))];
-    // "<" + "<" = "<<", but "<" the added token duplicates base 0x3C.
-    assert_eq!(err_of(&e, &merges).kind(), ErrorKind::DuplicateToken);
     let (e, _) = vocab(&[(3, b"<x>"), (0, b"<x>y"), (3, b"xy")], &[]);
     let merges = [(id(&e, b"<x>"), u32::from(b'y')), (u32::from(b'x'), u32::from(b'y'))];
     assert!(parse(&bbpe(0, 1, &e, &merges), e.len() as u32, 256, 257).is_ok());
+}
+
+#[test]
+fn a_merge_result_is_the_normal_token_before_an_added_one() {
+    // "a" + "b" = "ab" is both an added token (258) and a normal one (259):
+    // the merge produces the normal token ([TOK-BBPE-10], §2.3).
+    let (e, _) = vocab(&[(3, b"ab"), (0, b"ab")], &[]);
+    let merges = [(u32::from(b'a'), u32::from(b'b'))];
+    with_bbpe(0, &e, &merges, |t| {
+        // "ab" as text is the added token (matched first); "xab" too at 1.
+        assert_eq!(t.encode(b"ab", false).unwrap(), vec![258]);
+    });
+    // Without the added token matching (its piece cannot occur once the text
+    // is split there), the merge result shows: "a" "b" in one pre-token only
+    // arises from text "ab", so check the index directly.
+    let section = bbpe(0, 1, &e, &merges);
+    let index = parse(&section, e.len() as u32, 256, 257).unwrap();
+    let tok = Tokenizer::new(&index, &section);
+    let Tokenizer::Bbpe(b) = tok else { panic!("not BBPE") };
+    assert_eq!(b.merge_result(u32::from(b'a'), u32::from(b'b')), Some(259));
+}
+
+#[test]
+fn bytes_outside_utf8_need_no_base_token_and_cannot_be_encoded() {
+    // [TOK-BBPE-09] C0, C1, F5–FF may lack base tokens; [TOK-BBPE-24] text
+    // that holds one outside an added token is UnencodableByte.
+    let mut e = bbpe_entries(&[(3, b"\xFFok")]);
+    for b in [0xC0usize, 0xC1, 0xF5, 0xFF] {
+        e[b] = (2, format!("<unused {b}>").into_bytes());
+    }
+    let section = bbpe(0, 1, &e, &[]);
+    let index = parse(&section, e.len() as u32, 256, 257).unwrap();
+    let t = Tokenizer::new(&index, &section);
+    assert_eq!(
+        t.encode(b"a\xFF", false).unwrap_err(),
+        Error::at(ErrorKind::UnencodableByte, 1)
+    );
+    assert_eq!(
+        t.encode(b"ab\xC0", false).unwrap_err().kind(),
+        ErrorKind::UnencodableByte
+    );
+    // Inside an added token's match it is fine.
+    assert_eq!(t.encode(b"\xFFok", false).unwrap(), vec![256 + 2]);
+    // A required byte (0x41) without a base token is still MissingByteToken.
+    e[0x41] = (2, b"A".to_vec());
+    assert_eq!(
+        err_of(&e, &[]),
+        Error::with_context(ErrorKind::MissingByteToken, Context::Index(0x41))
+    );
 }
 
 #[test]

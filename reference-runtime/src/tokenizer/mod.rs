@@ -202,16 +202,6 @@ impl<'a> Tokenizer<'a> {
         }
     }
 
-    /// Whether generation starts the prompt with `bos_id`: always for BTOK
-    /// and BPE1 here; for BBPE unless flag bit 1 `NO_BOS` is set
-    /// ([TOK-ENC-03]). `encode` itself follows its `add_bos` argument.
-    pub fn adds_bos(&self) -> bool {
-        match self {
-            Tokenizer::Btok(_) | Tokenizer::Bpe1(_) => true,
-            Tokenizer::Bbpe(t) => t.adds_bos(),
-        }
-    }
-
     /// Number of token ids.
     pub fn vocab_size(&self) -> u32 {
         match self {
@@ -240,11 +230,13 @@ impl<'a> Tokenizer<'a> {
     }
 
     /// Whether the tokenizer adds BOS where the spec encodes a prompt on its
-    /// own (`generate`): BTOK always, BPE1 unless `NO_BOS` ([TOK-ENC-03]).
+    /// own (`generate`): BTOK always, BPE1 and BBPE unless `NO_BOS`
+    /// ([TOK-ENC-03]). `encode` itself follows its `add_bos` argument.
     pub fn adds_bos(&self) -> bool {
         match self {
             Tokenizer::Btok(_) => true,
             Tokenizer::Bpe1(t) => t.adds_bos(),
+            Tokenizer::Bbpe(t) => t.adds_bos(),
         }
     }
 
