@@ -281,6 +281,7 @@ fn memory_stays_within_the_stated_multiple_of_the_file() {
     let index = 2 * (size_of::<(&str, usize)>() + 1) * 8 / 7 + 1;
     let per_kv = size_of::<Kv>() + index;
     let per_tensor = size_of::<TensorInfo>() + index + size_of::<(u64, u64, usize)>();
+    println!("heap bytes per key/value ≤ {per_kv}, per tensor ≤ {per_tensor}");
     assert!(
         per_kv as u64 <= limits::MEMORY_MULTIPLE * limits::MIN_KV_BYTES,
         "{per_kv} bytes per key/value"
