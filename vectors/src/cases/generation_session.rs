@@ -12,7 +12,7 @@ use super::generation_sampling::{Cfg, sampling_model};
 use super::mutate;
 use super::{Call, Case, Intent, ModelInput, Output, err, ok, out};
 use crate::oracle::{Generation, StopReason};
-use crate::writer::{BPE1_ADD_DUMMY_PREFIX, BPE1_NO_BOS, Bpe1Vocab, btok_section};
+use crate::writer::{BPE1_ADD_DUMMY_PREFIX, BPE1_NO_BOS, BbpeVocab, Bpe1Vocab, btok_section};
 
 const P: &str = "generation";
 
@@ -164,6 +164,41 @@ fn no_bos(v: &mut Vec<Case>) {
             load(&dummy),
             err(Call::generate(b"", 1), "EmptyPrompt"),
             (Call::generate(&sixteen[..15], 3), exact_btok(&[], StopReason::ContextFull)),
+        ],
+    ));
+    // The same rule for a BBPE tokenizer (bit 1 of its flags): the successor
+    // model over a byte-level vocabulary (ids 0…255 are the byte pieces, as in
+    // BPE1 with byte tokens there), no merges.
+    let bbpe = |flags: u32, name: &str| {
+        let mut vocab = BbpeVocab::bytes_then_controls(&["<s>", "</s>"]);
+        vocab.flags = flags;
+        ModelInput::shared(
+            &format!("files/models/successor-ctx16-q4_0-bbpe{name}.slm"),
+            successor().builder(vocab.to_section(), 16, "q4_0").build().bytes,
+        )
+    };
+    let bbpe_nb = bbpe(BPE1_NO_BOS, "-no-bos");
+    v.push(case(
+        &id("bbpe_generate_starts_at_the_prompt"),
+        &["TOK-ENC-03", "TOK-BBPE-01", "GEN-GEN-02"],
+        "successor model, BBPE with NO_BOS: generate(\"ab\", 3) processes a, b at positions 0, 1 (no BOS) and gives \"cde\"; generate(\"\", 1) is EmptyPrompt and changes nothing (the result stays \"cde\")",
+        vec![
+            load(&bbpe_nb),
+            (Call::generate(b"ab", 3), exact_btok(&ids_of(b"cde"), StopReason::MaxTokens)),
+            err(Call::generate(b"", 1), "EmptyPrompt"),
+            out(Call::Result),
+        ],
+    ));
+    v.push(case(
+        &id("bbpe_prompt_of_context_length_fits"),
+        &["TOK-ENC-03", "GEN-GEN-01", "GEN-GEN-03"],
+        "successor model, context 16, BBPE with NO_BOS: a 16-byte prompt is 16 ids, exactly context_length: accepted, nothing generated (context_full); with NO_BOS clear the same prompt is 17 ids with BOS: ContextExceeded",
+        vec![
+            load(&bbpe_nb),
+            (Call::generate(sixteen, 4), exact_btok(&[], StopReason::ContextFull)),
+            load(&bbpe(0, "")),
+            err(Call::generate(sixteen, 4), "ContextExceeded"),
+            (Call::generate(b"", 2), exact_btok(&[0, 1], StopReason::MaxTokens)),
         ],
     ));
     v.push(case(
