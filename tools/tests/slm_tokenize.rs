@@ -77,3 +77,20 @@ fn errors_name_the_file_and_the_problem() {
         "{err}"
     );
 }
+
+#[test]
+fn a_tokenizer_json_and_the_gguf_of_the_same_vocabulary_agree() {
+    // Both files were written by make.py from one byte-level vocabulary: the
+    // tokenizer.json by hand in Hugging Face's format, the GGUF by PyPI's gguf.
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/models");
+    let json = data.join("hf-llama/tokenizer.json");
+    let gguf = data.join("llama-f32.gguf");
+    let text = "the cat sat on the mat, singing and thinking\n\t  ok".as_bytes();
+    let (c1, a, e1) = slm(&["tokenize", json.to_str().unwrap()], text);
+    let (c2, b, e2) = slm(&["tokenize", gguf.to_str().unwrap()], text);
+    assert_eq!((c1, c2), (0, 0), "{e1} {e2}");
+    assert_eq!(a, b);
+    // the merges took effect ("the" is one token, not three)
+    let ids: Vec<&str> = std::str::from_utf8(&a).unwrap().split_whitespace().collect();
+    assert!(ids.len() < text.len(), "{ids:?}");
+}
