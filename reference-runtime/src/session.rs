@@ -247,6 +247,14 @@ impl Session {
         self.model.as_ref().map(|m| &m.transformer)
     }
 
+    /// Runs the loaded model's products on the kernels of `isa`
+    /// ([`crate::model::simd`]); `false` (nothing changed) without a model
+    /// or if this machine does not support `isa`. For benchmarks and tests:
+    /// models otherwise run [`Isa::selected`](crate::model::simd::Isa::selected).
+    pub fn set_isa(&mut self, isa: crate::model::simd::Isa) -> bool {
+        self.model.as_mut().is_some_and(|m| m.transformer.set_isa(isa))
+    }
+
     /// The loaded model, or `ModelNotLoaded` ([SLM1-LOAD-03]).
     fn require_model(&self) -> Result<Model<'_>> {
         self.model().ok_or(Error::new(ErrorKind::ModelNotLoaded))

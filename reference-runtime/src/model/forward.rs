@@ -4,16 +4,25 @@
 
 use super::Transformer;
 use super::config::Config;
-use super::math::{add_assign, add_bias, dot, gelu, layernorm, rmsnorm, silu, softmax};
+use super::math::{add_assign, add_bias, gelu, layernorm, rmsnorm, silu, softmax};
 use super::matvec::{QuantizedVector, matvec_with, row_into};
 use super::rope::rope;
+use super::simd::{self, Isa};
 use super::state::RunState;
 use super::weights::{F32s, LayerWeights, MatRef, TensorRef};
 use crate::slm1::Architecture;
 
+/// How products are computed: activation quantization (§6 [NUM-GEN-02])
+/// and the instruction-set path of the kernels ([`super::simd`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Kernels {
+    pub(crate) activation_quant: bool,
+    pub(crate) isa: Isa,
+}
+
 /// `out = W · x`, with activation quantization when enabled (§6).
-fn mul(out: &mut [f32], w: MatRef<'_>, x: &[f32], xq: &mut QuantizedVector, activation_quant: bool) {
-    matvec_with(out, w, x, xq, activation_quant);
+fn mul(out: &mut [f32], w: MatRef<'_>, x: &[f32], xq: &mut QuantizedVector, k: Kernels) {
+    matvec_with(out, w, x, xq, k.activation_quant, k.isa);
 }
 
 /// An optional bias vector (absent: no values).
@@ -32,15 +41,15 @@ impl Transformer {
             config: c,
             weights: w,
             state: s,
-            activation_quant: aq,
+            kernels: kern,
             ..
         } = self;
         // x = tok_embeddings[t]
         row_into(&mut s.x, w.tok_embeddings.mat(file), token as usize);
         for (l, lw) in w.layers.iter().enumerate() {
             match c.architecture {
-                Architecture::Llama => llama_block(c, lw, file, s, *aq, l, pos),
-                Architecture::GptNeox => neox_block(c, lw, file, s, *aq, l, pos),
+                Architecture::Llama => llama_block(c, lw, file, s, *kern, l, pos),
+                Architecture::GptNeox => neox_block(c, lw, file, s, *kern, l, pos),
             }
         }
     }
@@ -53,7 +62,7 @@ impl Transformer {
             config: c,
             weights: w,
             state: s,
-            activation_quant: aq,
+            kernels: kern,
             ..
         } = self;
         match c.architecture {
@@ -69,47 +78,47 @@ impl Transformer {
             ),
         }
         // logits = OUT · xb   (OUT = output, or tok_embeddings when tied)
-        mul(&mut s.logits, w.output.mat(file), &s.xb, &mut s.xq, *aq);
+        mul(&mut s.logits, w.output.mat(file), &s.xb, &mut s.xq, *kern);
         &s.logits
     }
 }
 
 /// Llama block `l` (§3): sequential residual, pre-norm RMSNorm, SwiGLU.
 /// [MODEL-LLAMA-01]
-fn llama_block(c: &Config, lw: &LayerWeights, file: &[u8], s: &mut RunState, aq: bool, l: usize, pos: usize) {
+fn llama_block(c: &Config, lw: &LayerWeights, file: &[u8], s: &mut RunState, kern: Kernels, l: usize, pos: usize) {
     // xb = rmsnorm(x, attn_norm[l])
     rmsnorm(&mut s.xb, &s.x, lw.attn_norm.vector(file), c.norm_eps);
     // q = attn_q[l] · xb;   k = attn_k[l] · xb;   v = attn_v[l] · xb
-    mul(&mut s.q, lw.attn_q.mat(file), &s.xb, &mut s.xq, aq);
-    mul(&mut s.k, lw.attn_k.mat(file), &s.xb, &mut s.xq, aq);
-    mul(&mut s.v, lw.attn_v.mat(file), &s.xb, &mut s.xq, aq);
+    mul(&mut s.q, lw.attn_q.mat(file), &s.xb, &mut s.xq, kern);
+    mul(&mut s.k, lw.attn_k.mat(file), &s.xb, &mut s.xq, kern);
+    mul(&mut s.v, lw.attn_v.mat(file), &s.xb, &mut s.xq, kern);
     // apply RoPE to each head of q (n_heads) and of k (n_kv_heads) at pos
     rope(&mut s.q, c.head_dim, c.rotary_dims, c.rope_style, c.rope_theta, pos);
     rope(&mut s.k, c.head_dim, c.rotary_dims, c.rope_style, c.rope_theta, pos);
     // K[l][pos] = k;  V[l][pos] = v
     store_kv(c, s, l, pos);
     // x = x + attn_output[l] · attention(q, l, pos)
-    attention(c, s, l, pos);
-    mul(&mut s.proj, lw.attn_output.mat(file), &s.xb, &mut s.xq, aq);
+    attention(c, s, kern.isa, l, pos);
+    mul(&mut s.proj, lw.attn_output.mat(file), &s.xb, &mut s.xq, kern);
     add_assign(&mut s.x, &s.proj);
     // xb = rmsnorm(x, ffn_norm[l])
     rmsnorm(&mut s.xb, &s.x, lw.ffn_norm.vector(file), c.norm_eps);
     // x = x + ffn_down[l] · (silu(ffn_gate[l] · xb) ⊙ (ffn_up[l] · xb))
     if let Some(gate) = lw.ffn_gate {
         // (every llama model has ffn_gate: the role table requires it)
-        mul(&mut s.hb, gate.mat(file), &s.xb, &mut s.xq, aq);
+        mul(&mut s.hb, gate.mat(file), &s.xb, &mut s.xq, kern);
     }
-    mul(&mut s.hb2, lw.ffn_up.mat(file), &s.xb, &mut s.xq, aq);
+    mul(&mut s.hb2, lw.ffn_up.mat(file), &s.xb, &mut s.xq, kern);
     for (g, &u) in s.hb.iter_mut().zip(&s.hb2) {
         *g = silu(*g) * u; // [MODEL-ACT-01]
     }
-    mul(&mut s.proj, lw.ffn_down.mat(file), &s.hb, &mut s.xq, aq);
+    mul(&mut s.proj, lw.ffn_down.mat(file), &s.hb, &mut s.xq, kern);
     add_assign(&mut s.x, &s.proj);
 }
 
 /// GPT-NeoX block `l` (§4): parallel residual, LayerNorm with bias, biases
 /// on every projection, exact GELU. [MODEL-NEOX-01]
-fn neox_block(c: &Config, lw: &LayerWeights, file: &[u8], s: &mut RunState, aq: bool, l: usize, pos: usize) {
+fn neox_block(c: &Config, lw: &LayerWeights, file: &[u8], s: &mut RunState, kern: Kernels, l: usize, pos: usize) {
     // a_in = layernorm(x, attn_norm[l], attn_norm_bias[l])
     layernorm(
         &mut s.xb,
@@ -127,30 +136,30 @@ fn neox_block(c: &Config, lw: &LayerWeights, file: &[u8], s: &mut RunState, aq: 
         c.norm_eps,
     );
     // q = attn_q[l] · a_in + attn_q_bias[l];  k = … + attn_k_bias[l];  v = … + attn_v_bias[l]
-    mul(&mut s.q, lw.attn_q.mat(file), &s.xb, &mut s.xq, aq);
+    mul(&mut s.q, lw.attn_q.mat(file), &s.xb, &mut s.xq, kern);
     add_bias(&mut s.q, bias(lw.attn_q_bias, file));
-    mul(&mut s.k, lw.attn_k.mat(file), &s.xb, &mut s.xq, aq);
+    mul(&mut s.k, lw.attn_k.mat(file), &s.xb, &mut s.xq, kern);
     add_bias(&mut s.k, bias(lw.attn_k_bias, file));
-    mul(&mut s.v, lw.attn_v.mat(file), &s.xb, &mut s.xq, aq);
+    mul(&mut s.v, lw.attn_v.mat(file), &s.xb, &mut s.xq, kern);
     add_bias(&mut s.v, bias(lw.attn_v_bias, file));
     // apply RoPE at pos;  K[l][pos] = k;  V[l][pos] = v
     rope(&mut s.q, c.head_dim, c.rotary_dims, c.rope_style, c.rope_theta, pos);
     rope(&mut s.k, c.head_dim, c.rotary_dims, c.rope_style, c.rope_theta, pos);
     store_kv(c, s, l, pos);
     // attn = attn_output[l] · attention(q, l, pos) + attn_output_bias[l]
-    attention(c, s, l, pos);
-    mul(&mut s.proj, lw.attn_output.mat(file), &s.xb, &mut s.xq, aq);
+    attention(c, s, kern.isa, l, pos);
+    mul(&mut s.proj, lw.attn_output.mat(file), &s.xb, &mut s.xq, kern);
     add_bias(&mut s.proj, bias(lw.attn_output_bias, file));
     // x = x + attn + mlp, summed as (x + attn) + mlp: m_in already holds the
     // norm of the x both branches read.
     add_assign(&mut s.x, &s.proj);
     // mlp = ffn_down[l] · gelu(ffn_up[l] · m_in + ffn_up_bias[l]) + ffn_down_bias[l]
-    mul(&mut s.hb, lw.ffn_up.mat(file), &s.xb2, &mut s.xq, aq);
+    mul(&mut s.hb, lw.ffn_up.mat(file), &s.xb2, &mut s.xq, kern);
     add_bias(&mut s.hb, bias(lw.ffn_up_bias, file));
     for h in s.hb.iter_mut() {
         *h = gelu(*h); // [MODEL-ACT-01] exact erf form
     }
-    mul(&mut s.proj, lw.ffn_down.mat(file), &s.hb, &mut s.xq, aq);
+    mul(&mut s.proj, lw.ffn_down.mat(file), &s.hb, &mut s.xq, kern);
     add_bias(&mut s.proj, bias(lw.ffn_down_bias, file));
     add_assign(&mut s.x, &s.proj);
 }
@@ -183,7 +192,7 @@ fn store_kv(c: &Config, s: &mut RunState, l: usize, pos: usize) {
 /// Causal multi-head attention of layer `l` at `pos` (§2.2) over the
 /// queries in `q` and the cached positions `0 … pos`; writes the
 /// concatenated heads (`q_dim` values) to `xb`. [MODEL-ATTN-01]
-fn attention(c: &Config, s: &mut RunState, l: usize, pos: usize) {
+fn attention(c: &Config, s: &mut RunState, isa: Isa, l: usize, pos: usize) {
     let hd = c.head_dim.max(1);
     let layer = cache_range(c, l, 0).start..cache_range(c, l, pos).end;
     let keys = s.key_cache.get(layer.clone()).unwrap_or(&[]);
@@ -200,16 +209,14 @@ fn attention(c: &Config, s: &mut RunState, l: usize, pos: usize) {
         // s[p] = (q_h · K[l][p]_g) / sqrt(head_dim)   for p = 0 … pos
         let scores = att_h.get_mut(..=pos).unwrap_or(&mut []);
         for (score, k_p) in scores.iter_mut().zip(keys.chunks_exact(c.kv_dim.max(1))) {
-            *score = dot(q_h, k_p.get(kv_head.clone()).unwrap_or(&[])) / scale;
+            *score = simd::dot(isa, q_h, k_p.get(kv_head.clone()).unwrap_or(&[])) / scale;
         }
         // a = softmax(s[0 … pos])
         softmax(scores);
         // out_h = Σ_p a[p] · V[l][p]_g
         out_h.fill(0.0);
         for (&a, v_p) in scores.iter().zip(values.chunks_exact(c.kv_dim.max(1))) {
-            for (o, &v) in out_h.iter_mut().zip(v_p.get(kv_head.clone()).unwrap_or(&[])) {
-                *o += a * v;
-            }
+            simd::axpy(isa, out_h, a, v_p.get(kv_head.clone()).unwrap_or(&[]));
         }
     }
 }

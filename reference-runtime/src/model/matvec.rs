@@ -20,6 +20,7 @@
 //! The tests check the fast path against the reference on random data
 //! within the error bound of quantizing `x`.
 
+use super::simd::{self, Isa};
 use super::weights::{MatRef, le_f32};
 use crate::f16::f16_to_f32;
 use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, quantize_block_q8_0};
@@ -257,6 +258,21 @@ impl QuantizedVector {
         self.blocks == 0
     }
 
+    /// The weight dtype the held blocks were quantized for.
+    pub(crate) fn order(&self) -> Option<Dtype> {
+        self.order
+    }
+
+    /// The held blocks as slices: values (in the lane order of the weight
+    /// dtype) and scales, equally long.
+    pub(crate) fn parts(&self) -> (&[[i8; BLOCK_ELEMENTS]], &[f32]) {
+        let n = self.blocks;
+        (
+            self.qs.get(..n).unwrap_or_default(),
+            self.d.get(..n).unwrap_or_default(),
+        )
+    }
+
     /// The held blocks: values (in the lane order of the weight dtype) and scales.
     fn blocks(&self) -> impl Iterator<Item = (&[i8; BLOCK_ELEMENTS], f32)> + '_ {
         self.qs.iter().zip(self.d.iter().copied()).take(self.blocks)
@@ -323,14 +339,38 @@ pub fn matvec_q8(out: &mut [f32], w: MatRef<'_>, x: &QuantizedVector) {
     }
 }
 
-/// `out = W · x` by the path the options select: activation quantization
-/// when enabled and `W` is quantized and `x` quantizes; the reference path
-/// otherwise. `xq` is the caller's preallocated buffer.
-pub fn matvec_with(out: &mut [f32], w: MatRef<'_>, x: &[f32], xq: &mut QuantizedVector, activation_quant: bool) {
-    if activation_quant && xq.quantize(x, w.dtype) {
-        matvec_q8(out, w, xq);
-    } else {
+/// [`matvec`] on the kernels of `isa` ([`simd`](super::simd); the
+/// reference where `isa` has none).
+pub fn matvec_on(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &[f32]) {
+    if !simd::matvec(isa, out, w, x) {
         matvec(out, w, x);
+    }
+}
+
+/// [`matvec_q8`] on the kernels of `isa` (the portable code where `isa`
+/// has none).
+pub fn matvec_q8_on(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &QuantizedVector) {
+    if !simd::matvec_q8(isa, out, w, x) {
+        matvec_q8(out, w, x);
+    }
+}
+
+/// `out = W · x` by the path the options select: activation quantization
+/// when enabled and `W` is quantized and `x` quantizes; f32 activations
+/// otherwise; either on the kernels of `isa`. `xq` is the caller's
+/// preallocated buffer.
+pub fn matvec_with(
+    out: &mut [f32],
+    w: MatRef<'_>,
+    x: &[f32],
+    xq: &mut QuantizedVector,
+    activation_quant: bool,
+    isa: Isa,
+) {
+    if activation_quant && xq.quantize(x, w.dtype) {
+        matvec_q8_on(isa, out, w, xq);
+    } else {
+        matvec_on(isa, out, w, x);
     }
 }
 
@@ -524,7 +564,7 @@ mod tests {
         let bytes = storage(Dtype::Q8_0, &random(64, 1));
         let w = MatRef::new(Dtype::Q8_0, 1, 64, &bytes).unwrap();
         let (mut a, mut b) = ([0.0f32], [0.0f32]);
-        matvec_with(&mut a, w, &x, &mut xq, true);
+        matvec_with(&mut a, w, &x, &mut xq, true, Isa::Portable);
         matvec(&mut b, w, &x);
         assert_eq!(a, b);
     }
@@ -536,7 +576,7 @@ mod tests {
         let w = MatRef::new(Dtype::F32, ROWS, COLS, &bytes).unwrap();
         let mut xq = QuantizedVector::with_capacity(COLS);
         let (mut a, mut b) = (vec![0.0f32; ROWS], vec![0.0f32; ROWS]);
-        matvec_with(&mut a, w, &x, &mut xq, true);
+        matvec_with(&mut a, w, &x, &mut xq, true, Isa::Portable);
         matvec(&mut b, w, &x);
         assert_eq!(a, b);
         assert!(xq.is_empty(), "x was not even quantized");

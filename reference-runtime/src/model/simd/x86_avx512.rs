@@ -1,0 +1,274 @@
+//! The AVX-512 (F, BW, VL) + AVX512_VNNI kernels (x86-64), on top of the
+//! AVX2 + FMA + F16C ones. See [`super`] for the contract.
+//!
+//! - f32 activations: 16-lane FMAs, a block's quants widened straight
+//!   from 16 bytes to 16 i32 lanes.
+//! - quantized activations: `vpdpbusd` multiplies |w| (unsigned) with
+//!   `sign(x, w)` and adds groups of four products into i32 lanes in one
+//!   instruction (exact: |Σ| ≤ 4 · 128 · 127 per lane and step), two blocks
+//!   per 512-bit register, each half scaled by its own `dw · dx`.
+#![allow(unsafe_code)]
+
+use core::arch::x86_64::*;
+
+use super::x86_avx2::{hsum, load_i8x32, load_u8x32, load8, q4_nibbles, scale};
+use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
+
+/// Proof that AVX-512 F/BW/VL, AVX512_VNNI, AVX2, FMA and F16C were
+/// detected on this CPU.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Token(());
+
+impl Token {
+    /// The token, if the features are present (a cached check).
+    pub(super) fn new() -> Option<Token> {
+        super::Isa::Avx512.is_supported().then_some(Token(()))
+    }
+}
+
+/// `y = W · x`, f32 activations.
+pub(super) fn matvec(_: Token, out: &mut [f32], dtype: Dtype, bytes: &[u8], row_bytes: usize, x: &[f32]) {
+    // SAFETY: the token proves every feature of `matvec_impl` is available.
+    unsafe { matvec_impl(out, dtype, bytes, row_bytes, x) }
+}
+
+/// `y = W · x̂`, activations quantized for `dtype` (values and scales per block).
+pub(super) fn matvec_q8(
+    _: Token,
+    out: &mut [f32],
+    dtype: Dtype,
+    bytes: &[u8],
+    row_bytes: usize,
+    qs: &[[i8; BLOCK_ELEMENTS]],
+    ds: &[f32],
+) {
+    // SAFETY: the token proves every feature of `matvec_q8_impl` is available.
+    unsafe { matvec_q8_impl(out, dtype, bytes, row_bytes, qs, ds) }
+}
+
+/// `Σ a[i] · b[i]` over the shorter of the two.
+pub(super) fn dot(_: Token, a: &[f32], b: &[f32]) -> f32 {
+    // SAFETY: the token proves every feature of `dot_f32` is available.
+    unsafe { dot_f32(a, b) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn matvec_impl(out: &mut [f32], dtype: Dtype, bytes: &[u8], row_bytes: usize, x: &[f32]) {
+    let rows = bytes.chunks_exact(row_bytes);
+    match dtype {
+        Dtype::F32 => out.iter_mut().zip(rows).for_each(|(y, row)| *y = row_f32(row, x)),
+        Dtype::Q8_0 => out.iter_mut().zip(rows).for_each(|(y, row)| *y = row_q8_0(row, x)),
+        Dtype::Q4_0 => out.iter_mut().zip(rows).for_each(|(y, row)| *y = row_q4_0(row, x)),
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn matvec_q8_impl(
+    out: &mut [f32],
+    dtype: Dtype,
+    bytes: &[u8],
+    row_bytes: usize,
+    qs: &[[i8; BLOCK_ELEMENTS]],
+    ds: &[f32],
+) {
+    let rows = bytes.chunks_exact(row_bytes);
+    match dtype {
+        Dtype::F32 => {}
+        Dtype::Q8_0 => out
+            .iter_mut()
+            .zip(rows)
+            .for_each(|(y, row)| *y = row_q8_0_q8(row, qs, ds)),
+        Dtype::Q4_0 => out
+            .iter_mut()
+            .zip(rows)
+            .for_each(|(y, row)| *y = row_q4_0_q8(row, qs, ds)),
+    }
+}
+
+/// 16 f32 values from 64 little-endian bytes.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn load_le16(b: &[u8; 64]) -> __m512 {
+    // SAFETY: `b` is 64 readable bytes; x86 is little-endian, so they are
+    // the 16 f32 values in order; `loadu` has no alignment requirement.
+    unsafe { _mm512_loadu_ps(b.as_ptr().cast()) }
+}
+
+/// 16 f32 values from `x`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn load16(x: &[f32; 16]) -> __m512 {
+    // SAFETY: `x` is 16 readable f32 values; `loadu` has no alignment requirement.
+    unsafe { _mm512_loadu_ps(x.as_ptr()) }
+}
+
+/// 16 bytes.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn load_u8x16(q: &[u8; 16]) -> __m128i {
+    // SAFETY: `q` is 16 readable bytes; `loadu` has no alignment requirement.
+    unsafe { _mm_loadu_si128(q.as_ptr().cast()) }
+}
+
+/// 16 signed bytes widened to f32.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn i8x16_to_f32(v: __m128i) -> __m512 {
+    _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(v))
+}
+
+/// The halves of a 32-element f32 block.
+fn halves(x: &[f32; 32]) -> (&[f32; 16], &[f32; 16]) {
+    let (lo, hi) = x
+        .split_first_chunk::<16>()
+        .map_or((&[0.0; 16], &[][..]), |(l, h)| (l, h));
+    (lo, hi.first_chunk::<16>().unwrap_or(&[0.0; 16]))
+}
+
+/// The halves of 32 bytes.
+fn byte_halves(q: &[u8; 32]) -> (&[u8; 16], &[u8; 16]) {
+    let (lo, hi) = q.split_first_chunk::<16>().map_or((&[0; 16], &[][..]), |(l, h)| (l, h));
+    (lo, hi.first_chunk::<16>().unwrap_or(&[0; 16]))
+}
+
+/// A row of f32 weights (little-endian bytes) times `x`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn row_f32(row: &[u8], x: &[f32]) -> f32 {
+    let (mut a0, mut a1) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+    let (rows32, xs32) = (row.chunks_exact(128), x.chunks_exact(32));
+    let (row_rest, x_rest) = (rows32.remainder(), xs32.remainder());
+    for (w, x) in rows32.zip(xs32) {
+        let (Ok(w), Ok(x)) = (<&[u8; 128]>::try_from(w), <&[f32; 32]>::try_from(x)) else {
+            continue;
+        };
+        let (w0, w1) = w.split_first_chunk::<64>().map_or((&[0; 64], &[][..]), |(l, h)| (l, h));
+        let w1 = w1.first_chunk::<64>().unwrap_or(&[0; 64]);
+        let (x0, x1) = halves(x);
+        a0 = _mm512_fmadd_ps(load_le16(w0), load16(x0), a0);
+        a1 = _mm512_fmadd_ps(load_le16(w1), load16(x1), a1);
+    }
+    let mut sum = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+    for (w, &x) in row_rest.chunks_exact(4).zip(x_rest) {
+        sum += w.first_chunk::<4>().map_or(0.0, |w| f32::from_le_bytes(*w)) * x;
+    }
+    sum
+}
+
+/// A `q8_0` row times f32 `x`: per block `d · Σ q[j] x[j]`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn row_q8_0(row: &[u8], x: &[f32]) -> f32 {
+    let mut acc = _mm512_setzero_ps();
+    for (block, xs) in row.chunks_exact(Q8_0_BLOCK_BYTES).zip(x.chunks_exact(BLOCK_ELEMENTS)) {
+        let (Ok(block), Ok(xs)) = (<&[u8; Q8_0_BLOCK_BYTES]>::try_from(block), <&[f32; 32]>::try_from(xs)) else {
+            continue;
+        };
+        let [_, _, q @ ..] = block;
+        let (q0, q1) = byte_halves(q);
+        let (x0, x1) = halves(xs);
+        let s = _mm512_mul_ps(i8x16_to_f32(load_u8x16(q0)), load16(x0));
+        let s = _mm512_fmadd_ps(i8x16_to_f32(load_u8x16(q1)), load16(x1), s);
+        acc = _mm512_fmadd_ps(s, _mm512_set1_ps(scale(block)), acc);
+    }
+    _mm512_reduce_add_ps(acc)
+}
+
+/// A `q4_0` row times f32 `x`: nibbles unpacked in registers to element
+/// order, then as `q8_0`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn row_q4_0(row: &[u8], x: &[f32]) -> f32 {
+    let mut acc = _mm512_setzero_ps();
+    for (block, xs) in row.chunks_exact(Q4_0_BLOCK_BYTES).zip(x.chunks_exact(BLOCK_ELEMENTS)) {
+        let (Ok(block), Ok(xs)) = (<&[u8; Q4_0_BLOCK_BYTES]>::try_from(block), <&[f32; 32]>::try_from(xs)) else {
+            continue;
+        };
+        let [_, _, nibbles @ ..] = block;
+        let (evens, odds) = q4_nibbles(nibbles);
+        let (x0, x1) = halves(xs);
+        let s = _mm512_mul_ps(i8x16_to_f32(_mm_unpacklo_epi8(evens, odds)), load16(x0));
+        let s = _mm512_fmadd_ps(i8x16_to_f32(_mm_unpackhi_epi8(evens, odds)), load16(x1), s);
+        acc = _mm512_fmadd_ps(s, _mm512_set1_ps(scale(block)), acc);
+    }
+    _mm512_reduce_add_ps(acc)
+}
+
+/// The exact dot products of 32 signed weights and 32 activations
+/// (|x| ≤ 127), as 8 i32 partial sums (`vpdpbusd`).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn idot32(w: __m256i, x: __m256i) -> __m256i {
+    _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(w), _mm256_sign_epi8(x, w))
+}
+
+/// Per block `(Σ qw·qx) · (dw · dx)` over a row, given each weight block's
+/// 32 signed quants in activation order.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn row_q8<'a, const B: usize>(
+    row: &'a [u8],
+    qs: &[[i8; BLOCK_ELEMENTS]],
+    ds: &[f32],
+    quants: impl Fn(&'a [u8; B]) -> __m256i,
+) -> f32 {
+    // Two blocks per step into two accumulators (independent FMA chains).
+    let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+    let blocks = row.chunks_exact(2 * B).zip(qs.chunks_exact(2)).zip(ds.chunks_exact(2));
+    let done = 2 * blocks.len();
+    for ((pair, xq), dx) in blocks {
+        let (Some((b0, b1)), [x0, x1], [d0, d1]) = (pair.split_first_chunk::<B>(), xq, dx) else {
+            continue;
+        };
+        let Some(b1) = b1.first_chunk::<B>() else { continue };
+        let p0 = idot32(quants(b0), load_i8x32(x0));
+        let p1 = idot32(quants(b1), load_i8x32(x1));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(scale(b0) * d0), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(scale(b1) * d1), acc1);
+    }
+    let rest = row.chunks_exact(B).zip(qs).zip(ds).skip(done);
+    for ((block, xq), &dx) in rest {
+        let Some(block) = block.first_chunk::<B>() else {
+            continue;
+        };
+        let p = idot32(quants(block), load_i8x32(xq));
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(scale(block) * dx), acc0);
+    }
+    hsum(_mm256_add_ps(acc0, acc1))
+}
+
+/// A `q8_0` row times quantized activations.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn row_q8_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
+    row_q8::<Q8_0_BLOCK_BYTES>(row, qs, ds, |block| {
+        let [_, _, q @ ..] = block;
+        load_u8x32(q) // (closures inherit the enclosing target features)
+    })
+}
+
+/// A `q4_0` row times activations stored evens-then-odds: low nibbles in
+/// lanes 0–15, high nibbles in 16–31.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn row_q4_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
+    row_q8::<Q4_0_BLOCK_BYTES>(row, qs, ds, |block| {
+        let [_, _, nibbles @ ..] = block;
+        let (evens, odds) = q4_nibbles(nibbles); // (closures inherit the target features)
+        _mm256_set_m128i(odds, evens)
+    })
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (a.get(..n).unwrap_or_default(), b.get(..n).unwrap_or_default());
+    let mut acc = _mm512_setzero_ps();
+    let (a16, b16) = (a.chunks_exact(16), b.chunks_exact(16));
+    let (ar, br) = (a16.remainder(), b16.remainder());
+    for (a, b) in a16.zip(b16) {
+        let (Ok(a), Ok(b)) = (<&[f32; 16]>::try_from(a), <&[f32; 16]>::try_from(b)) else {
+            continue;
+        };
+        acc = _mm512_fmadd_ps(load16(a), load16(b), acc);
+    }
+    let mut sum = _mm512_reduce_add_ps(acc);
+    let (a8, b8) = (ar.chunks_exact(8), br.chunks_exact(8));
+    let (ar, br) = (a8.remainder(), b8.remainder());
+    for (a, b) in a8.zip(b8) {
+        let (Ok(a), Ok(b)) = (<&[f32; 8]>::try_from(a), <&[f32; 8]>::try_from(b)) else {
+            continue;
+        };
+        sum += hsum(_mm256_mul_ps(load8(a), load8(b)));
+    }
+    sum + ar.iter().zip(br).map(|(&x, &y)| x * y).sum::<f32>()
+}
