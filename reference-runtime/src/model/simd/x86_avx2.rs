@@ -105,15 +105,18 @@ pub(super) fn hsum(v: __m256) -> f32 {
 }
 
 /// The f16 scale stored little-endian in the first two bytes of `block`,
-/// as f32 (F16C; exact for every finite f16, and validation admits no other
-/// scale, [QUANT-Q8-01]).
+/// as f32 in all 8 lanes (F16C; exact for every finite f16, and validation
+/// admits no other scale, [QUANT-Q8-01]). Broadcast before converting: a
+/// scalar conversion lets LLVM insert the half into a stale register, a
+/// false dependency on the accumulator that serialized the loop (measured
+/// 5× slower).
 #[target_feature(enable = "avx2,fma,f16c")]
-pub(super) fn scale(block: &[u8]) -> f32 {
+pub(super) fn scale8(block: &[u8]) -> __m256 {
     let h = match block {
         [s0, s1, ..] => u16::from_le_bytes([*s0, *s1]),
         _ => 0,
     };
-    _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(h))))
+    _mm256_cvtph_ps(_mm_set1_epi16(h as i16))
 }
 
 /// 8 f32 values from 32 little-endian bytes.
@@ -220,7 +223,7 @@ fn row_q8_0(row: &[u8], x: &[f32]) -> f32 {
         s = _mm256_fmadd_ps(i8x8_to_f32(q1), x1, s);
         s = _mm256_fmadd_ps(i8x8_to_f32(q2), x2, s);
         s = _mm256_fmadd_ps(i8x8_to_f32(q3), x3, s);
-        acc = _mm256_fmadd_ps(s, _mm256_set1_ps(scale(block)), acc);
+        acc = _mm256_fmadd_ps(s, scale8(block), acc);
     }
     hsum(acc)
 }
@@ -252,7 +255,7 @@ fn row_q4_0(row: &[u8], x: &[f32]) -> f32 {
         s = _mm256_fmadd_ps(widen(_mm_srli_si128::<8>(e0)), x1, s);
         s = _mm256_fmadd_ps(widen(e1), x2, s);
         s = _mm256_fmadd_ps(widen(_mm_srli_si128::<8>(e1)), x3, s);
-        acc = _mm256_fmadd_ps(s, _mm256_set1_ps(scale(block)), acc);
+        acc = _mm256_fmadd_ps(s, scale8(block), acc);
     }
     hsum(acc)
 }
@@ -290,7 +293,11 @@ fn row_q8_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
         };
         let [_, _, q @ ..] = block;
         let p = idot32(load_u8x32(q), load_i8x32(xq));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(scale(block) * dx), acc);
+        acc = _mm256_fmadd_ps(
+            _mm256_cvtepi32_ps(p),
+            _mm256_mul_ps(scale8(block), _mm256_set1_ps(dx)),
+            acc,
+        );
     }
     hsum(acc)
 }
@@ -307,7 +314,11 @@ fn row_q4_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
         let [_, _, nibbles @ ..] = block;
         let (evens, odds) = q4_nibbles(nibbles);
         let p = idot32(_mm256_set_m128i(odds, evens), load_i8x32(xq));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(scale(block) * dx), acc);
+        acc = _mm256_fmadd_ps(
+            _mm256_cvtepi32_ps(p),
+            _mm256_mul_ps(scale8(block), _mm256_set1_ps(dx)),
+            acc,
+        );
     }
     hsum(acc)
 }

@@ -11,7 +11,7 @@
 
 use core::arch::x86_64::*;
 
-use super::x86_avx2::{hsum, load_i8x32, load_u8x32, load8, q4_nibbles, scale};
+use super::x86_avx2::{hsum, load_i8x32, load_u8x32, load8, q4_nibbles, scale8};
 use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
 
 /// Proof that AVX-512 F/BW/VL, AVX512_VNNI, AVX2, FMA and F16C were
@@ -83,6 +83,16 @@ fn matvec_q8_impl(
             .zip(rows)
             .for_each(|(y, row)| *y = row_q4_0_q8(row, qs, ds)),
     }
+}
+
+/// The block's f16 scale in all 16 lanes (see `x86_avx2::scale8`).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn scale16(block: &[u8]) -> __m512 {
+    let h = match block {
+        [s0, s1, ..] => u16::from_le_bytes([*s0, *s1]),
+        _ => 0,
+    };
+    _mm512_cvtph_ps(_mm256_set1_epi16(h as i16))
 }
 
 /// 16 f32 values from 64 little-endian bytes.
@@ -163,7 +173,7 @@ fn row_q8_0(row: &[u8], x: &[f32]) -> f32 {
         let (x0, x1) = halves(xs);
         let s = _mm512_mul_ps(i8x16_to_f32(load_u8x16(q0)), load16(x0));
         let s = _mm512_fmadd_ps(i8x16_to_f32(load_u8x16(q1)), load16(x1), s);
-        acc = _mm512_fmadd_ps(s, _mm512_set1_ps(scale(block)), acc);
+        acc = _mm512_fmadd_ps(s, scale16(block), acc);
     }
     _mm512_reduce_add_ps(acc)
 }
@@ -182,7 +192,7 @@ fn row_q4_0(row: &[u8], x: &[f32]) -> f32 {
         let (x0, x1) = halves(xs);
         let s = _mm512_mul_ps(i8x16_to_f32(_mm_unpacklo_epi8(evens, odds)), load16(x0));
         let s = _mm512_fmadd_ps(i8x16_to_f32(_mm_unpackhi_epi8(evens, odds)), load16(x1), s);
-        acc = _mm512_fmadd_ps(s, _mm512_set1_ps(scale(block)), acc);
+        acc = _mm512_fmadd_ps(s, scale16(block), acc);
     }
     _mm512_reduce_add_ps(acc)
 }
@@ -194,58 +204,45 @@ fn idot32(w: __m256i, x: __m256i) -> __m256i {
     _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(w), _mm256_sign_epi8(x, w))
 }
 
-/// Per block `(Σ qw·qx) · (dw · dx)` over a row, given each weight block's
-/// 32 signed quants in activation order.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
-fn row_q8<'a, const B: usize>(
-    row: &'a [u8],
-    qs: &[[i8; BLOCK_ELEMENTS]],
-    ds: &[f32],
-    quants: impl Fn(&'a [u8; B]) -> __m256i,
-) -> f32 {
-    // Two blocks per step into two accumulators (independent FMA chains).
-    let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-    let blocks = row.chunks_exact(2 * B).zip(qs.chunks_exact(2)).zip(ds.chunks_exact(2));
-    let done = 2 * blocks.len();
-    for ((pair, xq), dx) in blocks {
-        let (Some((b0, b1)), [x0, x1], [d0, d1]) = (pair.split_first_chunk::<B>(), xq, dx) else {
-            continue;
-        };
-        let Some(b1) = b1.first_chunk::<B>() else { continue };
-        let p0 = idot32(quants(b0), load_i8x32(x0));
-        let p1 = idot32(quants(b1), load_i8x32(x1));
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(scale(b0) * d0), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(scale(b1) * d1), acc1);
-    }
-    let rest = row.chunks_exact(B).zip(qs).zip(ds).skip(done);
-    for ((block, xq), &dx) in rest {
-        let Some(block) = block.first_chunk::<B>() else {
-            continue;
-        };
-        let p = idot32(quants(block), load_i8x32(xq));
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(scale(block) * dx), acc0);
-    }
-    hsum(_mm256_add_ps(acc0, acc1))
-}
-
-/// A `q8_0` row times quantized activations.
+/// A `q8_0` row times quantized activations: per block
+/// `(Σ qw·qx) · (dw · dx)`, the integer sums exact.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 fn row_q8_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
-    row_q8::<Q8_0_BLOCK_BYTES>(row, qs, ds, |block| {
+    let mut acc = _mm256_setzero_ps();
+    for ((block, xq), &dx) in row.chunks_exact(Q8_0_BLOCK_BYTES).zip(qs).zip(ds) {
+        let Ok(block) = <&[u8; Q8_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
         let [_, _, q @ ..] = block;
-        load_u8x32(q) // (closures inherit the enclosing target features)
-    })
+        let p = idot32(load_u8x32(q), load_i8x32(xq));
+        acc = _mm256_fmadd_ps(
+            _mm256_cvtepi32_ps(p),
+            _mm256_mul_ps(scale8(block), _mm256_set1_ps(dx)),
+            acc,
+        );
+    }
+    hsum(acc)
 }
 
 /// A `q4_0` row times activations stored evens-then-odds: low nibbles in
 /// lanes 0–15, high nibbles in 16–31.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 fn row_q4_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
-    row_q8::<Q4_0_BLOCK_BYTES>(row, qs, ds, |block| {
+    let mut acc = _mm256_setzero_ps();
+    for ((block, xq), &dx) in row.chunks_exact(Q4_0_BLOCK_BYTES).zip(qs).zip(ds) {
+        let Ok(block) = <&[u8; Q4_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
         let [_, _, nibbles @ ..] = block;
-        let (evens, odds) = q4_nibbles(nibbles); // (closures inherit the target features)
-        _mm256_set_m128i(odds, evens)
-    })
+        let (evens, odds) = q4_nibbles(nibbles);
+        let p = idot32(_mm256_set_m128i(odds, evens), load_i8x32(xq));
+        acc = _mm256_fmadd_ps(
+            _mm256_cvtepi32_ps(p),
+            _mm256_mul_ps(scale8(block), _mm256_set1_ps(dx)),
+            acc,
+        );
+    }
+    hsum(acc)
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
