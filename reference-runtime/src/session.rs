@@ -400,9 +400,7 @@ impl Session {
         let ctx = &mut self.context;
         // 7  process ids[0 … P−1] at positions 0 … P−1 (logits of the last only)
         let t = &mut loaded.transformer;
-        for (pos, &id) in ids.iter().enumerate() {
-            t.advance(id, pos);
-        }
+        t.prefill(&ids, 0); // in batches ([LIM-RES-05]); the same results as one by one
         if !ids.is_empty() {
             t.classify();
         }

@@ -195,45 +195,64 @@ pub fn cpu_flags() -> String {
     }
 }
 
-/// `out = W · x` with f32 activations on `isa`; `false` when `isa` has no
-/// kernel here (the caller runs the portable reference).
-pub(crate) fn matvec(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &[f32]) -> bool {
-    let row_bytes = w.row_bytes();
-    if row_bytes == 0 {
-        return false;
-    }
+/// `Y = W · X` for `n` inputs with f32 activations on `isa`
+/// ([`super::matvec::matmul`]); `false` when `isa` has no kernel here (the
+/// caller runs the portable reference).
+pub(crate) fn matmul(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) -> bool {
     match isa {
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => x86_avx2::Token::new().map(|t| x86_avx2::matvec(t, out, w.dtype, w.bytes, row_bytes, x)),
+        Isa::Avx2 => x86_avx2::Token::new().map(|t| x86_avx2::matmul(t, out, w, x, n)),
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => x86_avx512::Token::new().map(|t| x86_avx512::matvec(t, out, w.dtype, w.bytes, row_bytes, x)),
+        Isa::Avx512 => x86_avx512::Token::new().map(|t| x86_avx512::matmul(t, out, w, x, n)),
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        Isa::Simd128 => Some(wasm_simd128::matvec(out, w.dtype, w.bytes, row_bytes, x)),
+        Isa::Simd128 => Some(wasm_simd128::matmul(out, w, x, n)),
         _ => None,
     }
     .is_some()
 }
 
-/// `out = W · x̂` of a quantized matrix and an activation vector quantized
-/// for it ([NUM-GEN-02]) on `isa`; `false` when `isa` has no kernel here.
-pub(crate) fn matvec_q8(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &QuantizedVector) -> bool {
-    let row_bytes = w.row_bytes();
-    if row_bytes == 0 || x.order() != Some(w.dtype) {
+/// `Y = W · X̂` of a quantized matrix and `n` activation vectors quantized
+/// for it ([NUM-GEN-02], [`super::matvec::matmul_q8`]) on `isa`; `false`
+/// when `isa` has no kernel here.
+pub(crate) fn matmul_q8(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &QuantizedVector, n: usize) -> bool {
+    if x.order() != Some(w.dtype) || !w.dtype.is_quantized() {
         return false;
     }
     let (qs, ds) = x.parts();
     match isa {
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => x86_avx2::Token::new().map(|t| x86_avx2::matvec_q8(t, out, w.dtype, w.bytes, row_bytes, qs, ds)),
+        Isa::Avx2 => x86_avx2::Token::new().map(|t| x86_avx2::matmul_q8(t, out, w, qs, ds, n)),
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => {
-            x86_avx512::Token::new().map(|t| x86_avx512::matvec_q8(t, out, w.dtype, w.bytes, row_bytes, qs, ds))
-        }
+        Isa::Avx512 => x86_avx512::Token::new().map(|t| x86_avx512::matmul_q8(t, out, w, qs, ds, n)),
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        Isa::Simd128 => Some(wasm_simd128::matvec_q8(out, w.dtype, w.bytes, row_bytes, qs, ds)),
+        Isa::Simd128 => Some(wasm_simd128::matmul_q8(out, w, qs, ds, n)),
         _ => None,
     }
     .is_some()
+}
+
+/// Input `i`'s slice of `n` f32 inputs of `cols` values each.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    allow(dead_code)
+)]
+fn input(x: &[f32], cols: usize, i: usize) -> &[f32] {
+    // exactly `cols` values: the f32 kernels pair the row's tail with x's
+    let start = i.saturating_mul(cols);
+    x.get(start..start.saturating_add(cols)).unwrap_or_default()
+}
+
+/// Input `i`'s blocks of `n` quantized inputs of `blocks` blocks each.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    allow(dead_code)
+)]
+fn input_q8<'a>(qs: &'a [[i8; 32]], ds: &'a [f32], blocks: usize, i: usize) -> (&'a [[i8; 32]], &'a [f32]) {
+    let range = i.saturating_mul(blocks)..i.saturating_add(1).saturating_mul(blocks);
+    (
+        qs.get(range.clone()).unwrap_or_default(),
+        ds.get(range).unwrap_or_default(),
+    )
 }
 
 /// `Σ a[i] · b[i]` over the shorter of the two on `isa` (attention scores).

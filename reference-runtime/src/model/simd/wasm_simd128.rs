@@ -13,39 +13,35 @@
 
 use core::arch::wasm32::*;
 
+use super::super::matvec::for_each_product;
+use super::super::weights::MatRef;
+use super::{input, input_q8};
 use crate::f16::f16_to_f32;
 use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
 
-/// `y = W · x`, f32 activations.
-pub(super) fn matvec(out: &mut [f32], dtype: Dtype, bytes: &[u8], row_bytes: usize, x: &[f32]) {
-    let rows = bytes.chunks_exact(row_bytes);
-    match dtype {
-        Dtype::F32 => out.iter_mut().zip(rows).for_each(|(y, row)| *y = row_f32(row, x)),
-        Dtype::Q8_0 => out.iter_mut().zip(rows).for_each(|(y, row)| *y = row_q8_0(row, x)),
-        Dtype::Q4_0 => out.iter_mut().zip(rows).for_each(|(y, row)| *y = row_q4_0(row, x)),
+/// `Y = W · X` for `n` inputs, f32 activations.
+pub(super) fn matmul(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
+    let cols = w.cols;
+    match w.dtype {
+        Dtype::F32 => for_each_product(out, w, n, |row, i| row_f32(row, input(x, cols, i))),
+        Dtype::Q8_0 => for_each_product(out, w, n, |row, i| row_q8_0(row, input(x, cols, i))),
+        Dtype::Q4_0 => for_each_product(out, w, n, |row, i| row_q4_0(row, input(x, cols, i))),
     }
 }
 
-/// `y = W · x̂`, activations quantized for `dtype` (values and scales per block).
-pub(super) fn matvec_q8(
-    out: &mut [f32],
-    dtype: Dtype,
-    bytes: &[u8],
-    row_bytes: usize,
-    qs: &[[i8; BLOCK_ELEMENTS]],
-    ds: &[f32],
-) {
-    let rows = bytes.chunks_exact(row_bytes);
-    match dtype {
+/// `Y = W · X̂` for `n` inputs quantized for `w.dtype`.
+pub(super) fn matmul_q8(out: &mut [f32], w: MatRef<'_>, qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32], n: usize) {
+    let blocks = w.cols / BLOCK_ELEMENTS;
+    match w.dtype {
         Dtype::F32 => {}
-        Dtype::Q8_0 => out
-            .iter_mut()
-            .zip(rows)
-            .for_each(|(y, row)| *y = row_q8_0_q8(row, qs, ds)),
-        Dtype::Q4_0 => out
-            .iter_mut()
-            .zip(rows)
-            .for_each(|(y, row)| *y = row_q4_0_q8(row, qs, ds)),
+        Dtype::Q8_0 => for_each_product(out, w, n, |row, i| {
+            let (qs, ds) = input_q8(qs, ds, blocks, i);
+            row_q8_0_q8(row, qs, ds)
+        }),
+        Dtype::Q4_0 => for_each_product(out, w, n, |row, i| {
+            let (qs, ds) = input_q8(qs, ds, blocks, i);
+            row_q4_0_q8(row, qs, ds)
+        }),
     }
 }
 

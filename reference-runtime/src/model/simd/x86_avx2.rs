@@ -16,6 +16,9 @@
 
 use core::arch::x86_64::*;
 
+use super::super::matvec::for_each_product;
+use super::super::weights::MatRef;
+use super::{input, input_q8};
 use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
 
 /// Proof that AVX2, FMA and F16C were detected on this CPU: the only way
@@ -30,24 +33,17 @@ impl Token {
     }
 }
 
-/// `y = W · x`, f32 activations.
-pub(super) fn matvec(_: Token, out: &mut [f32], dtype: Dtype, bytes: &[u8], row_bytes: usize, x: &[f32]) {
-    // SAFETY: the token proves AVX2, FMA and F16C are available.
-    unsafe { matvec_impl(out, dtype, bytes, row_bytes, x) }
+/// `Y = W · X` for `n` inputs, f32 activations.
+pub(super) fn matmul(_: Token, out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
+    // SAFETY: the token proves every feature of `matmul_impl` is available.
+    unsafe { matmul_impl(out, w, x, n) }
 }
 
-/// `y = W · x̂`, activations quantized for `dtype` (values and scales per block).
-pub(super) fn matvec_q8(
-    _: Token,
-    out: &mut [f32],
-    dtype: Dtype,
-    bytes: &[u8],
-    row_bytes: usize,
-    qs: &[[i8; BLOCK_ELEMENTS]],
-    ds: &[f32],
-) {
-    // SAFETY: the token proves AVX2, FMA and F16C are available.
-    unsafe { matvec_q8_impl(out, dtype, bytes, row_bytes, qs, ds) }
+/// `Y = W · X̂` for `n` inputs quantized for `w.dtype` (values and scales
+/// per block, input after input).
+pub(super) fn matmul_q8(_: Token, out: &mut [f32], w: MatRef<'_>, qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32], n: usize) {
+    // SAFETY: the token proves every feature of `matmul_q8_impl` is available.
+    unsafe { matmul_q8_impl(out, w, qs, ds, n) }
 }
 
 /// `Σ a[i] · b[i]` over the shorter of the two.
@@ -63,35 +59,28 @@ pub(super) fn axpy(_: Token, y: &mut [f32], a: f32, x: &[f32]) {
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
-fn matvec_impl(out: &mut [f32], dtype: Dtype, bytes: &[u8], row_bytes: usize, x: &[f32]) {
-    let rows = bytes.chunks_exact(row_bytes);
-    match dtype {
-        Dtype::F32 => out.iter_mut().zip(rows).for_each(|(y, row)| *y = row_f32(row, x)),
-        Dtype::Q8_0 => out.iter_mut().zip(rows).for_each(|(y, row)| *y = row_q8_0(row, x)),
-        Dtype::Q4_0 => out.iter_mut().zip(rows).for_each(|(y, row)| *y = row_q4_0(row, x)),
+fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
+    let cols = w.cols;
+    match w.dtype {
+        Dtype::F32 => for_each_product(out, w, n, |row, i| row_f32(row, input(x, cols, i))),
+        Dtype::Q8_0 => for_each_product(out, w, n, |row, i| row_q8_0(row, input(x, cols, i))),
+        Dtype::Q4_0 => for_each_product(out, w, n, |row, i| row_q4_0(row, input(x, cols, i))),
     }
 }
 
 #[target_feature(enable = "avx2,fma,f16c")]
-fn matvec_q8_impl(
-    out: &mut [f32],
-    dtype: Dtype,
-    bytes: &[u8],
-    row_bytes: usize,
-    qs: &[[i8; BLOCK_ELEMENTS]],
-    ds: &[f32],
-) {
-    let rows = bytes.chunks_exact(row_bytes);
-    match dtype {
+fn matmul_q8_impl(out: &mut [f32], w: MatRef<'_>, qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32], n: usize) {
+    let blocks = w.cols / BLOCK_ELEMENTS;
+    match w.dtype {
         Dtype::F32 => {}
-        Dtype::Q8_0 => out
-            .iter_mut()
-            .zip(rows)
-            .for_each(|(y, row)| *y = row_q8_0_q8(row, qs, ds)),
-        Dtype::Q4_0 => out
-            .iter_mut()
-            .zip(rows)
-            .for_each(|(y, row)| *y = row_q4_0_q8(row, qs, ds)),
+        Dtype::Q8_0 => for_each_product(out, w, n, |row, i| {
+            let (qs, ds) = input_q8(qs, ds, blocks, i);
+            row_q8_0_q8(row, qs, ds)
+        }),
+        Dtype::Q4_0 => for_each_product(out, w, n, |row, i| {
+            let (qs, ds) = input_q8(qs, ds, blocks, i);
+            row_q4_0_q8(row, qs, ds)
+        }),
     }
 }
 
