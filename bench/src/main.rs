@@ -8,7 +8,8 @@
 //!    `MODEL_BYTE_BUDGET`). For each, the
 //!    exact path (f32 activations) and the activation-quantized path
 //!    ([NUM-GEN-02]): prompt tokens/s (a 64-token prompt through
-//!    `generate(prompt, 0)`), generation tokens/s (128 greedy
+//!    `generate(prompt, 0)`, one token at a time and in batches of up to
+//!    16, LIM-RES-05), generation tokens/s (128 greedy
 //!    `generate_next_token` steps), and the weight bytes streamed per second.
 //!    Medians of several runs.
 //! 2. The `f32`, `q8_0` and `q4_0` matrix–vector kernels alone on a
@@ -207,6 +208,8 @@ fn streamed_bytes(session: &Session) -> (u64, u64) {
 }
 
 struct Row {
+    /// Prompt tokens/s processing one token at a time (prefill batch 1).
+    prompt_one_tps: f64,
     prompt_tps: f64,
     gen_tps: f64,
     prompt_gbs: f64,
@@ -230,9 +233,15 @@ fn measure(bytes: &[u8], activation_quant: bool, runs: usize, paths: &[Isa]) -> 
         })
         .collect();
     let (layer, out) = streamed_bytes(&sessions[0]);
-    let mut times = vec![(Vec::new(), Vec::new()); paths.len()];
+    let mut times = vec![(Vec::new(), Vec::new(), Vec::new()); paths.len()];
     for _ in 0..runs {
-        for (s, (prompt, generation)) in sessions.iter_mut().zip(times.iter_mut()) {
+        for (s, (prompt, generation, one)) in sessions.iter_mut().zip(times.iter_mut()) {
+            // the prompt one token at a time, then in batches (LIM-RES-05)
+            s.set_prefill_batch(1);
+            let t = Instant::now();
+            s.generate(PROMPT, 0).unwrap();
+            one.push(t.elapsed());
+            s.set_prefill_batch(usize::MAX);
             let t = Instant::now();
             s.generate(PROMPT, 0).unwrap();
             prompt.push(t.elapsed());
@@ -245,11 +254,13 @@ fn measure(bytes: &[u8], activation_quant: bool, runs: usize, paths: &[Isa]) -> 
     }
     times
         .into_iter()
-        .map(|(prompt, generation)| {
+        .map(|(prompt, generation, one)| {
             let (p, g) = (median(prompt).as_secs_f64(), median(generation).as_secs_f64());
+            let p1 = median(one).as_secs_f64();
             let prompt_bytes = f64::from(PROMPT_TOKENS) * layer as f64 + out as f64; // logits of the last only
             let gen_bytes = GENERATED as f64 * (layer + out) as f64;
             Row {
+                prompt_one_tps: f64::from(PROMPT_TOKENS) / p1,
                 prompt_tps: f64::from(PROMPT_TOKENS) / p,
                 gen_tps: GENERATED as f64 / g,
                 prompt_gbs: prompt_bytes / p / 1e9,
@@ -428,9 +439,9 @@ fn main() {
     );
     println!();
     println!(
-        "| model | dtype | shape | bytes | activations | path | prompt tok/s | gen tok/s | prompt GB/s | gen GB/s | prompt × portable | gen × portable |"
+        "| model | dtype | shape | bytes | activations | path | prompt tok/s, 1 at a time | prompt tok/s, batched | gen tok/s | prompt GB/s | gen GB/s | prompt × portable 1 at a time | gen × portable |"
     );
-    println!("|---|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for (shape, vocab, runs) in &models {
         let t = Instant::now();
         let bytes = shape.build(vocab);
@@ -447,7 +458,7 @@ fn main() {
             let rows = measure(&bytes, activation_quant, *runs, &paths);
             for (isa, r) in paths.iter().zip(&rows) {
                 println!(
-                    "| {} | {} | {} | {:.1} MB | {} | {} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                    "| {} | {} | {} | {:.1} MB | {} | {} | {:.0} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} |",
                     shape.name,
                     shape.dtype.name(),
                     shape.describe(),
@@ -458,11 +469,12 @@ fn main() {
                         "f32 (exact)"
                     },
                     isa.name(),
+                    r.prompt_one_tps,
                     r.prompt_tps,
                     r.gen_tps,
                     r.prompt_gbs,
                     r.gen_gbs,
-                    r.prompt_tps / rows[0].prompt_tps,
+                    r.prompt_tps / rows[0].prompt_one_tps,
                     r.gen_tps / rows[0].gen_tps
                 );
             }

@@ -255,6 +255,15 @@ impl Session {
         self.model.as_mut().is_some_and(|m| m.transformer.set_isa(isa))
     }
 
+    /// Processes prompts in batches of at most `tokens` (see
+    /// [`Transformer::set_prefill_batch`]); the batch now used, 0 without a
+    /// model. For benchmarks.
+    pub fn set_prefill_batch(&mut self, tokens: usize) -> usize {
+        self.model
+            .as_mut()
+            .map_or(0, |m| m.transformer.set_prefill_batch(tokens))
+    }
+
     /// The loaded model, or `ModelNotLoaded` ([SLM1-LOAD-03]).
     fn require_model(&self) -> Result<Model<'_>> {
         self.model().ok_or(Error::new(ErrorKind::ModelNotLoaded))

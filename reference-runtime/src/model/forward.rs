@@ -70,7 +70,7 @@ impl Transformer {
     /// `x` and every token's keys and values in the cache. The caller has
     /// checked every id and that `pos + tokens.len() ≤ context_length`.
     pub(crate) fn prefill(&mut self, tokens: &[u32], pos: usize) {
-        let batch = self.state.batch.max(1);
+        let batch = self.prefill_batch.clamp(1, self.state.batch.max(1));
         for (k, chunk) in tokens.chunks(batch).enumerate() {
             self.advance_batch(chunk, pos.saturating_add(k.saturating_mul(batch)));
         }

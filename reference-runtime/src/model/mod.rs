@@ -50,6 +50,8 @@ pub struct Transformer {
     /// [NUM-GEN-02]: quantize activations for products with quantized
     /// matrices; and the instruction-set path of the kernels.
     kernels: forward::Kernels,
+    /// Tokens per prefill batch, at most `state.batch` ([LIM-RES-05]).
+    prefill_batch: usize,
 }
 
 /// Summarizes instead of dumping the file and the buffers.
@@ -85,6 +87,7 @@ impl Transformer {
             Err(e) => return Err((e, file)),
         };
         let state = RunState::new(&config, activation_quant);
+        let prefill_batch = state.batch;
         Ok(Transformer {
             file,
             index,
@@ -96,6 +99,7 @@ impl Transformer {
                 // selected once per process; never detected in the token loop
                 isa: simd::Isa::selected(),
             },
+            prefill_batch,
         })
     }
 
@@ -134,6 +138,14 @@ impl Transformer {
     /// The instruction-set path of the kernels ([`simd::Isa::selected`] at load).
     pub fn isa(&self) -> simd::Isa {
         self.kernels.isa
+    }
+
+    /// Processes prompts in batches of at most `tokens` (at least 1, at
+    /// most the batch the run state was sized for, [LIM-RES-05]); returns
+    /// the batch now used. For benchmarks: 1 is token-by-token prefill.
+    pub fn set_prefill_batch(&mut self, tokens: usize) -> usize {
+        self.prefill_batch = tokens.clamp(1, self.state.batch.max(1));
+        self.prefill_batch
     }
 
     /// Runs the kernels of `isa` from now on; `false` (nothing changed) if

@@ -198,6 +198,10 @@ pub fn cpu_flags() -> String {
 /// `Y = W · X` for `n` inputs with f32 activations on `isa`
 /// ([`super::matvec::matmul`]); `false` when `isa` has no kernel here (the
 /// caller runs the portable reference).
+#[cfg_attr(
+    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    allow(unused_variables)
+)]
 pub(crate) fn matmul(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) -> bool {
     match isa {
         #[cfg(target_arch = "x86_64")]
@@ -205,8 +209,11 @@ pub(crate) fn matmul(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usi
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => x86_avx512::Token::new().map(|t| x86_avx512::matmul(t, out, w, x, n)),
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        Isa::Simd128 => Some(wasm_simd128::matmul(out, w, x, n)),
-        _ => None,
+        Isa::Simd128 => {
+            wasm_simd128::matmul(out, w, x, n);
+            Some(())
+        }
+        _ => None::<()>,
     }
     .is_some()
 }
@@ -214,6 +221,10 @@ pub(crate) fn matmul(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usi
 /// `Y = W · X̂` of a quantized matrix and `n` activation vectors quantized
 /// for it ([NUM-GEN-02], [`super::matvec::matmul_q8`]) on `isa`; `false`
 /// when `isa` has no kernel here.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    allow(unused_variables)
+)]
 pub(crate) fn matmul_q8(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &QuantizedVector, n: usize) -> bool {
     if x.order() != Some(w.dtype) || !w.dtype.is_quantized() {
         return false;
@@ -225,8 +236,11 @@ pub(crate) fn matmul_q8(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &QuantizedV
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => x86_avx512::Token::new().map(|t| x86_avx512::matmul_q8(t, out, w, qs, ds, n)),
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        Isa::Simd128 => Some(wasm_simd128::matmul_q8(out, w, qs, ds, n)),
-        _ => None,
+        Isa::Simd128 => {
+            wasm_simd128::matmul_q8(out, w, qs, ds, n);
+            Some(())
+        }
+        _ => None::<()>,
     }
     .is_some()
 }
@@ -256,8 +270,12 @@ fn input_q8<'a>(qs: &'a [[i8; 32]], ds: &'a [f32], blocks: usize, i: usize) -> (
 }
 
 /// `Σ a[i] · b[i]` over the shorter of the two on `isa` (attention scores).
+#[cfg_attr(
+    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    allow(unused_variables)
+)]
 pub fn dot(isa: Isa, a: &[f32], b: &[f32]) -> f32 {
-    let simd = match isa {
+    let simd: Option<f32> = match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => x86_avx2::Token::new().map(|t| x86_avx2::dot(t, a, b)),
         #[cfg(target_arch = "x86_64")]
@@ -271,12 +289,19 @@ pub fn dot(isa: Isa, a: &[f32], b: &[f32]) -> f32 {
 
 /// `y[i] += a · x[i]` over the shorter of the two on `isa` (the weighted
 /// sum of values in attention).
+#[cfg_attr(
+    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    allow(unused_variables)
+)]
 pub fn axpy(isa: Isa, y: &mut [f32], a: f32, x: &[f32]) {
-    let done = match isa {
+    let done: Option<()> = match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 | Isa::Avx512 => x86_avx2::Token::new().map(|t| x86_avx2::axpy(t, y, a, x)),
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        Isa::Simd128 => Some(wasm_simd128::axpy(y, a, x)),
+        Isa::Simd128 => {
+            wasm_simd128::axpy(y, a, x);
+            Some(())
+        }
         _ => None,
     };
     if done.is_none() {
