@@ -16,6 +16,7 @@ pub mod adapter_parse;
 pub mod diagnostics_json;
 pub mod models;
 pub mod quant;
+pub mod simd_vs_portable;
 pub mod slm1_mutate;
 pub mod slm1_parse;
 pub mod tokenizer_roundtrip;

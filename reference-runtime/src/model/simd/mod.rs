@@ -256,6 +256,48 @@ fn input(x: &[f32], cols: usize, i: usize) -> &[f32] {
     x.get(start..start.saturating_add(cols)).unwrap_or_default()
 }
 
+/// Calls `four(row, [x_i … x_i+3])` for groups of four inputs and
+/// `one(row, x_i)` for the rest, for every row of `w` (rows outer), storing
+/// at `out[i · rows + r]`: kernels that convert a row's weights once for
+/// four inputs (prefill batches) and give the bits of `one` for each.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn for_each_row_by_4(
+    out: &mut [f32],
+    w: MatRef<'_>,
+    x: &[f32],
+    n: usize,
+    mut one: impl FnMut(&[u8], &[f32]) -> f32,
+    mut four: impl FnMut(&[u8], [&[f32]; 4]) -> [f32; 4],
+) {
+    let row_bytes = w.row_bytes();
+    if row_bytes == 0 {
+        return;
+    }
+    let store = |out: &mut [f32], i: usize, r: usize, y: f32| {
+        if let Some(o) = i
+            .checked_mul(w.rows)
+            .and_then(|o| o.checked_add(r))
+            .and_then(|o| out.get_mut(o))
+        {
+            *o = y;
+        }
+    };
+    for (r, row) in w.bytes.chunks_exact(row_bytes).enumerate() {
+        let mut i = 0;
+        while i + 4 <= n {
+            let ys = four(row, [0, 1, 2, 3].map(|k| input(x, w.cols, i + k)));
+            for (k, y) in ys.into_iter().enumerate() {
+                store(out, i + k, r, y);
+            }
+            i += 4;
+        }
+        while i < n {
+            store(out, i, r, one(row, input(x, w.cols, i)));
+            i += 1;
+        }
+    }
+}
+
 /// Input `i`'s blocks of `n` quantized inputs of `blocks` blocks each.
 #[cfg_attr(
     not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),

@@ -306,3 +306,39 @@ fn paths_are_named_and_ranked() {
     assert!(Isa::selected().is_supported());
     assert!(Isa::supported().any(|i| i == Isa::best()));
 }
+
+#[test]
+fn a_batch_of_inputs_gives_the_bits_of_one_input_at_a_time() {
+    // matmul (prefill batches, LIM-RES-05): groups of four share a row's
+    // converted weights; the remainder goes one by one. 7 = 4 + 3.
+    let mut rng = Rng(0x5EED_0005);
+    let n = 7;
+    for isa in Isa::supported() {
+        for dtype in Dtype::ALL.iter().copied() {
+            for (rows, cols) in shapes(dtype) {
+                let bytes = random_matrix(&mut rng, dtype, rows, cols, true);
+                let w = MatRef::new(dtype, rows, cols, &bytes).unwrap();
+                let x = x_vector(&mut rng, n * cols);
+                let mut batched = vec![f32::NAN; n * rows];
+                crate::model::matvec::matmul_on(isa, &mut batched, w, &x, n);
+                let mut one = vec![f32::NAN; n * rows];
+                for (y, xi) in one.chunks_exact_mut(rows).zip(x.chunks_exact(cols)) {
+                    matvec_on(isa, y, w, xi);
+                }
+                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&batched), bits(&one), "{isa:?} {dtype:?} {rows}×{cols}");
+                if dtype != Dtype::F32 {
+                    let mut xq = QuantizedVector::with_capacity(n * cols);
+                    assert!(xq.quantize(&x, dtype));
+                    crate::model::matvec::matmul_q8_on(isa, &mut batched, w, &xq, n);
+                    for (y, xi) in one.chunks_exact_mut(rows).zip(x.chunks_exact(cols)) {
+                        let mut xq1 = QuantizedVector::with_capacity(cols);
+                        assert!(xq1.quantize(xi, dtype));
+                        matvec_q8_on(isa, y, w, &xq1);
+                    }
+                    assert_eq!(bits(&batched), bits(&one), "{isa:?} {dtype:?} q8 {rows}×{cols}");
+                }
+            }
+        }
+    }
+}

@@ -18,7 +18,7 @@ use core::arch::x86_64::*;
 
 use super::super::matvec::for_each_product;
 use super::super::weights::MatRef;
-use super::{input, input_q8};
+use super::{for_each_row_by_4, input, input_q8};
 use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
 
 /// Proof that AVX2, FMA and F16C were detected on this CPU: the only way
@@ -63,8 +63,8 @@ fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
     let cols = w.cols;
     match w.dtype {
         Dtype::F32 => for_each_product(out, w, n, |row, i| row_f32(row, input(x, cols, i))),
-        Dtype::Q8_0 => for_each_product(out, w, n, |row, i| row_q8_0(row, input(x, cols, i))),
-        Dtype::Q4_0 => for_each_product(out, w, n, |row, i| row_q4_0(row, input(x, cols, i))),
+        Dtype::Q8_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q8_0(row, x), |row, xs| rows_q8_0_x4(row, xs)),
+        Dtype::Q4_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q4_0(row, x), |row, xs| rows_q4_0_x4(row, xs)),
     }
 }
 
@@ -225,6 +225,68 @@ fn quarters(q: &[u8; 32]) -> [&[u8; 8]; 4] {
         }
     }
     out
+}
+
+/// The 32 values of block `b` of input `x`, if it has them.
+pub(super) fn x_block_at(x: &[f32], b: usize) -> Option<&[f32; 32]> {
+    x.get(b.checked_mul(32)?..)?.first_chunk::<32>()
+}
+
+/// [`row_q8_0`] for four inputs, each block's weights converted once; each
+/// result has the bits of `row_q8_0` for that input (same operations).
+#[target_feature(enable = "avx2,fma,f16c")]
+fn rows_q8_0_x4(row: &[u8], xs: [&[f32]; 4]) -> [f32; 4] {
+    let mut acc = [_mm256_setzero_ps(); 4];
+    for (b, block) in row.chunks_exact(Q8_0_BLOCK_BYTES).enumerate() {
+        let Ok(block) = <&[u8; Q8_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
+        let [_, _, q @ ..] = block;
+        let [q0, q1, q2, q3] = quarters(q);
+        let [w0, w1, w2, w3] = [i8x8_to_f32(q0), i8x8_to_f32(q1), i8x8_to_f32(q2), i8x8_to_f32(q3)];
+        let d = scale8(block);
+        for (acc, x) in acc.iter_mut().zip(xs) {
+            let Some(xb) = x_block_at(x, b) else { continue };
+            let [x0, x1, x2, x3] = x_block(xb);
+            let mut s = _mm256_mul_ps(w0, x0);
+            s = _mm256_fmadd_ps(w1, x1, s);
+            s = _mm256_fmadd_ps(w2, x2, s);
+            s = _mm256_fmadd_ps(w3, x3, s);
+            *acc = _mm256_fmadd_ps(s, d, *acc);
+        }
+    }
+    acc.map(|a| hsum(a))
+}
+
+/// [`row_q4_0`] for four inputs, each block's nibbles unpacked once.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn rows_q4_0_x4(row: &[u8], xs: [&[f32]; 4]) -> [f32; 4] {
+    let mut acc = [_mm256_setzero_ps(); 4];
+    let widen = |v: __m128i| _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v));
+    for (b, block) in row.chunks_exact(Q4_0_BLOCK_BYTES).enumerate() {
+        let Ok(block) = <&[u8; Q4_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
+        let [_, _, nibbles @ ..] = block;
+        let (e0, e1) = q4_natural(nibbles);
+        let [w0, w1, w2, w3] = [
+            widen(e0),
+            widen(_mm_srli_si128::<8>(e0)),
+            widen(e1),
+            widen(_mm_srli_si128::<8>(e1)),
+        ];
+        let d = scale8(block);
+        for (acc, x) in acc.iter_mut().zip(xs) {
+            let Some(xb) = x_block_at(x, b) else { continue };
+            let [x0, x1, x2, x3] = x_block(xb);
+            let mut s = _mm256_mul_ps(w0, x0);
+            s = _mm256_fmadd_ps(w1, x1, s);
+            s = _mm256_fmadd_ps(w2, x2, s);
+            s = _mm256_fmadd_ps(w3, x3, s);
+            *acc = _mm256_fmadd_ps(s, d, *acc);
+        }
+    }
+    acc.map(|a| hsum(a))
 }
 
 /// A `q4_0` row times f32 `x`: nibbles unpacked in registers to element

@@ -13,8 +13,8 @@ use core::arch::x86_64::*;
 
 use super::super::matvec::for_each_product;
 use super::super::weights::MatRef;
-use super::x86_avx2::{hsum, load_i8x32, load_u8x32, load8, q4_nibbles, scale8};
-use super::{input, input_q8};
+use super::x86_avx2::{hsum, load_i8x32, load_u8x32, load8, q4_nibbles, scale8, x_block_at};
+use super::{for_each_row_by_4, input, input_q8};
 use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
 
 /// Proof that AVX-512 F/BW/VL, AVX512_VNNI, AVX2, FMA and F16C were
@@ -53,8 +53,8 @@ fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
     let cols = w.cols;
     match w.dtype {
         Dtype::F32 => for_each_product(out, w, n, |row, i| row_f32(row, input(x, cols, i))),
-        Dtype::Q8_0 => for_each_product(out, w, n, |row, i| row_q8_0(row, input(x, cols, i))),
-        Dtype::Q4_0 => for_each_product(out, w, n, |row, i| row_q4_0(row, input(x, cols, i))),
+        Dtype::Q8_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q8_0(row, x), |row, xs| rows_q8_0_x4(row, xs)),
+        Dtype::Q4_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q4_0(row, x), |row, xs| rows_q4_0_x4(row, xs)),
     }
 }
 
@@ -165,6 +165,54 @@ fn row_q8_0(row: &[u8], x: &[f32]) -> f32 {
         acc = _mm512_fmadd_ps(s, scale16(block), acc);
     }
     _mm512_reduce_add_ps(acc)
+}
+
+/// [`row_q8_0`] for four inputs, each block's weights converted once; each
+/// result has the bits of `row_q8_0` for that input (same operations).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn rows_q8_0_x4(row: &[u8], xs: [&[f32]; 4]) -> [f32; 4] {
+    let mut acc = [_mm512_setzero_ps(); 4];
+    for (b, block) in row.chunks_exact(Q8_0_BLOCK_BYTES).enumerate() {
+        let Ok(block) = <&[u8; Q8_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
+        let [_, _, q @ ..] = block;
+        let (q0, q1) = byte_halves(q);
+        let (w0, w1) = (i8x16_to_f32(load_u8x16(q0)), i8x16_to_f32(load_u8x16(q1)));
+        let d = scale16(block);
+        for (acc, x) in acc.iter_mut().zip(xs) {
+            let Some(xb) = x_block_at(x, b) else { continue };
+            let (x0, x1) = halves(xb);
+            let s = _mm512_mul_ps(w0, load16(x0));
+            let s = _mm512_fmadd_ps(w1, load16(x1), s);
+            *acc = _mm512_fmadd_ps(s, d, *acc);
+        }
+    }
+    acc.map(|a| _mm512_reduce_add_ps(a))
+}
+
+/// [`row_q4_0`] for four inputs, each block's nibbles unpacked once.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn rows_q4_0_x4(row: &[u8], xs: [&[f32]; 4]) -> [f32; 4] {
+    let mut acc = [_mm512_setzero_ps(); 4];
+    for (b, block) in row.chunks_exact(Q4_0_BLOCK_BYTES).enumerate() {
+        let Ok(block) = <&[u8; Q4_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
+        let [_, _, nibbles @ ..] = block;
+        let (evens, odds) = q4_nibbles(nibbles);
+        let w0 = i8x16_to_f32(_mm_unpacklo_epi8(evens, odds));
+        let w1 = i8x16_to_f32(_mm_unpackhi_epi8(evens, odds));
+        let d = scale16(block);
+        for (acc, x) in acc.iter_mut().zip(xs) {
+            let Some(xb) = x_block_at(x, b) else { continue };
+            let (x0, x1) = halves(xb);
+            let s = _mm512_mul_ps(w0, load16(x0));
+            let s = _mm512_fmadd_ps(w1, load16(x1), s);
+            *acc = _mm512_fmadd_ps(s, d, *acc);
+        }
+    }
+    acc.map(|a| _mm512_reduce_add_ps(a))
 }
 
 /// A `q4_0` row times f32 `x`: nibbles unpacked in registers to element
