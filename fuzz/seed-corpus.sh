@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 SUITE=../vectors/suite
 OUT=${1:-corpus}
-for t in slm1_parse slm1_mutate tokenizer_section tokenizer_roundtrip quant diagnostics_json abi_sequence adapter_parse gguf_parse; do
+for t in slm1_parse slm1_mutate tokenizer_section tokenizer_roundtrip quant diagnostics_json abi_sequence adapter_parse gguf_parse simd_vs_portable; do
   mkdir -p "$OUT/$t"
 done
 mkdir -p "$OUT/bbpe_roundtrip"
@@ -83,11 +83,21 @@ done
 for f in ../../shared/fixtures/llamacpp/*.gguf ../tools/tests/data/gguf/*.gguf; do
   if [ -f "$f" ]; then put gguf_parse <"$f"; fi
 done
+# simd_vs_portable: a few shapes (dtype, rows, cols, batch bytes) over the
+# quant vectors' blocks; the target cycles any bytes into matrix and inputs.
+n=0
+for f in $(grep -rl '^bytes_hex = ' "$SUITE/cases/quant" | sort | head -n 24); do
+  hex=$(sed -n 's/^bytes_hex = "\(.*\)"$/\1/p' "$f" | head -n 1)
+  [ -n "$hex" ] || continue
+  hdr=$(printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((n % 3)) $((n % 8)) $((n % 12)) $((n % 4)))
+  { printf '%b' "$hdr"; hex_to_bytes "$hex"; } | put simd_vs_portable
+  n=$((n + 1))
+done
 
 # slm1_mutate and abi_sequence read their input as a decision stream
 # (`arbitrary`), not as a file format: the golden files are no seeds for
 # them, and libFuzzer grows their corpora from scratch.
-for t in slm1_parse tokenizer_section tokenizer_roundtrip quant diagnostics_json adapter_parse gguf_parse slm1_mutate abi_sequence; do
+for t in slm1_parse tokenizer_section tokenizer_roundtrip quant diagnostics_json adapter_parse gguf_parse slm1_mutate abi_sequence simd_vs_portable; do
   printf '%-20s %5d seeds\n' "$t" "$(find "$OUT/$t" -type f | wc -l)"
 done
 printf '%-20s %5d seeds\n' bbpe_roundtrip "$(find "$OUT/bbpe_roundtrip" -type f | wc -l)"

@@ -3,18 +3,26 @@
 //! 1. Generation on random-weight llama models built with
 //!    `tinyrustlm_vectors::writer`: the stories15M shape in `q8_0` and `q4_0`
 //!    (every matrix quantized, embeddings too; tied output), the same shape in
-//!    `f32` with a 4,096-token vocabulary, and the largest `q4_0` / `q8_0`
-//!    models of a fixed family that fit `MODEL_BYTE_BUDGET`. For each, the
+//!    `f32` with a 4,096-token vocabulary (`… -- largest`: instead, the
+//!    largest `q4_0` / `q8_0` models of a fixed family that fit
+//!    `MODEL_BYTE_BUDGET`). For each, the
 //!    exact path (f32 activations) and the activation-quantized path
 //!    ([NUM-GEN-02]): prompt tokens/s (a 64-token prompt through
-//!    `generate(prompt, 0)`), generation tokens/s (128 greedy
+//!    `generate(prompt, 0)`, one token at a time and in batches of up to
+//!    16, LIM-RES-05), generation tokens/s (128 greedy
 //!    `generate_next_token` steps), and the weight bytes streamed per second.
 //!    Medians of several runs.
-//! 2. The `q8_0` and `q4_0` matrix–vector kernels alone on a 4096 × 14336
-//!    weight (Llama-3-8B's `ffn_down`): median ms per product and GB/s of
-//!    weights streamed.
+//! 2. The `f32`, `q8_0` and `q4_0` matrix–vector kernels alone on a
+//!    4096 × 14336 weight (Llama-3-8B's `ffn_down`), exact and
+//!    activation-quantized: median ms per product and GB/s of weights
+//!    streamed.
 //!
-//! `cargo run --release -p tinyrustlm-bench`; about a minute.
+//! Every kernel path this machine supports ([`Isa`]: portable, AVX2,
+//! AVX-512) is measured in the same run, alternating, with its ratio to
+//! the portable path.
+//!
+//! `cargo run --release -p tinyrustlm-bench`; a few minutes. `… -- kernels`
+//! only the kernels; `… -- largest` the largest models instead of stories15M.
 //! `… -- write-model DTYPE PATH` only writes the stories15M-shaped model of
 //! that dtype (`f32` with the 4,096 vocabulary) to PATH, for measuring the
 //! same file elsewhere (the browser demo's `web/tests/bench.mjs`).
@@ -23,7 +31,8 @@ use std::time::{Duration, Instant};
 
 use tinyrustlm::limits::{MAX_KV_CACHE_BYTES, MAX_SCRATCH_BYTES, MODEL_BYTE_BUDGET};
 use tinyrustlm::model::MatRef;
-use tinyrustlm::model::matvec::{QuantizedVector, matvec, matvec_q8};
+use tinyrustlm::model::matvec::{QuantizedVector, matvec_on, matvec_q8_on};
+use tinyrustlm::model::simd::{Isa, cpu_flags};
 use tinyrustlm::slm1::{ROLES, Scope};
 use tinyrustlm::{Dtype, Session, SessionOptions, f32_to_f16};
 use tinyrustlm_vectors::writer::{Bpe1Vocab, ModelBuilder, ModelConfig};
@@ -199,39 +208,66 @@ fn streamed_bytes(session: &Session) -> (u64, u64) {
 }
 
 struct Row {
+    /// Prompt tokens/s processing one token at a time (prefill batch 1).
+    prompt_one_tps: f64,
     prompt_tps: f64,
     gen_tps: f64,
     prompt_gbs: f64,
     gen_gbs: f64,
 }
 
-fn measure(bytes: &[u8], activation_quant: bool, runs: usize) -> Row {
-    let mut s = Session::with_options(SessionOptions { activation_quant });
-    s.load_model(bytes.to_vec()).unwrap();
-    let (layer, out) = streamed_bytes(&s);
-    // warm-up: touch every weight and buffer once
-    s.generate(PROMPT, 4).unwrap();
-    assert_eq!(s.prompt_tokens(), PROMPT_TOKENS);
-    let (mut prompt, mut generation) = (Vec::new(), Vec::new());
+/// Generation on every path, alternating: each run measures every path once
+/// (a 64-token prompt, then `GENERATED` tokens), so that load from other
+/// jobs spreads over all of them; medians per path.
+fn measure(bytes: &[u8], activation_quant: bool, runs: usize, paths: &[Isa]) -> Vec<Row> {
+    let mut sessions: Vec<Session> = paths
+        .iter()
+        .map(|&isa| {
+            let mut s = Session::with_options(SessionOptions { activation_quant });
+            s.load_model(bytes.to_vec()).unwrap();
+            assert!(s.set_isa(isa), "{isa:?} not supported");
+            // warm-up: touch every weight and buffer once
+            s.generate(PROMPT, 4).unwrap();
+            assert_eq!(s.prompt_tokens(), PROMPT_TOKENS);
+            s
+        })
+        .collect();
+    let (layer, out) = streamed_bytes(&sessions[0]);
+    let mut times = vec![(Vec::new(), Vec::new(), Vec::new()); paths.len()];
     for _ in 0..runs {
-        let t = Instant::now();
-        s.generate(PROMPT, 0).unwrap();
-        prompt.push(t.elapsed());
-        let t = Instant::now();
-        for _ in 0..GENERATED {
-            s.generate_next_token().unwrap();
+        for (s, (prompt, generation, one)) in sessions.iter_mut().zip(times.iter_mut()) {
+            // the prompt one token at a time, then in batches (LIM-RES-05)
+            s.set_prefill_batch(1);
+            let t = Instant::now();
+            s.generate(PROMPT, 0).unwrap();
+            one.push(t.elapsed());
+            s.set_prefill_batch(usize::MAX);
+            let t = Instant::now();
+            s.generate(PROMPT, 0).unwrap();
+            prompt.push(t.elapsed());
+            let t = Instant::now();
+            for _ in 0..GENERATED {
+                s.generate_next_token().unwrap();
+            }
+            generation.push(t.elapsed());
         }
-        generation.push(t.elapsed());
     }
-    let (p, g) = (median(prompt).as_secs_f64(), median(generation).as_secs_f64());
-    let prompt_bytes = f64::from(PROMPT_TOKENS) * layer as f64 + out as f64; // logits of the last only
-    let gen_bytes = GENERATED as f64 * (layer + out) as f64;
-    Row {
-        prompt_tps: f64::from(PROMPT_TOKENS) / p,
-        gen_tps: GENERATED as f64 / g,
-        prompt_gbs: prompt_bytes / p / 1e9,
-        gen_gbs: gen_bytes / g / 1e9,
-    }
+    times
+        .into_iter()
+        .map(|(prompt, generation, one)| {
+            let (p, g) = (median(prompt).as_secs_f64(), median(generation).as_secs_f64());
+            let p1 = median(one).as_secs_f64();
+            let prompt_bytes = f64::from(PROMPT_TOKENS) * layer as f64 + out as f64; // logits of the last only
+            let gen_bytes = GENERATED as f64 * (layer + out) as f64;
+            Row {
+                prompt_one_tps: f64::from(PROMPT_TOKENS) / p1,
+                prompt_tps: f64::from(PROMPT_TOKENS) / p,
+                gen_tps: GENERATED as f64 / g,
+                prompt_gbs: prompt_bytes / p / 1e9,
+                gen_gbs: gen_bytes / g / 1e9,
+            }
+        })
+        .collect()
 }
 
 /// xorshift64 bytes.
@@ -258,50 +294,70 @@ fn random_matrix(dtype: Dtype, rows: usize, cols: usize) -> Vec<u8> {
     bytes
 }
 
-fn kernels() {
+/// Median seconds of `runs` calls of `f` per path, alternating paths
+/// within each run (after one warm-up call each).
+fn alternate(paths: &[Isa], runs: usize, f: &mut dyn FnMut(Isa)) -> Vec<f64> {
+    paths.iter().for_each(|&isa| f(isa));
+    let mut times = vec![Vec::new(); paths.len()];
+    for _ in 0..runs {
+        for (&isa, times) in paths.iter().zip(times.iter_mut()) {
+            let t = Instant::now();
+            f(isa);
+            times.push(t.elapsed());
+        }
+    }
+    times.into_iter().map(|t| median(t).as_secs_f64()).collect()
+}
+
+fn kernels(paths: &[Isa]) {
     let (rows, cols) = (4096usize, 14336usize);
+    let runs = 9;
     let x: Vec<f32> = random_bytes(cols, 7)
         .iter()
         .map(|&b| f32::from(b) / 128.0 - 1.0)
         .collect();
     let mut y = vec![0.0f32; rows];
     println!();
-    println!("Matvec kernels alone: {rows} × {cols} weight (one thread), median of 7");
+    println!(
+        "Matvec kernels alone: {rows} × {cols} weight (Llama-3-8B ffn_down), one thread, median of {runs}, paths alternating"
+    );
     println!();
-    println!("| weights | bytes | f32 activations (ms) | GB/s | q8_0 activations incl. quantizing x (ms) | GB/s |");
-    println!("|---|---:|---:|---:|---:|---:|");
-    for dtype in [Dtype::Q8_0, Dtype::Q4_0] {
+    println!("| weights | bytes | activations | path | ms | GB/s | × portable |");
+    println!("|---|---:|---|---|---:|---:|---:|");
+    for dtype in Dtype::ALL.iter().copied() {
         let bytes = random_matrix(dtype, rows, cols);
         let w = MatRef::new(dtype, rows, cols, &bytes).unwrap();
         let mut xq = QuantizedVector::with_capacity(cols);
-        let time = |f: &mut dyn FnMut()| {
-            f();
-            median(
-                (0..7)
-                    .map(|_| {
-                        let t = Instant::now();
-                        f();
-                        t.elapsed()
-                    })
-                    .collect(),
-            )
-            .as_secs_f64()
-        };
-        let exact = time(&mut || matvec(&mut y, w, &x));
-        let quant = time(&mut || {
-            assert!(xq.quantize(&x, dtype));
-            matvec_q8(&mut y, w, &xq);
-        });
         let gb = bytes.len() as f64 / 1e9;
-        println!(
-            "| {} | {:.1} MB | {:.2} | {:.2} | {:.2} | {:.2} |",
-            dtype.name(),
-            bytes.len() as f64 / 1e6,
-            exact * 1e3,
-            gb / exact,
-            quant * 1e3,
-            gb / quant
-        );
+        for activation_quant in [false, true] {
+            if activation_quant && dtype == Dtype::F32 {
+                continue; // never for f32 matrices (NUM-GEN-02)
+            }
+            let secs = alternate(paths, runs, &mut |isa| {
+                if activation_quant {
+                    assert!(xq.quantize(&x, dtype));
+                    matvec_q8_on(isa, &mut y, w, &xq);
+                } else {
+                    matvec_on(isa, &mut y, w, &x);
+                }
+            });
+            for (&isa, &t) in paths.iter().zip(&secs) {
+                println!(
+                    "| {} | {:.1} MB | {} | {} | {:.2} | {:.2} | {:.2} |",
+                    dtype.name(),
+                    bytes.len() as f64 / 1e6,
+                    if activation_quant {
+                        "q8_0 incl. quantizing x"
+                    } else {
+                        "f32 (exact)"
+                    },
+                    isa.name(),
+                    t * 1e3,
+                    gb / t,
+                    secs[0] / t
+                );
+            }
+        }
     }
 }
 
@@ -350,40 +406,42 @@ fn stories15m(name: &'static str, dtype: Dtype, vocab: u32) -> Shape {
 }
 
 fn main() {
-    if std::env::args().nth(1).as_deref() == Some("kernels") {
-        kernels();
+    let paths: Vec<Isa> = Isa::supported().collect();
+    let arg = std::env::args().nth(1);
+    if arg.as_deref() == Some("kernels") {
+        header(&paths);
+        kernels(&paths);
         return;
     }
-    if std::env::args().nth(1).as_deref() == Some("write-model") {
+    if arg.as_deref() == Some("write-model") {
         write_model(std::env::args().skip(2).collect());
         return;
     }
     let started = Instant::now();
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!("tinyrustlm {} — single-threaded benchmark", tinyrustlm::SPEC_VERSION);
-    println!(
-        "machine: {cpus} logical CPUs, load average {} (timings are noisy when other jobs run)",
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-    );
-    println!();
-
+    header(&paths);
     let v32k = vocabulary(32_000);
     let v4k = vocabulary(4_096);
     let stories = stories15m;
-    let models = [
-        (stories("stories15M", Dtype::Q8_0, 32_000), &v32k, 3),
-        (stories("stories15M", Dtype::Q4_0, 32_000), &v32k, 3),
-        (stories("stories15M, vocab 4096", Dtype::F32, 4_096), &v4k, 3),
-        (largest(Dtype::Q4_0, &v32k), &v32k, 3),
-        (largest(Dtype::Q8_0, &v32k), &v32k, 3),
-    ];
+    let models = if arg.as_deref() == Some("largest") {
+        vec![
+            (largest(Dtype::Q4_0, &v32k), &v32k, 3),
+            (largest(Dtype::Q8_0, &v32k), &v32k, 3),
+        ]
+    } else {
+        vec![
+            (stories("stories15M", Dtype::Q8_0, 32_000), &v32k, 5),
+            (stories("stories15M", Dtype::Q4_0, 32_000), &v32k, 5),
+            (stories("stories15M, vocab 4096", Dtype::F32, 4_096), &v4k, 5),
+        ]
+    };
     println!(
-        "Generation: {PROMPT_TOKENS}-token prompt via generate(prompt, 0), then {GENERATED} greedy generate_next_token; medians"
+        "Generation: {PROMPT_TOKENS}-token prompt via generate(prompt, 0), then {GENERATED} greedy generate_next_token; medians, paths alternating"
     );
     println!();
-    println!("| model | dtype | shape | bytes | activations | prompt tok/s | gen tok/s | prompt GB/s | gen GB/s |");
-    println!("|---|---|---|---:|---|---:|---:|---:|---:|");
+    println!(
+        "| model | dtype | shape | bytes | activations | path | prompt tok/s, 1 at a time | prompt tok/s, batched | gen tok/s | prompt GB/s | gen GB/s | prompt × portable 1 at a time | gen × portable |"
+    );
+    println!("|---|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for (shape, vocab, runs) in &models {
         let t = Instant::now();
         let bytes = shape.build(vocab);
@@ -397,26 +455,65 @@ fn main() {
             if activation_quant && shape.dtype == Dtype::F32 {
                 continue; // f32 matrices never quantize activations
             }
-            let r = measure(&bytes, activation_quant, *runs);
-            println!(
-                "| {} | {} | {} | {:.1} MB | {} | {:.0} | {:.1} | {:.2} | {:.2} |",
-                shape.name,
-                shape.dtype.name(),
-                shape.describe(),
-                bytes.len() as f64 / 1e6,
-                if activation_quant {
-                    "q8_0 (NUM-GEN-02)"
-                } else {
-                    "f32 (exact)"
-                },
-                r.prompt_tps,
-                r.gen_tps,
-                r.prompt_gbs,
-                r.gen_gbs
-            );
+            let rows = measure(&bytes, activation_quant, *runs, &paths);
+            for (isa, r) in paths.iter().zip(&rows) {
+                println!(
+                    "| {} | {} | {} | {:.1} MB | {} | {} | {:.0} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                    shape.name,
+                    shape.dtype.name(),
+                    shape.describe(),
+                    bytes.len() as f64 / 1e6,
+                    if activation_quant {
+                        "q8_0 (NUM-GEN-02)"
+                    } else {
+                        "f32 (exact)"
+                    },
+                    isa.name(),
+                    r.prompt_one_tps,
+                    r.prompt_tps,
+                    r.gen_tps,
+                    r.prompt_gbs,
+                    r.gen_gbs,
+                    r.prompt_tps / rows[0].prompt_one_tps,
+                    r.gen_tps / rows[0].gen_tps
+                );
+            }
         }
     }
-    kernels();
+    if arg.is_none() {
+        kernels(&paths);
+    }
     println!();
-    println!("total {:.1} s", started.elapsed().as_secs_f64());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "total {:.1} s; load average at the end {}",
+        started.elapsed().as_secs_f64(),
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
+}
+
+/// The machine: CPUs, load, the CPU flags the kernels use, the paths.
+fn header(paths: &[Isa]) {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_default();
+    println!("tinyrustlm {} — single-threaded benchmark", tinyrustlm::SPEC_VERSION);
+    println!(
+        "machine: {model}, {cpus} logical CPUs, load average {} (timings are noisy when other jobs run)",
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
+    println!("CPU flags used by the kernels: {}", cpu_flags());
+    println!(
+        "paths measured: {}; a model loaded now runs {} (the best, capped by TINYRUSTLM_ISA)",
+        paths.iter().map(|i| i.name()).collect::<Vec<_>>().join(", "),
+        Isa::selected().name()
+    );
+    println!();
 }

@@ -18,6 +18,7 @@ pub mod diagnostics_json;
 pub mod gguf_parse;
 pub mod models;
 pub mod quant;
+pub mod simd_vs_portable;
 pub mod slm1_mutate;
 pub mod slm1_parse;
 pub mod tokenizer_roundtrip;

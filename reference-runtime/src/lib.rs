@@ -10,7 +10,9 @@
 //!
 //! `std` only, no dependencies, no panics on any input, and no `unsafe`
 //! outside the ABI boundary ([`abi::memory`]: host buffers; [`clock`]: the
-//! host clock import on `wasm32`): every
+//! host clock import on `wasm32`) and the SIMD kernels ([`model::simd`]:
+//! one module per instruction set, vector loads and calls of
+//! `#[target_feature]` functions after detection): every
 //! failure is an [`Error`] whose [`ErrorKind`] carries the spec's numeric
 //! code. Every size computed from input is exact (`u64`, checked) and checked
 //! against a named limit ([`limits`]) before anything is allocated from it,
@@ -29,7 +31,7 @@
 //! | [`quant`] | `quant.md` §2–5 (`f32`, `q8_0`, `q4_0`, row operations) |
 //! | [`tokenizer`] | `tokenizer.md` §1–5 (BTOK, BPE1, BBPE and its `gpt2` pre-tokenizer: validation, encode, decode) |
 //! | [`text`] | `tokenizer.md` §6 (`utf8_lossy`) |
-//! | [`model`] | `model.md` (config, weights, run state, matvec, math, RoPE, forward pass) |
+//! | [`model`] | `model.md` (config, weights, run state, matvec, math, RoPE, forward pass; SIMD kernels of §6) |
 //! | [`sampler`] | `sampling.md` (configuration, xorshift64*, top-k / top-p sampler) |
 //! | [`session`] | `vectors.md` §3, `generation.md` (the session and its state) |
 //! | [`abi`] | `abi.md` (exports, host buffers, last error, output buffers) |

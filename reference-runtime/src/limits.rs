@@ -41,6 +41,15 @@ pub const MAX_HOST_BUFFER_BYTES: u64 = MODEL_BYTE_BUDGET;
 /// Host buffers live at once ([ABI-MEM-01]); exceeded → `HostBufferLimit`.
 pub const MAX_HOST_BUFFERS: u64 = 8;
 
+/// Tokens of one prefill batch ([LIM-RES-05], an implementation parameter:
+/// no input is rejected by it, so it is not in the table).
+pub const PREFILL_BATCH_TOKENS: u64 = 16;
+/// Bytes a prefill batch may add beyond `scratch_bytes` ([LIM-RES-05]):
+/// `prefill_bytes = (batch − 1) × 4 × (8 × dim + 3 × ffn_dim)` with `batch`
+/// the largest count ≤ `PREFILL_BATCH_TOKENS` and ≤ `context_length` that
+/// keeps it within this figure (at least 1: no batch, no extra bytes).
+pub const MAX_PREFILL_BATCH_BYTES: u64 = 4_194_304;
+
 /// Every limit as `(name, value)`, in the order of `spec/tables/limits.toml`,
 /// so that a test can compare this module with the table.
 pub const ALL: &[(&str, u64)] = &[

@@ -247,6 +247,23 @@ impl Session {
         self.model.as_ref().map(|m| &m.transformer)
     }
 
+    /// Runs the loaded model's products on the kernels of `isa`
+    /// ([`crate::model::simd`]); `false` (nothing changed) without a model
+    /// or if this machine does not support `isa`. For benchmarks and tests:
+    /// models otherwise run [`Isa::selected`](crate::model::simd::Isa::selected).
+    pub fn set_isa(&mut self, isa: crate::model::simd::Isa) -> bool {
+        self.model.as_mut().is_some_and(|m| m.transformer.set_isa(isa))
+    }
+
+    /// Processes prompts in batches of at most `tokens` (see
+    /// [`Transformer::set_prefill_batch`]); the batch now used, 0 without a
+    /// model. For benchmarks.
+    pub fn set_prefill_batch(&mut self, tokens: usize) -> usize {
+        self.model
+            .as_mut()
+            .map_or(0, |m| m.transformer.set_prefill_batch(tokens))
+    }
+
     /// The loaded model, or `ModelNotLoaded` ([SLM1-LOAD-03]).
     fn require_model(&self) -> Result<Model<'_>> {
         self.model().ok_or(Error::new(ErrorKind::ModelNotLoaded))
@@ -399,9 +416,7 @@ impl Session {
         let ctx = &mut self.context;
         // 7  process ids[0 … P−1] at positions 0 … P−1 (logits of the last only)
         let t = &mut loaded.transformer;
-        for (pos, &id) in ids.iter().enumerate() {
-            t.advance(id, pos);
-        }
+        t.prefill(&ids, 0); // in batches ([LIM-RES-05]); the same results as one by one
         if !ids.is_empty() {
             t.classify();
         }

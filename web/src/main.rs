@@ -46,10 +46,15 @@ fn main() {
     if build || command == "build-site" {
         let built = manifest::build_site(&repo, &wasm, &site_dir).unwrap_or_else(|e| fail(&e));
         eprintln!(
-            "site {}: {} demo models, tinyrustlm.wasm {} bytes",
+            "site {}: {} demo models, tinyrustlm.wasm {} bytes, tinyrustlm-simd128.wasm {}",
             site_dir.display(),
             built.models,
-            built.wasm_bytes
+            built.wasm_bytes,
+            built
+                .simd_wasm_bytes
+                .map_or("not built (the page uses the baseline module)".to_owned(), |b| format!(
+                    "{b} bytes"
+                ))
         );
     }
     if command == "build-site" {

@@ -192,10 +192,13 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
 pub struct Built {
     pub models: usize,
     pub wasm_bytes: u64,
+    /// Bytes of `tinyrustlm-simd128.wasm`, if it was built.
+    pub simd_wasm_bytes: Option<u64>,
 }
 
 /// Assembles the site in `out` (emptied first): `web/static/*`, the `.wasm`
-/// at `wasm` as `tinyrustlm.wasm`, `models/*.slm`, `models/manifest.json`,
+/// at `wasm` as `tinyrustlm.wasm` (and its simd128 build as
+/// `tinyrustlm-simd128.wasm` when present), `models/*.slm`, `models/manifest.json`,
 /// `errors.json`.
 pub fn build_site(repo: &Path, wasm: &Path, out: &Path) -> Result<Built, String> {
     if out.exists() {
@@ -208,6 +211,15 @@ pub fn build_site(repo: &Path, wasm: &Path, out: &Path) -> Result<Built, String>
             wasm.display()
         )
     })?;
+    // The simd128 build beside it, when built (web/serve builds it; the
+    // worker falls back to the baseline module when it is absent).
+    let simd = simd_wasm(wasm);
+    let simd_wasm_bytes = match simd.as_deref().filter(|p| p.is_file()) {
+        Some(p) => {
+            Some(std::fs::copy(p, out.join("tinyrustlm-simd128.wasm")).map_err(|e| format!("{}: {e}", p.display()))?)
+        }
+        None => None,
+    };
     std::fs::create_dir_all(out.join("models")).map_err(|e| e.to_string())?;
     let suite = repo.join("vectors/suite");
     let models = DEMO_CASES
@@ -229,7 +241,22 @@ pub fn build_site(repo: &Path, wasm: &Path, out: &Path) -> Result<Built, String>
     Ok(Built {
         models: DEMO_CASES.len(),
         wasm_bytes,
+        simd_wasm_bytes,
     })
+}
+
+/// Where `web/serve` puts the simd128 build of the baseline `wasm` at
+/// `<target>/wasm32-unknown-unknown/<profile>/tinyrustlm.wasm`:
+/// `<target>/wasm-simd128/wasm32-unknown-unknown/<profile>/tinyrustlm.wasm`.
+fn simd_wasm(wasm: &Path) -> Option<std::path::PathBuf> {
+    let profile_dir = wasm.parent()?;
+    let target_dir = profile_dir.parent()?.parent()?;
+    Some(
+        target_dir
+            .join("wasm-simd128/wasm32-unknown-unknown")
+            .join(profile_dir.file_name()?)
+            .join(wasm.file_name()?),
+    )
 }
 
 #[cfg(test)]
@@ -280,5 +307,13 @@ mod tests {
         assert_eq!(errors["301"], "ContextExceeded");
         std::fs::remove_dir_all(&out).unwrap();
         std::fs::remove_file(&fake_wasm).unwrap();
+    }
+
+    #[test]
+    fn the_simd128_build_lies_in_its_own_target_dir_beside_the_baseline() {
+        assert_eq!(
+            simd_wasm(Path::new("/r/target/wasm32-unknown-unknown/web/tinyrustlm.wasm")),
+            Some(Path::new("/r/target/wasm-simd128/wasm32-unknown-unknown/web/tinyrustlm.wasm").to_path_buf())
+        );
     }
 }

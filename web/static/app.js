@@ -39,7 +39,8 @@ const state = {
 // ---------------------------------------------------------------------------
 // The worker and its request/reply protocol.
 
-const worker = new Worker('worker.js');
+// ?wasm=baseline|simd128 on the page picks the runtime build (worker.js); default: detected
+const worker = new Worker('worker.js' + location.search);
 let nextId = 1;
 const pending = new Map();
 

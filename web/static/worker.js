@@ -170,14 +170,39 @@ onmessage = async (e) => {
   }
 };
 
+// Two builds of the runtime (web/serve builds both): tinyrustlm-simd128.wasm,
+// compiled with WebAssembly SIMD (simd128) kernels, and the baseline
+// tinyrustlm.wasm. A module cannot detect SIMD from inside (an engine without
+// it rejects the whole module), so the worker asks the engine first: this
+// probe is a minimal module whose one function uses v128 instructions
+// (i32.const 0; i8x16.splat; i8x16.popcnt), valid only where simd128 is.
+// `worker.js?wasm=baseline|simd128` forces one build (web/tests/bench.mjs).
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+const BUILDS = { simd128: 'tinyrustlm-simd128.wasm', baseline: 'tinyrustlm.wasm' };
+
+async function instantiateRuntime(imports) {
+  const forced = new URL(self.location.href).searchParams.get('wasm');
+  const build = BUILDS[forced] ? forced : WebAssembly.validate(SIMD_PROBE) ? 'simd128' : 'baseline';
+  const response = await fetch(BUILDS[build]);
+  if (build === 'simd128' && !response.ok && !forced) {
+    // a site built without the SIMD module: the baseline one
+    const { instance } = await WebAssembly.instantiateStreaming(fetch(BUILDS.baseline), imports);
+    return { instance, build: 'baseline' };
+  }
+  const { instance } = await WebAssembly.instantiateStreaming(response, imports);
+  return { instance, build };
+}
+
 (async () => {
   try {
     const imports = { env: { slm_host_now_ms: () => performance.now() } }; // [ABI-TYPE-03]
-    const { instance } = await WebAssembly.instantiateStreaming(fetch('tinyrustlm.wasm'), imports);
+    const { instance, build } = await instantiateRuntime(imports);
     x = instance.exports;
     const abi = x.slm_abi_version() >>> 0;
     if (abi !== 1) throw new Error(`the module has ABI version ${abi}; this page speaks ABI version 1`);
-    postMessage({ type: 'ready', ...snapshot() });
+    postMessage({ type: 'ready', build, ...snapshot() });
   } catch (err) {
     postMessage({ type: 'fatal', message: String(err && err.message || err) });
   }

@@ -1,24 +1,58 @@
-//! The forward pass of one token — `spec/model.md` §2.2 (attention), §3
-//! (Llama), §4 (GPT-NeoX). Each step is commented with the line of the
-//! spec's pseudo-code it computes.
+//! The forward pass — `spec/model.md` §2.2 (attention), §3 (Llama), §4
+//! (GPT-NeoX) — for a batch of `n` consecutive tokens (one while
+//! generating; up to [`RunState::batch`] while processing a prompt). Each
+//! step is commented with the line of the spec's pseudo-code it computes,
+//! applied to every token of the batch; buffers hold the `n` tokens' vectors
+//! one after another.
+//!
+//! A batch changes the order of work, not the math: each product `W · x`
+//! is computed per token exactly as for a single token (the kernels read
+//! each row of `W` once for all `n` inputs), and each token's attention
+//! reads the cache up to its own position, after the keys and values of
+//! the whole batch were stored ([MODEL-SEQ-01]).
 
 use super::Transformer;
 use super::config::Config;
-use super::math::{add_assign, add_bias, dot, gelu, layernorm, rmsnorm, silu, softmax};
-use super::matvec::{QuantizedVector, matvec_with, row_into};
+use super::math::{add_assign, add_bias, gelu, layernorm, rmsnorm, silu, softmax};
+use super::matvec::{QuantizedVector, matmul_with, row_into};
 use super::rope::rope;
+use super::simd::{self, Isa};
 use super::state::RunState;
 use super::weights::{F32s, LayerWeights, MatRef, TensorRef};
 use crate::slm1::Architecture;
 
-/// `out = W · x`, with activation quantization when enabled (§6).
-fn mul(out: &mut [f32], w: MatRef<'_>, x: &[f32], xq: &mut QuantizedVector, activation_quant: bool) {
-    matvec_with(out, w, x, xq, activation_quant);
+/// How products are computed: activation quantization (§6 [NUM-GEN-02])
+/// and the instruction-set path of the kernels ([`super::simd`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Kernels {
+    pub(crate) activation_quant: bool,
+    pub(crate) isa: Isa,
+}
+
+/// `out_i = W · x_i` for the `n` tokens, with activation quantization when
+/// enabled (§6).
+fn mul(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize, xq: &mut QuantizedVector, k: Kernels) {
+    matmul_with(out, w, x, n, xq, k.activation_quant, k.isa);
 }
 
 /// An optional bias vector (absent: no values).
 fn bias<'a>(t: Option<TensorRef>, file: &'a [u8]) -> F32s<'a> {
     t.map_or(F32s(&[]), |t| t.vector(file))
+}
+
+/// The first `n` vectors of `width` values of a batch buffer.
+fn rows(buf: &[f32], width: usize, n: usize) -> impl Iterator<Item = &[f32]> {
+    buf.chunks_exact(width.max(1)).take(n)
+}
+
+/// The first `n` vectors of `width` values of a batch buffer, as one slice.
+fn first(buf: &[f32], width: usize, n: usize) -> &[f32] {
+    buf.get(..width.saturating_mul(n)).unwrap_or(buf)
+}
+
+/// The first `n` vectors of `width` values of a batch buffer, mutable.
+fn rows_mut(buf: &mut [f32], width: usize, n: usize) -> impl Iterator<Item = &mut [f32]> {
+    buf.chunks_exact_mut(width.max(1)).take(n)
 }
 
 impl Transformer {
@@ -27,21 +61,52 @@ impl Transformer {
     /// caller has checked `token < vocab_size` and `pos < context_length`
     /// (out-of-range values leave buffers stale; they never panic).
     pub(crate) fn advance(&mut self, token: u32, pos: usize) {
+        self.advance_batch(&[token], pos);
+    }
+
+    /// [`advance`](Self::advance) for the prompt `tokens` at positions
+    /// `pos, pos + 1, …`: batches of up to [`RunState::batch`] tokens (the
+    /// prefill of `generate`). Leaves the last token's residual stream in
+    /// `x` and every token's keys and values in the cache. The caller has
+    /// checked every id and that `pos + tokens.len() ≤ context_length`.
+    pub(crate) fn prefill(&mut self, tokens: &[u32], pos: usize) {
+        let batch = self.prefill_batch.clamp(1, self.state.batch.max(1));
+        for (k, chunk) in tokens.chunks(batch).enumerate() {
+            self.advance_batch(chunk, pos.saturating_add(k.saturating_mul(batch)));
+        }
+    }
+
+    /// Embedding and every block for `tokens` (at most
+    /// [`RunState::batch`]; the rest are ignored) at positions `pos, pos +
+    /// 1, …`; the last token's residual stream ends in `x[0 … dim]`.
+    fn advance_batch(&mut self, tokens: &[u32], pos: usize) {
         let Transformer {
             file,
             config: c,
             weights: w,
             state: s,
-            activation_quant: aq,
+            kernels: kern,
             ..
         } = self;
-        // x = tok_embeddings[t]
-        row_into(&mut s.x, w.tok_embeddings.mat(file), token as usize);
+        let n = tokens.len().min(s.batch);
+        if n == 0 {
+            return;
+        }
+        // x_i = tok_embeddings[t_i]
+        for (x, &t) in rows_mut(&mut s.x, c.dim, n).zip(tokens) {
+            row_into(x, w.tok_embeddings.mat(file), t as usize);
+        }
         for (l, lw) in w.layers.iter().enumerate() {
             match c.architecture {
-                Architecture::Llama => llama_block(c, lw, file, s, *aq, l, pos),
-                Architecture::GptNeox => neox_block(c, lw, file, s, *aq, l, pos),
+                Architecture::Llama => llama_block(c, lw, file, s, *kern, l, pos, n),
+                Architecture::GptNeox => neox_block(c, lw, file, s, *kern, l, pos, n),
             }
+        }
+        // the last token's stream first, for `classify`
+        let last = (n - 1).saturating_mul(c.dim);
+        let end = last.saturating_add(c.dim).min(s.x.len());
+        if last > 0 && last < end {
+            s.x.copy_within(last..end, 0);
         }
     }
 
@@ -53,106 +118,173 @@ impl Transformer {
             config: c,
             weights: w,
             state: s,
-            activation_quant: aq,
+            kernels: kern,
             ..
         } = self;
+        let x = s.x.get(..c.dim).unwrap_or_default();
+        let xb = s.xb.get_mut(..c.dim).unwrap_or_default();
         match c.architecture {
             // rmsnorm(x, output_norm)
-            Architecture::Llama => rmsnorm(&mut s.xb, &s.x, w.output_norm.vector(file), c.norm_eps),
+            Architecture::Llama => rmsnorm(xb, x, w.output_norm.vector(file), c.norm_eps),
             // layernorm(x, output_norm, output_norm_bias)
             Architecture::GptNeox => layernorm(
-                &mut s.xb,
-                &s.x,
+                xb,
+                x,
                 w.output_norm.vector(file),
                 bias(w.output_norm_bias, file),
                 c.norm_eps,
             ),
         }
         // logits = OUT · xb   (OUT = output, or tok_embeddings when tied)
-        mul(&mut s.logits, w.output.mat(file), &s.xb, &mut s.xq, *aq);
+        mul(&mut s.logits, w.output.mat(file), &s.xb, 1, &mut s.xq, *kern);
         &s.logits
+    }
+}
+
+/// RoPE on the `n` tokens' queries and keys, then their keys and values
+/// into the cache at `pos + i` ([MODEL-ROPE-01]: after RoPE).
+fn rope_and_store(c: &Config, s: &mut RunState, l: usize, pos: usize, n: usize) {
+    let tokens = rows_mut(&mut s.q, c.dim, n).zip(rows_mut(&mut s.k, c.kv_dim, n));
+    for (i, (q, k)) in tokens.enumerate() {
+        // apply RoPE to each head of q (n_heads) and of k (n_kv_heads) at pos
+        rope(q, c.head_dim, c.rotary_dims, c.rope_style, c.rope_theta, pos + i);
+        rope(k, c.head_dim, c.rotary_dims, c.rope_style, c.rope_theta, pos + i);
+    }
+    for (i, (k, v)) in rows(&s.k, c.kv_dim, n).zip(rows(&s.v, c.kv_dim, n)).enumerate() {
+        // K[l][pos] = k;  V[l][pos] = v
+        store_kv(c, &mut s.key_cache, &mut s.value_cache, k, v, l, pos + i);
+    }
+}
+
+/// Every token's attention (`xb_i = attention(q_i, l, pos + i)`), after the
+/// whole batch's keys and values are in the cache.
+fn attend(c: &Config, s: &mut RunState, isa: Isa, l: usize, pos: usize, n: usize) {
+    let RunState {
+        xb,
+        q,
+        att,
+        key_cache,
+        value_cache,
+        ..
+    } = s;
+    for (i, (out, q)) in rows_mut(xb, c.dim, n).zip(rows(q, c.dim, n)).enumerate() {
+        attention(c, out, q, att, key_cache, value_cache, isa, l, pos + i);
     }
 }
 
 /// Llama block `l` (§3): sequential residual, pre-norm RMSNorm, SwiGLU.
 /// [MODEL-LLAMA-01]
-fn llama_block(c: &Config, lw: &LayerWeights, file: &[u8], s: &mut RunState, aq: bool, l: usize, pos: usize) {
+#[allow(clippy::too_many_arguments)]
+fn llama_block(
+    c: &Config,
+    lw: &LayerWeights,
+    file: &[u8],
+    s: &mut RunState,
+    kern: Kernels,
+    l: usize,
+    pos: usize,
+    n: usize,
+) {
     // xb = rmsnorm(x, attn_norm[l])
-    rmsnorm(&mut s.xb, &s.x, lw.attn_norm.vector(file), c.norm_eps);
+    for (xb, x) in rows_mut(&mut s.xb, c.dim, n).zip(rows(&s.x, c.dim, n)) {
+        rmsnorm(xb, x, lw.attn_norm.vector(file), c.norm_eps);
+    }
     // q = attn_q[l] · xb;   k = attn_k[l] · xb;   v = attn_v[l] · xb
-    mul(&mut s.q, lw.attn_q.mat(file), &s.xb, &mut s.xq, aq);
-    mul(&mut s.k, lw.attn_k.mat(file), &s.xb, &mut s.xq, aq);
-    mul(&mut s.v, lw.attn_v.mat(file), &s.xb, &mut s.xq, aq);
-    // apply RoPE to each head of q (n_heads) and of k (n_kv_heads) at pos
-    rope(&mut s.q, c.head_dim, c.rotary_dims, c.rope_style, c.rope_theta, pos);
-    rope(&mut s.k, c.head_dim, c.rotary_dims, c.rope_style, c.rope_theta, pos);
-    // K[l][pos] = k;  V[l][pos] = v
-    store_kv(c, s, l, pos);
+    mul(&mut s.q, lw.attn_q.mat(file), &s.xb, n, &mut s.xq, kern);
+    mul(&mut s.k, lw.attn_k.mat(file), &s.xb, n, &mut s.xq, kern);
+    mul(&mut s.v, lw.attn_v.mat(file), &s.xb, n, &mut s.xq, kern);
+    // apply RoPE to q and k at pos;  K[l][pos] = k;  V[l][pos] = v
+    rope_and_store(c, s, l, pos, n);
     // x = x + attn_output[l] · attention(q, l, pos)
-    attention(c, s, l, pos);
-    mul(&mut s.proj, lw.attn_output.mat(file), &s.xb, &mut s.xq, aq);
-    add_assign(&mut s.x, &s.proj);
+    attend(c, s, kern.isa, l, pos, n);
+    mul(&mut s.proj, lw.attn_output.mat(file), &s.xb, n, &mut s.xq, kern);
+    add_assign(&mut s.x, first(&s.proj, c.dim, n));
     // xb = rmsnorm(x, ffn_norm[l])
-    rmsnorm(&mut s.xb, &s.x, lw.ffn_norm.vector(file), c.norm_eps);
+    for (xb, x) in rows_mut(&mut s.xb, c.dim, n).zip(rows(&s.x, c.dim, n)) {
+        rmsnorm(xb, x, lw.ffn_norm.vector(file), c.norm_eps);
+    }
     // x = x + ffn_down[l] · (silu(ffn_gate[l] · xb) ⊙ (ffn_up[l] · xb))
     if let Some(gate) = lw.ffn_gate {
         // (every llama model has ffn_gate: the role table requires it)
-        mul(&mut s.hb, gate.mat(file), &s.xb, &mut s.xq, aq);
+        mul(&mut s.hb, gate.mat(file), &s.xb, n, &mut s.xq, kern);
     }
-    mul(&mut s.hb2, lw.ffn_up.mat(file), &s.xb, &mut s.xq, aq);
-    for (g, &u) in s.hb.iter_mut().zip(&s.hb2) {
+    mul(&mut s.hb2, lw.ffn_up.mat(file), &s.xb, n, &mut s.xq, kern);
+    for (g, &u) in s.hb.iter_mut().zip(&s.hb2).take(n * c.ffn_dim) {
         *g = silu(*g) * u; // [MODEL-ACT-01]
     }
-    mul(&mut s.proj, lw.ffn_down.mat(file), &s.hb, &mut s.xq, aq);
-    add_assign(&mut s.x, &s.proj);
+    mul(&mut s.proj, lw.ffn_down.mat(file), &s.hb, n, &mut s.xq, kern);
+    add_assign(&mut s.x, first(&s.proj, c.dim, n));
 }
 
 /// GPT-NeoX block `l` (§4): parallel residual, LayerNorm with bias, biases
 /// on every projection, exact GELU. [MODEL-NEOX-01]
-fn neox_block(c: &Config, lw: &LayerWeights, file: &[u8], s: &mut RunState, aq: bool, l: usize, pos: usize) {
-    // a_in = layernorm(x, attn_norm[l], attn_norm_bias[l])
-    layernorm(
-        &mut s.xb,
-        &s.x,
-        lw.attn_norm.vector(file),
-        bias(lw.attn_norm_bias, file),
-        c.norm_eps,
-    );
-    // m_in = layernorm(x, ffn_norm[l], ffn_norm_bias[l])   (the same x)
-    layernorm(
-        &mut s.xb2,
-        &s.x,
-        lw.ffn_norm.vector(file),
-        bias(lw.ffn_norm_bias, file),
-        c.norm_eps,
-    );
+#[allow(clippy::too_many_arguments)]
+fn neox_block(
+    c: &Config,
+    lw: &LayerWeights,
+    file: &[u8],
+    s: &mut RunState,
+    kern: Kernels,
+    l: usize,
+    pos: usize,
+    n: usize,
+) {
+    for ((xb, xb2), x) in rows_mut(&mut s.xb, c.dim, n)
+        .zip(rows_mut(&mut s.xb2, c.dim, n))
+        .zip(rows(&s.x, c.dim, n))
+    {
+        // a_in = layernorm(x, attn_norm[l], attn_norm_bias[l])
+        layernorm(
+            xb,
+            x,
+            lw.attn_norm.vector(file),
+            bias(lw.attn_norm_bias, file),
+            c.norm_eps,
+        );
+        // m_in = layernorm(x, ffn_norm[l], ffn_norm_bias[l])   (the same x)
+        layernorm(
+            xb2,
+            x,
+            lw.ffn_norm.vector(file),
+            bias(lw.ffn_norm_bias, file),
+            c.norm_eps,
+        );
+    }
     // q = attn_q[l] · a_in + attn_q_bias[l];  k = … + attn_k_bias[l];  v = … + attn_v_bias[l]
-    mul(&mut s.q, lw.attn_q.mat(file), &s.xb, &mut s.xq, aq);
-    add_bias(&mut s.q, bias(lw.attn_q_bias, file));
-    mul(&mut s.k, lw.attn_k.mat(file), &s.xb, &mut s.xq, aq);
-    add_bias(&mut s.k, bias(lw.attn_k_bias, file));
-    mul(&mut s.v, lw.attn_v.mat(file), &s.xb, &mut s.xq, aq);
-    add_bias(&mut s.v, bias(lw.attn_v_bias, file));
+    mul(&mut s.q, lw.attn_q.mat(file), &s.xb, n, &mut s.xq, kern);
+    mul(&mut s.k, lw.attn_k.mat(file), &s.xb, n, &mut s.xq, kern);
+    mul(&mut s.v, lw.attn_v.mat(file), &s.xb, n, &mut s.xq, kern);
+    for q in rows_mut(&mut s.q, c.dim, n) {
+        add_bias(q, bias(lw.attn_q_bias, file));
+    }
+    for (k, v) in rows_mut(&mut s.k, c.kv_dim, n).zip(rows_mut(&mut s.v, c.kv_dim, n)) {
+        add_bias(k, bias(lw.attn_k_bias, file));
+        add_bias(v, bias(lw.attn_v_bias, file));
+    }
     // apply RoPE at pos;  K[l][pos] = k;  V[l][pos] = v
-    rope(&mut s.q, c.head_dim, c.rotary_dims, c.rope_style, c.rope_theta, pos);
-    rope(&mut s.k, c.head_dim, c.rotary_dims, c.rope_style, c.rope_theta, pos);
-    store_kv(c, s, l, pos);
+    rope_and_store(c, s, l, pos, n);
     // attn = attn_output[l] · attention(q, l, pos) + attn_output_bias[l]
-    attention(c, s, l, pos);
-    mul(&mut s.proj, lw.attn_output.mat(file), &s.xb, &mut s.xq, aq);
-    add_bias(&mut s.proj, bias(lw.attn_output_bias, file));
+    attend(c, s, kern.isa, l, pos, n);
+    mul(&mut s.proj, lw.attn_output.mat(file), &s.xb, n, &mut s.xq, kern);
+    for proj in rows_mut(&mut s.proj, c.dim, n) {
+        add_bias(proj, bias(lw.attn_output_bias, file));
+    }
     // x = x + attn + mlp, summed as (x + attn) + mlp: m_in already holds the
     // norm of the x both branches read.
-    add_assign(&mut s.x, &s.proj);
+    add_assign(&mut s.x, first(&s.proj, c.dim, n));
     // mlp = ffn_down[l] · gelu(ffn_up[l] · m_in + ffn_up_bias[l]) + ffn_down_bias[l]
-    mul(&mut s.hb, lw.ffn_up.mat(file), &s.xb2, &mut s.xq, aq);
-    add_bias(&mut s.hb, bias(lw.ffn_up_bias, file));
-    for h in s.hb.iter_mut() {
-        *h = gelu(*h); // [MODEL-ACT-01] exact erf form
+    mul(&mut s.hb, lw.ffn_up.mat(file), &s.xb2, n, &mut s.xq, kern);
+    for hb in rows_mut(&mut s.hb, c.ffn_dim, n) {
+        add_bias(hb, bias(lw.ffn_up_bias, file));
+        for h in hb.iter_mut() {
+            *h = gelu(*h); // [MODEL-ACT-01] exact erf form
+        }
     }
-    mul(&mut s.proj, lw.ffn_down.mat(file), &s.hb, &mut s.xq, aq);
-    add_bias(&mut s.proj, bias(lw.ffn_down_bias, file));
-    add_assign(&mut s.x, &s.proj);
+    mul(&mut s.proj, lw.ffn_down.mat(file), &s.hb, n, &mut s.xq, kern);
+    for proj in rows_mut(&mut s.proj, c.dim, n) {
+        add_bias(proj, bias(lw.ffn_down_bias, file));
+    }
+    add_assign(&mut s.x, first(&s.proj, c.dim, n));
 }
 
 /// The cache rows `[l][pos]`: offset and length in a `(n_layers,
@@ -166,33 +298,44 @@ fn cache_range(c: &Config, l: usize, pos: usize) -> core::ops::Range<usize> {
 }
 
 /// `K[l][pos] = k;  V[l][pos] = v` ([MODEL-ROPE-01]: after RoPE).
-fn store_kv(c: &Config, s: &mut RunState, l: usize, pos: usize) {
+fn store_kv(c: &Config, keys: &mut [f32], values: &mut [f32], k: &[f32], v: &[f32], l: usize, pos: usize) {
     let range = cache_range(c, l, pos);
-    if let Some(dst) = s.key_cache.get_mut(range.clone()) {
-        for (d, &k) in dst.iter_mut().zip(&s.k) {
+    if let Some(dst) = keys.get_mut(range.clone()) {
+        for (d, &k) in dst.iter_mut().zip(k) {
             *d = k;
         }
     }
-    if let Some(dst) = s.value_cache.get_mut(range) {
-        for (d, &v) in dst.iter_mut().zip(&s.v) {
+    if let Some(dst) = values.get_mut(range) {
+        for (d, &v) in dst.iter_mut().zip(v) {
             *d = v;
         }
     }
 }
 
 /// Causal multi-head attention of layer `l` at `pos` (§2.2) over the
-/// queries in `q` and the cached positions `0 … pos`; writes the
-/// concatenated heads (`q_dim` values) to `xb`. [MODEL-ATTN-01]
-fn attention(c: &Config, s: &mut RunState, l: usize, pos: usize) {
+/// queries `q` (q_dim values) and the cached positions `0 … pos`; writes
+/// the concatenated heads (`q_dim` values) to `out`. [MODEL-ATTN-01]
+#[allow(clippy::too_many_arguments)]
+fn attention(
+    c: &Config,
+    out: &mut [f32],
+    q: &[f32],
+    att: &mut [f32],
+    key_cache: &[f32],
+    value_cache: &[f32],
+    isa: Isa,
+    l: usize,
+    pos: usize,
+) {
     let hd = c.head_dim.max(1);
     let layer = cache_range(c, l, 0).start..cache_range(c, l, pos).end;
-    let keys = s.key_cache.get(layer.clone()).unwrap_or(&[]);
-    let values = s.value_cache.get(layer).unwrap_or(&[]);
+    let keys = key_cache.get(layer.clone()).unwrap_or(&[]);
+    let values = value_cache.get(layer).unwrap_or(&[]);
     let scale = (c.head_dim as f32).sqrt();
-    let heads =
-        s.xb.chunks_exact_mut(hd)
-            .zip(s.q.chunks_exact(hd))
-            .zip(s.att.chunks_exact_mut(c.context_length.max(1)));
+    let heads = out
+        .chunks_exact_mut(hd)
+        .zip(q.chunks_exact(hd))
+        .zip(att.chunks_exact_mut(c.context_length.max(1)));
     for (h, ((out_h, q_h), att_h)) in heads.enumerate() {
         // g = h div group: consecutive query heads share a KV head
         let g = h / c.group.max(1);
@@ -200,16 +343,14 @@ fn attention(c: &Config, s: &mut RunState, l: usize, pos: usize) {
         // s[p] = (q_h · K[l][p]_g) / sqrt(head_dim)   for p = 0 … pos
         let scores = att_h.get_mut(..=pos).unwrap_or(&mut []);
         for (score, k_p) in scores.iter_mut().zip(keys.chunks_exact(c.kv_dim.max(1))) {
-            *score = dot(q_h, k_p.get(kv_head.clone()).unwrap_or(&[])) / scale;
+            *score = simd::dot(isa, q_h, k_p.get(kv_head.clone()).unwrap_or(&[])) / scale;
         }
         // a = softmax(s[0 … pos])
         softmax(scores);
         // out_h = Σ_p a[p] · V[l][p]_g
         out_h.fill(0.0);
         for (&a, v_p) in scores.iter().zip(values.chunks_exact(c.kv_dim.max(1))) {
-            for (o, &v) in out_h.iter_mut().zip(v_p.get(kv_head.clone()).unwrap_or(&[])) {
-                *o += a * v;
-            }
+            simd::axpy(isa, out_h, a, v_p.get(kv_head.clone()).unwrap_or(&[]));
         }
     }
 }

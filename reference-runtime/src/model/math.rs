@@ -104,6 +104,9 @@ pub fn softmax(s: &mut [f32]) {
 
 /// `Σ a[i] · b[i]` over the shorter of the two, in eight lanes.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    // Equal lengths first, so that both tails are the same elements.
+    let n = a.len().min(b.len());
+    let (a, b) = (a.get(..n).unwrap_or_default(), b.get(..n).unwrap_or_default());
     let mut lanes = [0.0f32; 8];
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ar, br) = (a8.remainder(), b8.remainder());
@@ -114,6 +117,14 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     }
     let tail: f32 = ar.iter().zip(br).map(|(&x, &y)| x * y).sum();
     lanes.iter().sum::<f32>() + tail
+}
+
+/// `y[i] += a · x[i]` over the shorter of the two (the weighted sum of
+/// values in attention).
+pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y += a * x;
+    }
 }
 
 /// `y += x`, element by element.

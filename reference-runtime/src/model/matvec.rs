@@ -20,6 +20,7 @@
 //! The tests check the fast path against the reference on random data
 //! within the error bound of quantizing `x`.
 
+use super::simd::{self, Isa};
 use super::weights::{MatRef, le_f32};
 use crate::f16::f16_to_f32;
 use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, quantize_block_q8_0};
@@ -153,13 +154,7 @@ fn dot_row(dtype: Dtype, row: &[u8], x: &[f32]) -> f32 {
 /// `rows` values and `x` has `cols`; rows missing from `w.bytes` (never, for
 /// a loaded model) leave their output untouched.
 pub fn matvec(out: &mut [f32], w: MatRef<'_>, x: &[f32]) {
-    let row_bytes = w.row_bytes();
-    if row_bytes == 0 {
-        return;
-    }
-    for (y, row) in out.iter_mut().zip(w.bytes.chunks_exact(row_bytes)) {
-        *y = dot_row(w.dtype, row, x);
-    }
+    matmul(out, w, x, 1);
 }
 
 /// An activation vector quantized to `q8_0` blocks for a product with a
@@ -257,7 +252,23 @@ impl QuantizedVector {
         self.blocks == 0
     }
 
+    /// The weight dtype the held blocks were quantized for.
+    pub(crate) fn order(&self) -> Option<Dtype> {
+        self.order
+    }
+
+    /// The held blocks as slices: values (in the lane order of the weight
+    /// dtype) and scales, equally long.
+    pub(crate) fn parts(&self) -> (&[[i8; BLOCK_ELEMENTS]], &[f32]) {
+        let n = self.blocks;
+        (
+            self.qs.get(..n).unwrap_or_default(),
+            self.d.get(..n).unwrap_or_default(),
+        )
+    }
+
     /// The held blocks: values (in the lane order of the weight dtype) and scales.
+    #[cfg(test)]
     fn blocks(&self) -> impl Iterator<Item = (&[i8; BLOCK_ELEMENTS], f32)> + '_ {
         self.qs.iter().zip(self.d.iter().copied()).take(self.blocks)
     }
@@ -285,53 +296,151 @@ fn block_dot_q4_0(w: &[u8; 16], x: &[i8; 32]) -> i32 {
     i32::from(acc)
 }
 
+/// One `q8_0` row times activations quantized for it: per block
+/// `(Σ qw·qx) · (dw · dx)`, summed in order.
+fn row_q8_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
+    let mut sum = 0.0f32;
+    for ((block, xq), &dx) in row.chunks_exact(Q8_0_BLOCK_BYTES).zip(qs).zip(ds) {
+        if let Some((dw, w)) = q8_0_block(block) {
+            sum += block_dot_q8_0(w, xq) as f32 * (dw * dx);
+        }
+    }
+    sum
+}
+
+/// One `q4_0` row times activations quantized for it (evens then odds).
+fn row_q4_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
+    let mut sum = 0.0f32;
+    for ((block, xq), &dx) in row.chunks_exact(Q4_0_BLOCK_BYTES).zip(qs).zip(ds) {
+        if let Some((dw, w)) = q4_0_block(block) {
+            sum += block_dot_q4_0(w, xq) as f32 * (dw * dx);
+        }
+    }
+    sum
+}
+
 /// The activation-quantized product `out = W · x̂` of a `q8_0` or `q4_0`
 /// matrix with `x̂` quantized for it by [`QuantizedVector::quantize`]:
 /// each block adds `(Σ_j qw_j · qx_j) · (dw · dx)`. Does nothing when `x̂`
 /// was not quantized for `W`'s dtype (in particular for `f32` matrices,
 /// [NUM-GEN-02]).
 pub fn matvec_q8(out: &mut [f32], w: MatRef<'_>, x: &QuantizedVector) {
+    matmul_q8(out, w, x, 1);
+}
+
+/// `Y = W · X` for `n` input vectors at once (batched prefill): `x` holds
+/// `n` vectors of `cols` values one after another, `out` receives `n`
+/// vectors of `rows` values. Each row of `W` is read once and applied to
+/// every input while it is in cache: the products are those of [`matvec`],
+/// row by row. `n = 1` is [`matvec`].
+pub fn matmul(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
+    for_each_product(out, w, n, |row, i| {
+        // exactly `cols` values: the f32 kernels pair the row's tail with x's
+        let start = i.saturating_mul(w.cols);
+        let xi = x.get(start..start.saturating_add(w.cols)).unwrap_or_default();
+        dot_row(w.dtype, row, xi)
+    });
+}
+
+/// Calls `f(row r, input i)` for every row of `w` and every input `i < n`
+/// (rows outer, so each row is read from memory once) and stores the
+/// result at `out[i · rows + r]`. Outputs past `out`'s end are skipped.
+pub(crate) fn for_each_product(out: &mut [f32], w: MatRef<'_>, n: usize, mut f: impl FnMut(&[u8], usize) -> f32) {
     let row_bytes = w.row_bytes();
-    if row_bytes == 0 || x.order != Some(w.dtype) {
+    if row_bytes == 0 {
         return;
     }
-    let rows = w.bytes.chunks_exact(row_bytes);
-    match w.dtype {
-        Dtype::F32 => {}
-        Dtype::Q8_0 => {
-            for (y, row) in out.iter_mut().zip(rows) {
-                let mut sum = 0.0f32;
-                for (block, (xq, dx)) in row.chunks_exact(Q8_0_BLOCK_BYTES).zip(x.blocks()) {
-                    if let Some((dw, qs)) = q8_0_block(block) {
-                        sum += block_dot_q8_0(qs, xq) as f32 * (dw * dx);
-                    }
-                }
-                *y = sum;
-            }
-        }
-        Dtype::Q4_0 => {
-            for (y, row) in out.iter_mut().zip(rows) {
-                let mut sum = 0.0f32;
-                for (block, (xq, dx)) in row.chunks_exact(Q4_0_BLOCK_BYTES).zip(x.blocks()) {
-                    if let Some((dw, qs)) = q4_0_block(block) {
-                        sum += block_dot_q4_0(qs, xq) as f32 * (dw * dx);
-                    }
-                }
-                *y = sum;
+    for (r, row) in w.bytes.chunks_exact(row_bytes).enumerate() {
+        for i in 0..n {
+            if let Some(y) = i
+                .checked_mul(w.rows)
+                .and_then(|o| o.checked_add(r))
+                .and_then(|o| out.get_mut(o))
+            {
+                *y = f(row, i);
             }
         }
     }
 }
 
-/// `out = W · x` by the path the options select: activation quantization
-/// when enabled and `W` is quantized and `x` quantizes; the reference path
-/// otherwise. `xq` is the caller's preallocated buffer.
-pub fn matvec_with(out: &mut [f32], w: MatRef<'_>, x: &[f32], xq: &mut QuantizedVector, activation_quant: bool) {
-    if activation_quant && xq.quantize(x, w.dtype) {
-        matvec_q8(out, w, xq);
-    } else {
-        matvec(out, w, x);
+/// The activation-quantized `Y = W · X̂` for `n` inputs quantized one after
+/// another into `x` ([`QuantizedVector::quantize`] of all `n · cols`
+/// values: blocks never straddle two inputs, as `cols` is whole blocks).
+/// `n = 1` is [`matvec_q8`].
+pub fn matmul_q8(out: &mut [f32], w: MatRef<'_>, x: &QuantizedVector, n: usize) {
+    if x.order != Some(w.dtype) || !w.dtype.is_quantized() {
+        return;
     }
+    let per_input = w.cols / BLOCK_ELEMENTS;
+    let (qs, ds) = x.parts();
+    for_each_product(out, w, n, |row, i| {
+        let range = i.saturating_mul(per_input)..i.saturating_add(1).saturating_mul(per_input);
+        let qs = qs.get(range.clone()).unwrap_or_default();
+        let ds = ds.get(range).unwrap_or_default();
+        match w.dtype {
+            Dtype::Q8_0 => row_q8_0_q8(row, qs, ds),
+            _ => row_q4_0_q8(row, qs, ds),
+        }
+    });
+}
+
+/// [`matmul`] on the kernels of `isa` ([`simd`](super::simd); the
+/// reference where `isa` has none).
+pub fn matmul_on(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
+    if !simd::matmul(isa, out, w, x, n) {
+        matmul(out, w, x, n);
+    }
+}
+
+/// [`matmul_q8`] on the kernels of `isa` (the portable code where `isa`
+/// has none).
+pub fn matmul_q8_on(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &QuantizedVector, n: usize) {
+    if !simd::matmul_q8(isa, out, w, x, n) {
+        matmul_q8(out, w, x, n);
+    }
+}
+
+/// [`matvec`] on the kernels of `isa`.
+pub fn matvec_on(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &[f32]) {
+    matmul_on(isa, out, w, x, 1);
+}
+
+/// [`matvec_q8`] on the kernels of `isa`.
+pub fn matvec_q8_on(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &QuantizedVector) {
+    matmul_q8_on(isa, out, w, x, 1);
+}
+
+/// `Y = W · X` for `n` inputs by the path the options select: activation
+/// quantization when enabled and `W` is quantized and all of `x` quantizes;
+/// f32 activations otherwise; either on the kernels of `isa`. `xq` is the
+/// caller's preallocated buffer (room for `n · cols` values).
+pub fn matmul_with(
+    out: &mut [f32],
+    w: MatRef<'_>,
+    x: &[f32],
+    n: usize,
+    xq: &mut QuantizedVector,
+    activation_quant: bool,
+    isa: Isa,
+) {
+    let x = x.get(..n.saturating_mul(w.cols)).unwrap_or(x);
+    if activation_quant && xq.quantize(x, w.dtype) {
+        matmul_q8_on(isa, out, w, xq, n);
+    } else {
+        matmul_on(isa, out, w, x, n);
+    }
+}
+
+/// `out = W · x` by the path the options select ([`matmul_with`], one input).
+pub fn matvec_with(
+    out: &mut [f32],
+    w: MatRef<'_>,
+    x: &[f32],
+    xq: &mut QuantizedVector,
+    activation_quant: bool,
+    isa: Isa,
+) {
+    matmul_with(out, w, x, 1, xq, activation_quant, isa);
 }
 
 #[cfg(test)]
@@ -524,7 +633,7 @@ mod tests {
         let bytes = storage(Dtype::Q8_0, &random(64, 1));
         let w = MatRef::new(Dtype::Q8_0, 1, 64, &bytes).unwrap();
         let (mut a, mut b) = ([0.0f32], [0.0f32]);
-        matvec_with(&mut a, w, &x, &mut xq, true);
+        matvec_with(&mut a, w, &x, &mut xq, true, Isa::Portable);
         matvec(&mut b, w, &x);
         assert_eq!(a, b);
     }
@@ -536,7 +645,7 @@ mod tests {
         let w = MatRef::new(Dtype::F32, ROWS, COLS, &bytes).unwrap();
         let mut xq = QuantizedVector::with_capacity(COLS);
         let (mut a, mut b) = (vec![0.0f32; ROWS], vec![0.0f32; ROWS]);
-        matvec_with(&mut a, w, &x, &mut xq, true);
+        matvec_with(&mut a, w, &x, &mut xq, true, Isa::Portable);
         matvec(&mut b, w, &x);
         assert_eq!(a, b);
         assert!(xq.is_empty(), "x was not even quantized");

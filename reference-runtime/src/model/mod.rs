@@ -12,6 +12,7 @@
 //! | [`rope`] | §2.1 |
 //! | [`matvec`] | §1 `W · x`, §6 [NUM-GEN-02] activation quantization |
 //! | [`forward`] | §2.2 attention, §3 Llama, §4 GPT-NeoX |
+//! | [`simd`] | §6 tolerance zone: AVX2 / AVX-512 / wasm `simd128` kernels, run-time selection |
 //!
 //! A tolerance zone ([NUM-GEN-01]): activations and the KV cache are f32;
 //! sums are reordered freely.
@@ -21,6 +22,7 @@ pub mod forward;
 pub mod math;
 pub mod matvec;
 pub mod rope;
+pub mod simd;
 pub mod state;
 pub mod weights;
 
@@ -45,8 +47,11 @@ pub struct Transformer {
     config: Config,
     weights: Weights,
     state: RunState,
-    /// [NUM-GEN-02]: quantize activations for products with quantized matrices.
-    activation_quant: bool,
+    /// [NUM-GEN-02]: quantize activations for products with quantized
+    /// matrices; and the instruction-set path of the kernels.
+    kernels: forward::Kernels,
+    /// Tokens per prefill batch, at most `state.batch` ([LIM-RES-05]).
+    prefill_batch: usize,
 }
 
 /// Summarizes instead of dumping the file and the buffers.
@@ -54,7 +59,7 @@ impl core::fmt::Debug for Transformer {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Transformer")
             .field("config", &self.config)
-            .field("activation_quant", &self.activation_quant)
+            .field("kernels", &self.kernels)
             .finish_non_exhaustive()
     }
 }
@@ -82,13 +87,19 @@ impl Transformer {
             Err(e) => return Err((e, file)),
         };
         let state = RunState::new(&config, activation_quant);
+        let prefill_batch = state.batch;
         Ok(Transformer {
             file,
             index,
             config,
             weights,
             state,
-            activation_quant,
+            kernels: forward::Kernels {
+                activation_quant,
+                // selected once per process; never detected in the token loop
+                isa: simd::Isa::selected(),
+            },
+            prefill_batch,
         })
     }
 
@@ -121,7 +132,30 @@ impl Transformer {
 
     /// Whether products with quantized matrices quantize their input ([NUM-GEN-02]).
     pub fn activation_quant(&self) -> bool {
-        self.activation_quant
+        self.kernels.activation_quant
+    }
+
+    /// The instruction-set path of the kernels ([`simd::Isa::selected`] at load).
+    pub fn isa(&self) -> simd::Isa {
+        self.kernels.isa
+    }
+
+    /// Processes prompts in batches of at most `tokens` (at least 1, at
+    /// most the batch the run state was sized for, [LIM-RES-05]); returns
+    /// the batch now used. For benchmarks: 1 is token-by-token prefill.
+    pub fn set_prefill_batch(&mut self, tokens: usize) -> usize {
+        self.prefill_batch = tokens.clamp(1, self.state.batch.max(1));
+        self.prefill_batch
+    }
+
+    /// Runs the kernels of `isa` from now on; `false` (nothing changed) if
+    /// this machine does not support it. Results stay within the tolerance
+    /// zone of [NUM-GEN-01] whichever path runs.
+    pub fn set_isa(&mut self, isa: simd::Isa) -> bool {
+        if isa.is_supported() {
+            self.kernels.isa = isa;
+        }
+        isa.is_supported()
     }
 
     /// `forward(token, pos)`: processes `token` at position `pos` — its key

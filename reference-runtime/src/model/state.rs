@@ -9,33 +9,65 @@
 //! most one u32 per token id for the candidates, and for activation
 //! quantization 1.125 bytes per value of the widest input, which the
 //! remaining dim + ffn_dim floats cover.
+//!
+//! Prompt processing runs in batches of `batch` tokens ([LIM-RES-05]): the
+//! per-token buffers (streams, q/k/v, MLP, quantized activations) hold
+//! `batch` vectors each. The share of the first token is the scratch above;
+//! the other `batch − 1` add at most `prefill_bytes = (batch − 1) × 4 ×
+//! (8·dim + 3·ffn_dim) ≤ MAX_PREFILL_BATCH_BYTES`, `batch` chosen at load
+//! by [`prefill_batch`] with checked arithmetic.
 
 use super::config::Config;
 use super::matvec::QuantizedVector;
+use crate::limits::{MAX_PREFILL_BATCH_BYTES, PREFILL_BATCH_TOKENS};
 use crate::sampler::Candidates;
+
+/// Tokens per prefill batch for `c` ([LIM-RES-05]): the largest count
+/// ≤ `PREFILL_BATCH_TOKENS` and ≤ `context_length` whose extra buffers,
+/// `(batch − 1) × 4 × (8·dim + 3·ffn_dim)` bytes, fit `MAX_PREFILL_BATCH_BYTES`;
+/// at least 1.
+pub fn prefill_batch(c: &Config) -> usize {
+    let per_token = (c.dim as u64)
+        .checked_mul(8)
+        .and_then(|d| (c.ffn_dim as u64).checked_mul(3)?.checked_add(d))
+        .and_then(|v| v.checked_mul(4));
+    let extra = match per_token {
+        Some(0) => PREFILL_BATCH_TOKENS,
+        Some(b) => MAX_PREFILL_BATCH_BYTES / b,
+        None => 0,
+    };
+    let batch = extra
+        .saturating_add(1)
+        .min(PREFILL_BATCH_TOKENS)
+        .min(c.context_length as u64)
+        .max(1);
+    batch as usize // ≤ PREFILL_BATCH_TOKENS
+}
 
 /// Preallocated buffers of the forward pass and the sampler.
 #[derive(Clone, Debug)]
 pub struct RunState {
-    /// (dim): the residual stream.
+    /// Tokens per batch: every per-token buffer below holds `batch` vectors.
+    pub(crate) batch: usize,
+    /// (batch, dim): the residual stream.
     pub(crate) x: Vec<f32>,
-    /// (dim): a block's normalized input (GPT-NeoX: the attention branch's);
+    /// (batch, dim): a block's normalized input (GPT-NeoX: the attention branch's);
     /// then the concatenated attention heads (q_dim = dim).
     pub(crate) xb: Vec<f32>,
-    /// (dim): GPT-NeoX: the MLP branch's normalized input.
+    /// (batch, dim): GPT-NeoX: the MLP branch's normalized input.
     pub(crate) xb2: Vec<f32>,
-    /// (dim): the output of `attn_output` or `ffn_down` before it is added
+    /// (batch, dim): the output of `attn_output` or `ffn_down` before it is added
     /// to the residual stream.
     pub(crate) proj: Vec<f32>,
-    /// (q_dim): queries of the current position.
+    /// (batch, q_dim): queries of the current position.
     pub(crate) q: Vec<f32>,
-    /// (kv_dim): key of the current position.
+    /// (batch, kv_dim): key of the current position.
     pub(crate) k: Vec<f32>,
-    /// (kv_dim): value of the current position.
+    /// (batch, kv_dim): value of the current position.
     pub(crate) v: Vec<f32>,
-    /// (ffn_dim): MLP hidden (llama: the gate; gpt-neox: the up projection).
+    /// (batch, ffn_dim): MLP hidden (llama: the gate; gpt-neox: the up projection).
     pub(crate) hb: Vec<f32>,
-    /// (ffn_dim): llama: the up projection.
+    /// (batch, ffn_dim): llama: the up projection.
     pub(crate) hb2: Vec<f32>,
     /// (n_heads, context_length): attention scores, then weights.
     pub(crate) att: Vec<f32>,
@@ -46,7 +78,7 @@ pub struct RunState {
     /// (n_layers, context_length, kv_dim): values of every processed position.
     pub(crate) value_cache: Vec<f32>,
     /// Activation quantization: room for the widest matrix input,
-    /// max(dim, ffn_dim) values; empty when activation quantization is off.
+    /// batch × max(dim, ffn_dim) values; empty when activation quantization is off.
     pub(crate) xq: QuantizedVector,
     /// The sampler's top-k buffer: min(MAX_SAMPLING_CANDIDATES, vocab_size) ids.
     pub(crate) candidates: Candidates,
@@ -58,22 +90,26 @@ impl RunState {
     /// this is called ([LIM-GEN-02]).
     pub fn new(c: &Config, activation_quant: bool) -> RunState {
         let cache = c.n_layers.saturating_mul(c.context_length).saturating_mul(c.kv_dim);
+        let batch = prefill_batch(c);
+        // batch × (dim | kv_dim | ffn_dim) ≤ the bound of prefill_batch
+        let (dim, kv_dim, ffn_dim) = (batch * c.dim, batch * c.kv_dim, batch * c.ffn_dim);
         RunState {
-            x: vec![0.0; c.dim],
-            xb: vec![0.0; c.dim],
-            xb2: vec![0.0; c.dim],
-            proj: vec![0.0; c.dim],
-            q: vec![0.0; c.dim],
-            k: vec![0.0; c.kv_dim],
-            v: vec![0.0; c.kv_dim],
-            hb: vec![0.0; c.ffn_dim],
-            hb2: vec![0.0; c.ffn_dim],
+            batch,
+            x: vec![0.0; dim],
+            xb: vec![0.0; dim],
+            xb2: vec![0.0; dim],
+            proj: vec![0.0; dim],
+            q: vec![0.0; dim],
+            k: vec![0.0; kv_dim],
+            v: vec![0.0; kv_dim],
+            hb: vec![0.0; ffn_dim],
+            hb2: vec![0.0; ffn_dim],
             att: vec![0.0; c.n_heads.saturating_mul(c.context_length)],
             logits: vec![0.0; c.vocab_size],
             key_cache: vec![0.0; cache],
             value_cache: vec![0.0; cache],
             xq: if activation_quant {
-                QuantizedVector::with_capacity(c.dim.max(c.ffn_dim))
+                QuantizedVector::with_capacity(batch * c.dim.max(c.ffn_dim))
             } else {
                 QuantizedVector::default()
             },
@@ -86,8 +122,27 @@ impl RunState {
         4 * (self.key_cache.len() + self.value_cache.len())
     }
 
-    /// Bytes of every other buffer (at most `scratch_bytes`).
+    /// Bytes of every other buffer for one token (at most `scratch_bytes`):
+    /// all of them less [`prefill_bytes`](Self::prefill_bytes).
     pub fn scratch_bytes(&self) -> usize {
+        self.all_bytes().saturating_sub(self.prefill_bytes())
+    }
+
+    /// Bytes the other `batch − 1` tokens of a prefill batch add
+    /// (`prefill_bytes` of [LIM-RES-05] at most).
+    pub fn prefill_bytes(&self) -> usize {
+        let per_batch = [
+            &self.x, &self.xb, &self.xb2, &self.proj, &self.q, &self.k, &self.v, &self.hb, &self.hb2,
+        ]
+        .iter()
+        .map(|b| 4 * b.len())
+        .sum::<usize>()
+            + self.xq.bytes();
+        let batch = self.batch.max(1);
+        per_batch - per_batch / batch
+    }
+
+    fn all_bytes(&self) -> usize {
         let floats = [
             &self.x,
             &self.xb,

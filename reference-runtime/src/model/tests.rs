@@ -380,3 +380,105 @@ fn config_comes_from_the_header() {
     );
     assert_eq!((c.rope_style, c.architecture), (RopeStyle::Half, Architecture::Llama));
 }
+
+/// A prompt longer than two batches: ids cycle through the byte tokens.
+fn long_prompt(n: usize) -> Vec<u32> {
+    (0..n as u32)
+        .map(|i| if i == 0 { 256 } else { 32 + (i * 7) % 90 })
+        .collect()
+}
+
+#[test]
+fn prefill_in_batches_gives_the_logits_of_token_by_token_processing() {
+    // [LIM-RES-05] a batch changes the order of work only: every path, both
+    // architectures, every dtype, exact and activation-quantized, give the
+    // same bits as one token at a time.
+    // dim 12 (3 heads of 4, GQA 3:1, ffn 20): rows that are not a multiple
+    // of any vector width, f32 only (quantized rows are whole blocks)
+    let odd = ModelSpec {
+        dim: 12,
+        n_heads: 3,
+        n_kv_heads: 1,
+        head_dim: 4,
+        rotary_dims: 4,
+        ffn_dim: 20,
+        ..ModelSpec::llama()
+    };
+    let cases = [ModelSpec::llama(), ModelSpec::gpt_neox()]
+        .into_iter()
+        .flat_map(|base| [Dtype::F32, Dtype::Q8_0, Dtype::Q4_0].map(|d| (base.clone(), d)))
+        .chain([(odd, Dtype::F32)]);
+    for (base, dtype) in cases {
+        {
+            let spec = ModelSpec {
+                matrix_dtype: dtype,
+                context_length: 64,
+                ..base.clone()
+            };
+            let file = spec.build_random(21);
+            for aq in [false, true] {
+                for isa in simd::Isa::supported() {
+                    let mut one = Transformer::load(file.clone(), aq).unwrap();
+                    let mut batched = Transformer::load(file.clone(), aq).unwrap();
+                    assert!(one.set_isa(isa) && batched.set_isa(isa));
+                    let batch = batched.state().batch;
+                    assert!(batch > 1, "{spec:?}: a batch of {batch}");
+                    let prompt = long_prompt(2 * batch + 3);
+                    for (pos, &t) in prompt.iter().enumerate() {
+                        one.advance(t, pos);
+                    }
+                    batched.prefill(&prompt, 0);
+                    assert_eq!(one.state.key_cache, batched.state.key_cache, "{spec:?} {isa:?} aq={aq}");
+                    assert_eq!(one.state.value_cache, batched.state.value_cache);
+                    assert_eq!(one.classify(), batched.classify(), "{spec:?} {isa:?} aq={aq}");
+                    // and the next token continues from the same state
+                    let next = prompt.len();
+                    assert_eq!(one.forward(104, next).unwrap(), batched.forward(104, next).unwrap());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn prefill_batch_is_bounded_by_its_byte_limit_and_the_context() {
+    use crate::limits::{MAX_PREFILL_BATCH_BYTES, PREFILL_BATCH_TOKENS};
+    let small = Transformer::load(ModelSpec::llama().build(), true).unwrap();
+    let c = small.config();
+    assert_eq!(
+        small.state().batch as u64,
+        PREFILL_BATCH_TOKENS.min(c.context_length as u64)
+    );
+    for spec in [ModelSpec::llama(), ModelSpec::gpt_neox(), ModelSpec::bpe_tiny()] {
+        for aq in [false, true] {
+            let t = Transformer::load(spec.build(), aq).unwrap();
+            let (c, s) = (t.config(), t.state());
+            let per_token = 4 * (8 * c.dim + 3 * c.ffn_dim) as u64;
+            assert!(s.prefill_bytes() as u64 <= (s.batch as u64 - 1) * per_token);
+            assert!(s.prefill_bytes() as u64 <= MAX_PREFILL_BATCH_BYTES);
+        }
+    }
+    // a wide model: dim 4096, ffn 14336 → 303,104 bytes per token → 14 tokens
+    let wide = Config {
+        dim: 4096,
+        ffn_dim: 14336,
+        context_length: 8192,
+        ..*c
+    };
+    assert_eq!(state::prefill_batch(&wide), 14);
+    assert_eq!(
+        state::prefill_batch(&Config {
+            context_length: 3,
+            ..wide
+        }),
+        3
+    );
+    assert_eq!(
+        state::prefill_batch(&Config {
+            dim: usize::MAX,
+            ..wide
+        }),
+        1,
+        "overflow: no batch"
+    );
+}

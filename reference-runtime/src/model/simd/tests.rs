@@ -1,0 +1,344 @@
+//! Every supported path against the portable reference, on random and
+//! edge inputs: odd block counts, quants −128 (`q8_0`) and −8 (`q4_0`),
+//! zero, subnormal and largest f16 scales, lengths that are not a multiple
+//! of any vector width.
+//!
+//! The bound: both paths compute `Σ_i t_i` over `n` terms, each term with
+//! at most 3 roundings, in some order, so each lies within
+//! `(n + 3) · u · Σ|t_i|` of the exact sum (`u = 2⁻²⁴`; Higham, *Accuracy
+//! and Stability of Numerical Algorithms*, §3.1, any order, FMA or not), and
+//! they lie within twice that of each other. Integer dot products are exact:
+//! with unit scales every path returns the exact integer.
+
+use super::Isa;
+use crate::model::matvec::{QuantizedVector, matvec, matvec_on, matvec_q8, matvec_q8_on};
+use crate::model::weights::MatRef;
+use crate::quant::{BLOCK_ELEMENTS, Dtype};
+
+/// xorshift64*.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// In [-1, 1).
+    fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / 8_388_608.0 - 1.0
+    }
+}
+
+/// The paths other than the portable one that this machine runs.
+fn simd_paths() -> Vec<Isa> {
+    let paths: Vec<Isa> = Isa::supported().filter(|&i| i != Isa::Portable).collect();
+    eprintln!("SIMD paths tested on this machine: {paths:?}");
+    paths
+}
+
+/// f16 scales: random normal ones, and the edge cases in turn.
+const EDGE_SCALES: [u16; 7] = [0x0000, 0x8000, 0x0001, 0x03FF, 0x0400, 0x7BFF, 0xFBFF];
+
+fn scale_bits(rng: &mut Rng, block: usize, edge: bool) -> u16 {
+    if edge && block % 3 == 1 {
+        return EDGE_SCALES[(block / 3) % EDGE_SCALES.len()];
+    }
+    let r = rng.next();
+    // exponents 5 … 20: magnitudes 2⁻¹⁰ … 2⁵
+    ((r >> 63) as u16) << 15 | ((5 + (r >> 8) % 16) as u16) << 10 | (r & 0x3FF) as u16
+}
+
+/// A `rows × cols` matrix of random storage: random quant bytes (so −128
+/// and the nibble −8 occur), random or edge scales; f32 values in [-1, 1).
+fn random_matrix(rng: &mut Rng, dtype: Dtype, rows: usize, cols: usize, edge: bool) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for _ in 0..rows {
+        match dtype {
+            Dtype::F32 => (0..cols).for_each(|_| bytes.extend(rng.unit().to_le_bytes())),
+            Dtype::Q8_0 | Dtype::Q4_0 => {
+                let quant_bytes = if dtype == Dtype::Q8_0 { 32 } else { 16 };
+                for b in 0..cols / BLOCK_ELEMENTS {
+                    bytes.extend(scale_bits(rng, b, edge).to_le_bytes());
+                    let all_extreme = edge && b % 4 == 2;
+                    (0..quant_bytes).for_each(|_| {
+                        // 0x80: q8_0 −128; q4_0 −8 in the low nibble and the high one
+                        bytes.push(if all_extreme { 0x88 } else { rng.next() as u8 });
+                    });
+                }
+            }
+        }
+    }
+    bytes
+}
+
+/// The stored weights as f64 (dequantized exactly), row-major.
+fn weights_f64(dtype: Dtype, bytes: &[u8]) -> Vec<f64> {
+    match dtype {
+        Dtype::F32 => bytes
+            .chunks_exact(4)
+            .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+            .collect(),
+        _ => crate::quant::dequantize_row(dtype, bytes)
+            .unwrap()
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+    }
+}
+
+fn x_vector(rng: &mut Rng, n: usize) -> Vec<f32> {
+    let mut x: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
+    if let Some(v) = x.get_mut(3) {
+        *v *= 50.0;
+    }
+    // a block of zeros (activation scale 0) when there are several blocks
+    if n >= 96 {
+        x[64..96].fill(0.0);
+    }
+    x
+}
+
+const U: f64 = 1.0 / 16_777_216.0;
+
+/// Shapes: `cols` in whole blocks for quantized dtypes (odd counts, 1 to
+/// 33 blocks), any length for f32.
+fn shapes(dtype: Dtype) -> Vec<(usize, usize)> {
+    match dtype {
+        Dtype::F32 => [1, 7, 8, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129, 288, 300]
+            .iter()
+            .map(|&c| (5, c))
+            .collect(),
+        _ => [1, 2, 3, 5, 7, 9, 33]
+            .iter()
+            .map(|&b| (7, b * BLOCK_ELEMENTS))
+            .collect(),
+    }
+}
+
+#[test]
+fn f32_activation_kernels_match_the_reference_within_the_summation_bound() {
+    let mut rng = Rng(0x5EED_0001);
+    for isa in simd_paths() {
+        for dtype in Dtype::ALL.iter().copied() {
+            for (rows, cols) in shapes(dtype) {
+                for edge in [false, true] {
+                    let bytes = random_matrix(&mut rng, dtype, rows, cols, edge);
+                    let w = MatRef::new(dtype, rows, cols, &bytes).unwrap();
+                    let x = x_vector(&mut rng, cols);
+                    let (mut reference, mut fast) = (vec![0.0f32; rows], vec![f32::NAN; rows]);
+                    matvec(&mut reference, w, &x);
+                    matvec_on(isa, &mut fast, w, &x);
+                    let m = weights_f64(dtype, &bytes);
+                    for r in 0..rows {
+                        let terms = (0..cols).map(|c| m[r * cols + c] * f64::from(x[c]));
+                        let (exact, abs) = terms.fold((0.0, 0.0), |(s, a), t| (s + t, a + t.abs()));
+                        let bound = (cols as f64 + 3.0) * U * abs;
+                        let (a, b) = (f64::from(fast[r]), f64::from(reference[r]));
+                        assert!(
+                            (a - exact).abs() <= bound && (a - b).abs() <= 2.0 * bound,
+                            "{isa:?} {dtype:?} {rows}×{cols} edge {edge} row {r}: {a} vs reference {b}, exact {exact}, bound {bound}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn quantized_activation_kernels_match_the_reference_within_the_summation_bound() {
+    let mut rng = Rng(0x5EED_0002);
+    for isa in simd_paths() {
+        for dtype in [Dtype::Q8_0, Dtype::Q4_0] {
+            for (rows, cols) in shapes(dtype) {
+                for edge in [false, true] {
+                    let bytes = random_matrix(&mut rng, dtype, rows, cols, edge);
+                    let w = MatRef::new(dtype, rows, cols, &bytes).unwrap();
+                    let x = x_vector(&mut rng, cols);
+                    let mut xq = QuantizedVector::with_capacity(cols);
+                    assert!(xq.quantize(&x, dtype));
+                    let (mut reference, mut fast) = (vec![0.0f32; rows], vec![f32::NAN; rows]);
+                    matvec_q8(&mut reference, w, &xq);
+                    matvec_q8_on(isa, &mut fast, w, &xq);
+                    // The terms: every product qw · qx · (dw · dx) (the paths
+                    // split a block's exact integer sum into different partials).
+                    let (qs, ds) = xq.parts();
+                    let m = weights_f64(dtype, &bytes);
+                    for r in 0..rows {
+                        let row = w.row(r);
+                        let block_bytes = row.len() / qs.len();
+                        let mut abs = 0.0f64;
+                        for (b, (xq, &dx)) in qs.iter().zip(ds).enumerate() {
+                            let dw = crate::f16::f16_to_f32(u16::from_le_bytes([
+                                row[b * block_bytes],
+                                row[b * block_bytes + 1],
+                            ]));
+                            let isum: f64 = (0..32)
+                                .map(|j| {
+                                    // the weight quant of element j: stored value / dw
+                                    let wq = if dw == 0.0 {
+                                        0.0
+                                    } else {
+                                        m[r * cols + b * 32 + j] / f64::from(dw)
+                                    };
+                                    // activations of a q4_0 product are stored evens then odds
+                                    let xj = if dtype == Dtype::Q4_0 {
+                                        xq[(j % 2) * 16 + j / 2]
+                                    } else {
+                                        xq[j]
+                                    };
+                                    (wq * f64::from(xj)).abs()
+                                })
+                                .sum();
+                            abs += isum * f64::from(dw * dx).abs();
+                        }
+                        let bound = 2.0 * (cols as f64 + 3.0) * U * abs;
+                        let (a, b) = (f64::from(fast[r]), f64::from(reference[r]));
+                        assert!(
+                            (a - b).abs() <= bound,
+                            "{isa:?} {dtype:?} {rows}×{cols} edge {edge} row {r}: {a} vs reference {b}, bound {bound}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A row of `q8_0` / `q4_0` blocks with unit scales (f16 1.0).
+fn unit_scale_row(dtype: Dtype, quants: &[i8]) -> Vec<u8> {
+    let mut row = Vec::new();
+    for block in quants.chunks_exact(BLOCK_ELEMENTS) {
+        row.extend(0x3C00u16.to_le_bytes());
+        match dtype {
+            Dtype::Q8_0 => row.extend(block.iter().map(|&q| q as u8)),
+            _ => row.extend(block.chunks_exact(2).map(|p| (p[0] as u8 & 0x0F) | ((p[1] as u8) << 4))),
+        }
+    }
+    row
+}
+
+#[test]
+fn integer_dot_products_are_exact_on_every_path() {
+    // Activations ±127 and smaller integers with one ±127 per block quantize
+    // with scale exactly 1, so every path returns Σ qw·qx exactly (|Σ| < 2²⁴).
+    let mut rng = Rng(0x5EED_0003);
+    for dtype in [Dtype::Q8_0, Dtype::Q4_0] {
+        let (lo, hi) = if dtype == Dtype::Q8_0 { (-128i32, 127) } else { (-8, 7) };
+        for blocks in [1usize, 3, 5, 33] {
+            let n = blocks * BLOCK_ELEMENTS;
+            let rows = 9;
+            let wq: Vec<i8> = (0..rows * n)
+                .map(|i| match i % 7 {
+                    0 => lo as i8, // the extreme quant in every block
+                    _ => (lo + (rng.next() % (hi - lo + 1) as u64) as i32) as i8,
+                })
+                .collect();
+            let bytes: Vec<u8> = wq.chunks_exact(n).flat_map(|r| unit_scale_row(dtype, r)).collect();
+            let x: Vec<f32> = (0..n)
+                .map(|j| match j % 32 {
+                    0 => -127.0,
+                    5 => 127.0,
+                    _ => (rng.next() % 255) as f32 - 127.0,
+                })
+                .collect();
+            let w = MatRef::new(dtype, rows, n, &bytes).unwrap();
+            let mut xq = QuantizedVector::with_capacity(n);
+            assert!(xq.quantize(&x, dtype));
+            assert!(xq.parts().1.iter().all(|&d| d == 1.0), "unit activation scales");
+            for isa in Isa::supported() {
+                let mut y = vec![f32::NAN; rows];
+                matvec_q8_on(isa, &mut y, w, &xq);
+                for r in 0..rows {
+                    let exact: i64 = (0..n).map(|j| i64::from(wq[r * n + j]) * x[j] as i64).sum();
+                    assert_eq!(y[r], exact as f32, "{isa:?} {dtype:?} {blocks} blocks row {r}");
+                    assert_eq!(y[r] as i64, exact);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn dot_and_axpy_match_the_reference_for_every_length() {
+    let mut rng = Rng(0x5EED_0004);
+    for isa in Isa::supported() {
+        for n in 0..80 {
+            let a: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
+            let b: Vec<f32> = (0..n + 3).map(|_| rng.unit()).collect(); // longer: only n used
+            let exact: f64 = a.iter().zip(&b).map(|(&x, &y)| f64::from(x) * f64::from(y)).sum();
+            let abs: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(&x, &y)| (f64::from(x) * f64::from(y)).abs())
+                .sum();
+            let got = f64::from(super::dot(isa, &a, &b));
+            assert!(
+                (got - exact).abs() <= (n as f64 + 2.0) * U * abs,
+                "{isa:?} dot n={n}: {got} vs {exact}"
+            );
+            let mut y: Vec<f32> = (0..n).map(|_| rng.unit()).collect();
+            let mut want = y.clone();
+            super::axpy(isa, &mut y, 0.375, &b);
+            crate::model::math::axpy(&mut want, 0.375, &b);
+            for (i, (&g, &w)) in y.iter().zip(&want).enumerate() {
+                // one product and one sum each: fused or not, within 2 roundings
+                assert!(
+                    (g - w).abs() <= 2.0 * f32::EPSILON * (w.abs() + 0.375),
+                    "{isa:?} axpy n={n} [{i}]"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn paths_are_named_and_ranked() {
+    for isa in Isa::ALL {
+        assert_eq!(Isa::from_name(isa.name()), Some(isa));
+    }
+    assert_eq!(Isa::from_name("AVX2"), None);
+    assert!(Isa::Portable.is_supported());
+    assert!(Isa::best().is_supported());
+    assert!(Isa::selected().is_supported());
+    assert!(Isa::supported().any(|i| i == Isa::best()));
+}
+
+#[test]
+fn a_batch_of_inputs_gives_the_bits_of_one_input_at_a_time() {
+    // matmul (prefill batches, LIM-RES-05): groups of four share a row's
+    // converted weights; the remainder goes one by one. 7 = 4 + 3.
+    let mut rng = Rng(0x5EED_0005);
+    let n = 7;
+    for isa in Isa::supported() {
+        for dtype in Dtype::ALL.iter().copied() {
+            for (rows, cols) in shapes(dtype) {
+                let bytes = random_matrix(&mut rng, dtype, rows, cols, true);
+                let w = MatRef::new(dtype, rows, cols, &bytes).unwrap();
+                let x = x_vector(&mut rng, n * cols);
+                let mut batched = vec![f32::NAN; n * rows];
+                crate::model::matvec::matmul_on(isa, &mut batched, w, &x, n);
+                let mut one = vec![f32::NAN; n * rows];
+                for (y, xi) in one.chunks_exact_mut(rows).zip(x.chunks_exact(cols)) {
+                    matvec_on(isa, y, w, xi);
+                }
+                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&batched), bits(&one), "{isa:?} {dtype:?} {rows}×{cols}");
+                if dtype != Dtype::F32 {
+                    let mut xq = QuantizedVector::with_capacity(n * cols);
+                    assert!(xq.quantize(&x, dtype));
+                    crate::model::matvec::matmul_q8_on(isa, &mut batched, w, &xq, n);
+                    for (y, xi) in one.chunks_exact_mut(rows).zip(x.chunks_exact(cols)) {
+                        let mut xq1 = QuantizedVector::with_capacity(cols);
+                        assert!(xq1.quantize(xi, dtype));
+                        matvec_q8_on(isa, y, w, &xq1);
+                    }
+                    assert_eq!(bits(&batched), bits(&one), "{isa:?} {dtype:?} q8 {rows}×{cols}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! The AVX2 + FMA + F16C kernels (x86-64). See [`super`] for the contract:
+//! the same products as the portable reference, sums reordered.
+//!
+//! - f32 activations: a block's 32 weights are widened to i32, converted to
+//!   f32 and multiplied with `x` in 4 FMAs; the block's sum is scaled by its
+//!   f16 scale (converted by F16C, exact: every f16 is an f32) into the
+//!   row's accumulator.
+//! - quantized activations ([NUM-GEN-02]): the 32 products of a block are
+//!   an exact integer dot product, `maddubs(|w|, sign(x, w))` then `madd`
+//!   with ones (|w| ≤ 128 and |x| ≤ 127, so each i16 pair sum is at most
+//!   32,512: no saturation). `q4_0` nibbles are unpacked in registers:
+//!   the low nibbles (even elements) fill the low 16 lanes and the high
+//!   nibbles (odd elements) the high 16, the order of the quantized
+//!   activations.
+#![allow(unsafe_code)]
+
+use core::arch::x86_64::*;
+
+use super::super::matvec::for_each_product;
+use super::super::weights::MatRef;
+use super::{for_each_row_by_4, input, input_q8};
+use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
+
+/// Proof that AVX2, FMA and F16C were detected on this CPU: the only way
+/// into this module's `#[target_feature]` functions.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Token(());
+
+impl Token {
+    /// The token, if the features are present (a cached check).
+    pub(super) fn new() -> Option<Token> {
+        super::Isa::Avx2.is_supported().then_some(Token(()))
+    }
+}
+
+/// `Y = W · X` for `n` inputs, f32 activations.
+pub(super) fn matmul(_: Token, out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
+    // SAFETY: the token proves every feature of `matmul_impl` is available.
+    unsafe { matmul_impl(out, w, x, n) }
+}
+
+/// `Y = W · X̂` for `n` inputs quantized for `w.dtype` (values and scales
+/// per block, input after input).
+pub(super) fn matmul_q8(_: Token, out: &mut [f32], w: MatRef<'_>, qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32], n: usize) {
+    // SAFETY: the token proves every feature of `matmul_q8_impl` is available.
+    unsafe { matmul_q8_impl(out, w, qs, ds, n) }
+}
+
+/// `Σ a[i] · b[i]` over the shorter of the two.
+pub(super) fn dot(_: Token, a: &[f32], b: &[f32]) -> f32 {
+    // SAFETY: the token proves AVX2, FMA and F16C are available.
+    unsafe { dot_f32(a, b) }
+}
+
+/// `y[i] += a · x[i]` over the shorter of the two.
+pub(super) fn axpy(_: Token, y: &mut [f32], a: f32, x: &[f32]) {
+    // SAFETY: the token proves AVX2, FMA and F16C are available.
+    unsafe { axpy_impl(y, a, x) }
+}
+
+#[target_feature(enable = "avx2,fma,f16c")]
+fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
+    let cols = w.cols;
+    match w.dtype {
+        Dtype::F32 => for_each_product(out, w, n, |row, i| row_f32(row, input(x, cols, i))),
+        Dtype::Q8_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q8_0(row, x), |row, xs| rows_q8_0_x4(row, xs)),
+        Dtype::Q4_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q4_0(row, x), |row, xs| rows_q4_0_x4(row, xs)),
+    }
+}
+
+#[target_feature(enable = "avx2,fma,f16c")]
+fn matmul_q8_impl(out: &mut [f32], w: MatRef<'_>, qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32], n: usize) {
+    let blocks = w.cols / BLOCK_ELEMENTS;
+    match w.dtype {
+        Dtype::F32 => {}
+        Dtype::Q8_0 => for_each_product(out, w, n, |row, i| {
+            let (qs, ds) = input_q8(qs, ds, blocks, i);
+            row_q8_0_q8(row, qs, ds)
+        }),
+        Dtype::Q4_0 => for_each_product(out, w, n, |row, i| {
+            let (qs, ds) = input_q8(qs, ds, blocks, i);
+            row_q4_0_q8(row, qs, ds)
+        }),
+    }
+}
+
+/// Sum of the 8 lanes of `v`.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn hsum(v: __m256) -> f32 {
+    let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+    let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    let s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    _mm_cvtss_f32(s)
+}
+
+/// The f16 scale stored little-endian in the first two bytes of `block`,
+/// as f32 in all 8 lanes (F16C; exact for every finite f16, and validation
+/// admits no other scale, [QUANT-Q8-01]). Broadcast before converting: a
+/// scalar conversion lets LLVM insert the half into a stale register, a
+/// false dependency on the accumulator that serialized the loop (measured
+/// 5× slower).
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn scale8(block: &[u8]) -> __m256 {
+    let h = match block {
+        [s0, s1, ..] => u16::from_le_bytes([*s0, *s1]),
+        _ => 0,
+    };
+    _mm256_cvtph_ps(_mm_set1_epi16(h as i16))
+}
+
+/// 8 f32 values from 32 little-endian bytes.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn load_le8(b: &[u8; 32]) -> __m256 {
+    // SAFETY: `b` is 32 readable bytes; x86 is little-endian, so they are
+    // the 8 f32 values in order; `loadu` has no alignment requirement.
+    unsafe { _mm256_loadu_ps(b.as_ptr().cast()) }
+}
+
+/// 8 f32 values from `x`.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn load8(x: &[f32; 8]) -> __m256 {
+    // SAFETY: `x` is 8 readable f32 values; `loadu` has no alignment requirement.
+    unsafe { _mm256_loadu_ps(x.as_ptr()) }
+}
+
+/// 8 signed bytes widened to f32.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn i8x8_to_f32(q: &[u8; 8]) -> __m256 {
+    // SAFETY: `q` is 8 readable bytes; `loadl_epi64` reads exactly 8, unaligned.
+    let v = unsafe { _mm_loadl_epi64(q.as_ptr().cast()) };
+    _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v))
+}
+
+/// The 32 signed quants of a `q4_0` block's 16 nibble bytes, as two
+/// registers of 16 `i8`: `(evens, odds)` = (low nibbles, high nibbles),
+/// each `sext4(n) = (n ^ 8) − 8`.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn q4_nibbles(b: &[u8; 16]) -> (__m128i, __m128i) {
+    // SAFETY: `b` is 16 readable bytes; `loadu` has no alignment requirement.
+    let v = unsafe { _mm_loadu_si128(b.as_ptr().cast()) };
+    let mask = _mm_set1_epi8(0x0F);
+    let eight = _mm_set1_epi8(8);
+    let lo = _mm_and_si128(v, mask);
+    let hi = _mm_and_si128(_mm_srli_epi16::<4>(v), mask);
+    let sext = |n: __m128i| _mm_sub_epi8(_mm_xor_si128(n, eight), eight);
+    (sext(lo), sext(hi))
+}
+
+/// A `q4_0` block's 32 quants in element order: `(0..16, 16..32)`.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn q4_natural(b: &[u8; 16]) -> (__m128i, __m128i) {
+    let (evens, odds) = q4_nibbles(b);
+    (_mm_unpacklo_epi8(evens, odds), _mm_unpackhi_epi8(evens, odds))
+}
+
+/// A row of f32 weights (little-endian bytes) times `x`.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn row_f32(row: &[u8], x: &[f32]) -> f32 {
+    let (mut a0, mut a1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+    let (rows16, xs16) = (row.chunks_exact(64), x.chunks_exact(16));
+    let (row_rest, x_rest) = (rows16.remainder(), xs16.remainder());
+    for (w, x) in rows16.zip(xs16) {
+        let (Ok(w), Ok(x)) = (<&[u8; 64]>::try_from(w), <&[f32; 16]>::try_from(x)) else {
+            continue;
+        };
+        let (w0, w1) = split_bytes(w);
+        let (x0, x1) = split_f32(x);
+        a0 = _mm256_fmadd_ps(load_le8(w0), load8(x0), a0);
+        a1 = _mm256_fmadd_ps(load_le8(w1), load8(x1), a1);
+    }
+    let mut sum = hsum(_mm256_add_ps(a0, a1));
+    for (w, &x) in row_rest.chunks_exact(4).zip(x_rest) {
+        sum += w.first_chunk::<4>().map_or(0.0, |w| f32::from_le_bytes(*w)) * x;
+    }
+    sum
+}
+
+fn split_bytes(b: &[u8; 64]) -> (&[u8; 32], &[u8; 32]) {
+    let (lo, hi) = b.split_first_chunk::<32>().map_or((&[0; 32], &[][..]), |(l, h)| (l, h));
+    (lo, hi.first_chunk::<32>().unwrap_or(&[0; 32]))
+}
+
+fn split_f32(x: &[f32; 16]) -> (&[f32; 8], &[f32; 8]) {
+    let (lo, hi) = x.split_first_chunk::<8>().map_or((&[0.0; 8], &[][..]), |(l, h)| (l, h));
+    (lo, hi.first_chunk::<8>().unwrap_or(&[0.0; 8]))
+}
+
+/// The 32 activations of one block as four registers.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn x_block(x: &[f32; 32]) -> [__m256; 4] {
+    let mut v = [_mm256_setzero_ps(); 4];
+    for (v, x) in v.iter_mut().zip(x.chunks_exact(8)) {
+        if let Ok(x) = <&[f32; 8]>::try_from(x) {
+            *v = load8(x);
+        }
+    }
+    v
+}
+
+/// A `q8_0` row times f32 `x`: per block `d · Σ q[j] x[j]`.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn row_q8_0(row: &[u8], x: &[f32]) -> f32 {
+    let mut acc = _mm256_setzero_ps();
+    for (block, xs) in row.chunks_exact(Q8_0_BLOCK_BYTES).zip(x.chunks_exact(BLOCK_ELEMENTS)) {
+        let (Ok(block), Ok(xs)) = (<&[u8; Q8_0_BLOCK_BYTES]>::try_from(block), <&[f32; 32]>::try_from(xs)) else {
+            continue;
+        };
+        let [x0, x1, x2, x3] = x_block(xs);
+        let [_, _, q @ ..] = block;
+        let [q0, q1, q2, q3] = quarters(q);
+        let mut s = _mm256_mul_ps(i8x8_to_f32(q0), x0);
+        s = _mm256_fmadd_ps(i8x8_to_f32(q1), x1, s);
+        s = _mm256_fmadd_ps(i8x8_to_f32(q2), x2, s);
+        s = _mm256_fmadd_ps(i8x8_to_f32(q3), x3, s);
+        acc = _mm256_fmadd_ps(s, scale8(block), acc);
+    }
+    hsum(acc)
+}
+
+fn quarters(q: &[u8; 32]) -> [&[u8; 8]; 4] {
+    let mut out = [&[0u8; 8]; 4];
+    for (o, c) in out.iter_mut().zip(q.chunks_exact(8)) {
+        if let Ok(c) = <&[u8; 8]>::try_from(c) {
+            *o = c;
+        }
+    }
+    out
+}
+
+/// The 32 values of block `b` of input `x`, if it has them.
+pub(super) fn x_block_at(x: &[f32], b: usize) -> Option<&[f32; 32]> {
+    x.get(b.checked_mul(32)?..)?.first_chunk::<32>()
+}
+
+/// [`row_q8_0`] for four inputs, each block's weights converted once; each
+/// result has the bits of `row_q8_0` for that input (same operations).
+#[target_feature(enable = "avx2,fma,f16c")]
+fn rows_q8_0_x4(row: &[u8], xs: [&[f32]; 4]) -> [f32; 4] {
+    let mut acc = [_mm256_setzero_ps(); 4];
+    for (b, block) in row.chunks_exact(Q8_0_BLOCK_BYTES).enumerate() {
+        let Ok(block) = <&[u8; Q8_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
+        let [_, _, q @ ..] = block;
+        let [q0, q1, q2, q3] = quarters(q);
+        let [w0, w1, w2, w3] = [i8x8_to_f32(q0), i8x8_to_f32(q1), i8x8_to_f32(q2), i8x8_to_f32(q3)];
+        let d = scale8(block);
+        for (acc, x) in acc.iter_mut().zip(xs) {
+            let Some(xb) = x_block_at(x, b) else { continue };
+            let [x0, x1, x2, x3] = x_block(xb);
+            let mut s = _mm256_mul_ps(w0, x0);
+            s = _mm256_fmadd_ps(w1, x1, s);
+            s = _mm256_fmadd_ps(w2, x2, s);
+            s = _mm256_fmadd_ps(w3, x3, s);
+            *acc = _mm256_fmadd_ps(s, d, *acc);
+        }
+    }
+    acc.map(|a| hsum(a))
+}
+
+/// [`row_q4_0`] for four inputs, each block's nibbles unpacked once.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn rows_q4_0_x4(row: &[u8], xs: [&[f32]; 4]) -> [f32; 4] {
+    let mut acc = [_mm256_setzero_ps(); 4];
+    let widen = |v: __m128i| _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v));
+    for (b, block) in row.chunks_exact(Q4_0_BLOCK_BYTES).enumerate() {
+        let Ok(block) = <&[u8; Q4_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
+        let [_, _, nibbles @ ..] = block;
+        let (e0, e1) = q4_natural(nibbles);
+        let [w0, w1, w2, w3] = [
+            widen(e0),
+            widen(_mm_srli_si128::<8>(e0)),
+            widen(e1),
+            widen(_mm_srli_si128::<8>(e1)),
+        ];
+        let d = scale8(block);
+        for (acc, x) in acc.iter_mut().zip(xs) {
+            let Some(xb) = x_block_at(x, b) else { continue };
+            let [x0, x1, x2, x3] = x_block(xb);
+            let mut s = _mm256_mul_ps(w0, x0);
+            s = _mm256_fmadd_ps(w1, x1, s);
+            s = _mm256_fmadd_ps(w2, x2, s);
+            s = _mm256_fmadd_ps(w3, x3, s);
+            *acc = _mm256_fmadd_ps(s, d, *acc);
+        }
+    }
+    acc.map(|a| hsum(a))
+}
+
+/// A `q4_0` row times f32 `x`: nibbles unpacked in registers to element
+/// order, then as `q8_0`.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn row_q4_0(row: &[u8], x: &[f32]) -> f32 {
+    let mut acc = _mm256_setzero_ps();
+    let widen = |v: __m128i| _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v));
+    for (block, xs) in row.chunks_exact(Q4_0_BLOCK_BYTES).zip(x.chunks_exact(BLOCK_ELEMENTS)) {
+        let (Ok(block), Ok(xs)) = (<&[u8; Q4_0_BLOCK_BYTES]>::try_from(block), <&[f32; 32]>::try_from(xs)) else {
+            continue;
+        };
+        let [x0, x1, x2, x3] = x_block(xs);
+        let [_, _, nibbles @ ..] = block;
+        let (e0, e1) = q4_natural(nibbles);
+        let mut s = _mm256_mul_ps(widen(e0), x0);
+        s = _mm256_fmadd_ps(widen(_mm_srli_si128::<8>(e0)), x1, s);
+        s = _mm256_fmadd_ps(widen(e1), x2, s);
+        s = _mm256_fmadd_ps(widen(_mm_srli_si128::<8>(e1)), x3, s);
+        acc = _mm256_fmadd_ps(s, scale8(block), acc);
+    }
+    hsum(acc)
+}
+
+/// 32 signed bytes.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn load_i8x32(q: &[i8; 32]) -> __m256i {
+    // SAFETY: `q` is 32 readable bytes; `loadu` has no alignment requirement.
+    unsafe { _mm256_loadu_si256(q.as_ptr().cast()) }
+}
+
+/// 32 bytes.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn load_u8x32(q: &[u8; 32]) -> __m256i {
+    // SAFETY: `q` is 32 readable bytes; `loadu` has no alignment requirement.
+    unsafe { _mm256_loadu_si256(q.as_ptr().cast()) }
+}
+
+/// The exact dot products of 32 signed weights and 32 activations
+/// (|x| ≤ 127), as 8 i32 partial sums.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn idot32(w: __m256i, x: __m256i) -> __m256i {
+    let p16 = _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(x, w));
+    _mm256_madd_epi16(p16, _mm256_set1_epi16(1))
+}
+
+/// A `q8_0` row times quantized activations: per block
+/// `(Σ qw·qx) · (dw · dx)`, the integer sums exact.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn row_q8_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
+    let mut acc = _mm256_setzero_ps();
+    for ((block, xq), &dx) in row.chunks_exact(Q8_0_BLOCK_BYTES).zip(qs).zip(ds) {
+        let Ok(block) = <&[u8; Q8_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
+        let [_, _, q @ ..] = block;
+        let p = idot32(load_u8x32(q), load_i8x32(xq));
+        acc = _mm256_fmadd_ps(
+            _mm256_cvtepi32_ps(p),
+            _mm256_mul_ps(scale8(block), _mm256_set1_ps(dx)),
+            acc,
+        );
+    }
+    hsum(acc)
+}
+
+/// A `q4_0` row times activations stored evens-then-odds: nibbles unpacked
+/// in registers (low nibbles = evens in lanes 0–15, high = odds in 16–31).
+#[target_feature(enable = "avx2,fma,f16c")]
+fn row_q4_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
+    let mut acc = _mm256_setzero_ps();
+    for ((block, xq), &dx) in row.chunks_exact(Q4_0_BLOCK_BYTES).zip(qs).zip(ds) {
+        let Ok(block) = <&[u8; Q4_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
+        let [_, _, nibbles @ ..] = block;
+        let (evens, odds) = q4_nibbles(nibbles);
+        let p = idot32(_mm256_set_m128i(odds, evens), load_i8x32(xq));
+        acc = _mm256_fmadd_ps(
+            _mm256_cvtepi32_ps(p),
+            _mm256_mul_ps(scale8(block), _mm256_set1_ps(dx)),
+            acc,
+        );
+    }
+    hsum(acc)
+}
+
+#[target_feature(enable = "avx2,fma,f16c")]
+fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (a.get(..n).unwrap_or_default(), b.get(..n).unwrap_or_default());
+    let (mut a0, mut a1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+    let (a16, b16) = (a.chunks_exact(16), b.chunks_exact(16));
+    let (ar, br) = (a16.remainder(), b16.remainder());
+    for (a, b) in a16.zip(b16) {
+        let (Ok(a), Ok(b)) = (<&[f32; 16]>::try_from(a), <&[f32; 16]>::try_from(b)) else {
+            continue;
+        };
+        let ((a_lo, a_hi), (b_lo, b_hi)) = (split_f32(a), split_f32(b));
+        a0 = _mm256_fmadd_ps(load8(a_lo), load8(b_lo), a0);
+        a1 = _mm256_fmadd_ps(load8(a_hi), load8(b_hi), a1);
+    }
+    hsum(_mm256_add_ps(a0, a1)) + ar.iter().zip(br).map(|(&x, &y)| x * y).sum::<f32>()
+}
+
+#[target_feature(enable = "avx2,fma,f16c")]
+fn axpy_impl(y: &mut [f32], a: f32, x: &[f32]) {
+    let av = _mm256_set1_ps(a);
+    let n = y.len().min(x.len());
+    let (y, x) = (y.get_mut(..n).unwrap_or_default(), x.get(..n).unwrap_or_default());
+    let mut ys = y.chunks_exact_mut(8);
+    let mut xs = x.chunks_exact(8);
+    for (y8, x8) in (&mut ys).zip(&mut xs) {
+        let (Ok(y8), Ok(x8)) = (<&mut [f32; 8]>::try_from(y8), <&[f32; 8]>::try_from(x8)) else {
+            continue;
+        };
+        let r = _mm256_fmadd_ps(av, load8(x8), load8(&*y8));
+        // SAFETY: `y8` is 8 writable f32 values; `storeu` has no alignment requirement.
+        unsafe { _mm256_storeu_ps(y8.as_mut_ptr(), r) };
+    }
+    for (y, &x) in ys.into_remainder().iter_mut().zip(xs.remainder()) {
+        *y += a * x;
+    }
+}

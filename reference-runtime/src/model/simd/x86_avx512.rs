@@ -1,0 +1,308 @@
+//! The AVX-512 (F, BW, VL) + AVX512_VNNI kernels (x86-64), on top of the
+//! AVX2 + FMA + F16C ones. See [`super`] for the contract.
+//!
+//! - f32 activations: 16-lane FMAs, a block's quants widened straight
+//!   from 16 bytes to 16 i32 lanes.
+//! - quantized activations: `vpdpbusd` multiplies |w| (unsigned) with
+//!   `sign(x, w)` and adds groups of four products into i32 lanes in one
+//!   instruction (exact: |Σ| ≤ 4 · 128 · 127 per lane and step), two blocks
+//!   per 512-bit register, each half scaled by its own `dw · dx`.
+#![allow(unsafe_code)]
+
+use core::arch::x86_64::*;
+
+use super::super::matvec::for_each_product;
+use super::super::weights::MatRef;
+use super::x86_avx2::{hsum, load_i8x32, load_u8x32, load8, q4_nibbles, scale8, x_block_at};
+use super::{for_each_row_by_4, input, input_q8};
+use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
+
+/// Proof that AVX-512 F/BW/VL, AVX512_VNNI, AVX2, FMA and F16C were
+/// detected on this CPU.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Token(());
+
+impl Token {
+    /// The token, if the features are present (a cached check).
+    pub(super) fn new() -> Option<Token> {
+        super::Isa::Avx512.is_supported().then_some(Token(()))
+    }
+}
+
+/// `Y = W · X` for `n` inputs, f32 activations.
+pub(super) fn matmul(_: Token, out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
+    // SAFETY: the token proves every feature of `matmul_impl` is available.
+    unsafe { matmul_impl(out, w, x, n) }
+}
+
+/// `Y = W · X̂` for `n` inputs quantized for `w.dtype` (values and scales
+/// per block, input after input).
+pub(super) fn matmul_q8(_: Token, out: &mut [f32], w: MatRef<'_>, qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32], n: usize) {
+    // SAFETY: the token proves every feature of `matmul_q8_impl` is available.
+    unsafe { matmul_q8_impl(out, w, qs, ds, n) }
+}
+
+/// `Σ a[i] · b[i]` over the shorter of the two.
+pub(super) fn dot(_: Token, a: &[f32], b: &[f32]) -> f32 {
+    // SAFETY: the token proves every feature of `dot_f32` is available.
+    unsafe { dot_f32(a, b) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
+    let cols = w.cols;
+    match w.dtype {
+        Dtype::F32 => for_each_product(out, w, n, |row, i| row_f32(row, input(x, cols, i))),
+        Dtype::Q8_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q8_0(row, x), |row, xs| rows_q8_0_x4(row, xs)),
+        Dtype::Q4_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q4_0(row, x), |row, xs| rows_q4_0_x4(row, xs)),
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn matmul_q8_impl(out: &mut [f32], w: MatRef<'_>, qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32], n: usize) {
+    let blocks = w.cols / BLOCK_ELEMENTS;
+    match w.dtype {
+        Dtype::F32 => {}
+        Dtype::Q8_0 => for_each_product(out, w, n, |row, i| {
+            let (qs, ds) = input_q8(qs, ds, blocks, i);
+            row_q8_0_q8(row, qs, ds)
+        }),
+        Dtype::Q4_0 => for_each_product(out, w, n, |row, i| {
+            let (qs, ds) = input_q8(qs, ds, blocks, i);
+            row_q4_0_q8(row, qs, ds)
+        }),
+    }
+}
+
+/// The block's f16 scale in all 16 lanes (see `x86_avx2::scale8`).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn scale16(block: &[u8]) -> __m512 {
+    let h = match block {
+        [s0, s1, ..] => u16::from_le_bytes([*s0, *s1]),
+        _ => 0,
+    };
+    _mm512_cvtph_ps(_mm256_set1_epi16(h as i16))
+}
+
+/// 16 f32 values from 64 little-endian bytes.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn load_le16(b: &[u8; 64]) -> __m512 {
+    // SAFETY: `b` is 64 readable bytes; x86 is little-endian, so they are
+    // the 16 f32 values in order; `loadu` has no alignment requirement.
+    unsafe { _mm512_loadu_ps(b.as_ptr().cast()) }
+}
+
+/// 16 f32 values from `x`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn load16(x: &[f32; 16]) -> __m512 {
+    // SAFETY: `x` is 16 readable f32 values; `loadu` has no alignment requirement.
+    unsafe { _mm512_loadu_ps(x.as_ptr()) }
+}
+
+/// 16 bytes.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn load_u8x16(q: &[u8; 16]) -> __m128i {
+    // SAFETY: `q` is 16 readable bytes; `loadu` has no alignment requirement.
+    unsafe { _mm_loadu_si128(q.as_ptr().cast()) }
+}
+
+/// 16 signed bytes widened to f32.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn i8x16_to_f32(v: __m128i) -> __m512 {
+    _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(v))
+}
+
+/// The halves of a 32-element f32 block.
+fn halves(x: &[f32; 32]) -> (&[f32; 16], &[f32; 16]) {
+    let (lo, hi) = x
+        .split_first_chunk::<16>()
+        .map_or((&[0.0; 16], &[][..]), |(l, h)| (l, h));
+    (lo, hi.first_chunk::<16>().unwrap_or(&[0.0; 16]))
+}
+
+/// The halves of 32 bytes.
+fn byte_halves(q: &[u8; 32]) -> (&[u8; 16], &[u8; 16]) {
+    let (lo, hi) = q.split_first_chunk::<16>().map_or((&[0; 16], &[][..]), |(l, h)| (l, h));
+    (lo, hi.first_chunk::<16>().unwrap_or(&[0; 16]))
+}
+
+/// A row of f32 weights (little-endian bytes) times `x`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn row_f32(row: &[u8], x: &[f32]) -> f32 {
+    let (mut a0, mut a1) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+    let (rows32, xs32) = (row.chunks_exact(128), x.chunks_exact(32));
+    let (row_rest, x_rest) = (rows32.remainder(), xs32.remainder());
+    for (w, x) in rows32.zip(xs32) {
+        let (Ok(w), Ok(x)) = (<&[u8; 128]>::try_from(w), <&[f32; 32]>::try_from(x)) else {
+            continue;
+        };
+        let (w0, w1) = w.split_first_chunk::<64>().map_or((&[0; 64], &[][..]), |(l, h)| (l, h));
+        let w1 = w1.first_chunk::<64>().unwrap_or(&[0; 64]);
+        let (x0, x1) = halves(x);
+        a0 = _mm512_fmadd_ps(load_le16(w0), load16(x0), a0);
+        a1 = _mm512_fmadd_ps(load_le16(w1), load16(x1), a1);
+    }
+    let mut sum = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+    for (w, &x) in row_rest.chunks_exact(4).zip(x_rest) {
+        sum += w.first_chunk::<4>().map_or(0.0, |w| f32::from_le_bytes(*w)) * x;
+    }
+    sum
+}
+
+/// A `q8_0` row times f32 `x`: per block `d · Σ q[j] x[j]`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn row_q8_0(row: &[u8], x: &[f32]) -> f32 {
+    let mut acc = _mm512_setzero_ps();
+    for (block, xs) in row.chunks_exact(Q8_0_BLOCK_BYTES).zip(x.chunks_exact(BLOCK_ELEMENTS)) {
+        let (Ok(block), Ok(xs)) = (<&[u8; Q8_0_BLOCK_BYTES]>::try_from(block), <&[f32; 32]>::try_from(xs)) else {
+            continue;
+        };
+        let [_, _, q @ ..] = block;
+        let (q0, q1) = byte_halves(q);
+        let (x0, x1) = halves(xs);
+        let s = _mm512_mul_ps(i8x16_to_f32(load_u8x16(q0)), load16(x0));
+        let s = _mm512_fmadd_ps(i8x16_to_f32(load_u8x16(q1)), load16(x1), s);
+        acc = _mm512_fmadd_ps(s, scale16(block), acc);
+    }
+    _mm512_reduce_add_ps(acc)
+}
+
+/// [`row_q8_0`] for four inputs, each block's weights converted once; each
+/// result has the bits of `row_q8_0` for that input (same operations).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn rows_q8_0_x4(row: &[u8], xs: [&[f32]; 4]) -> [f32; 4] {
+    let mut acc = [_mm512_setzero_ps(); 4];
+    for (b, block) in row.chunks_exact(Q8_0_BLOCK_BYTES).enumerate() {
+        let Ok(block) = <&[u8; Q8_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
+        let [_, _, q @ ..] = block;
+        let (q0, q1) = byte_halves(q);
+        let (w0, w1) = (i8x16_to_f32(load_u8x16(q0)), i8x16_to_f32(load_u8x16(q1)));
+        let d = scale16(block);
+        for (acc, x) in acc.iter_mut().zip(xs) {
+            let Some(xb) = x_block_at(x, b) else { continue };
+            let (x0, x1) = halves(xb);
+            let s = _mm512_mul_ps(w0, load16(x0));
+            let s = _mm512_fmadd_ps(w1, load16(x1), s);
+            *acc = _mm512_fmadd_ps(s, d, *acc);
+        }
+    }
+    acc.map(|a| _mm512_reduce_add_ps(a))
+}
+
+/// [`row_q4_0`] for four inputs, each block's nibbles unpacked once.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn rows_q4_0_x4(row: &[u8], xs: [&[f32]; 4]) -> [f32; 4] {
+    let mut acc = [_mm512_setzero_ps(); 4];
+    for (b, block) in row.chunks_exact(Q4_0_BLOCK_BYTES).enumerate() {
+        let Ok(block) = <&[u8; Q4_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
+        let [_, _, nibbles @ ..] = block;
+        let (evens, odds) = q4_nibbles(nibbles);
+        let w0 = i8x16_to_f32(_mm_unpacklo_epi8(evens, odds));
+        let w1 = i8x16_to_f32(_mm_unpackhi_epi8(evens, odds));
+        let d = scale16(block);
+        for (acc, x) in acc.iter_mut().zip(xs) {
+            let Some(xb) = x_block_at(x, b) else { continue };
+            let (x0, x1) = halves(xb);
+            let s = _mm512_mul_ps(w0, load16(x0));
+            let s = _mm512_fmadd_ps(w1, load16(x1), s);
+            *acc = _mm512_fmadd_ps(s, d, *acc);
+        }
+    }
+    acc.map(|a| _mm512_reduce_add_ps(a))
+}
+
+/// A `q4_0` row times f32 `x`: nibbles unpacked in registers to element
+/// order, then as `q8_0`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn row_q4_0(row: &[u8], x: &[f32]) -> f32 {
+    let mut acc = _mm512_setzero_ps();
+    for (block, xs) in row.chunks_exact(Q4_0_BLOCK_BYTES).zip(x.chunks_exact(BLOCK_ELEMENTS)) {
+        let (Ok(block), Ok(xs)) = (<&[u8; Q4_0_BLOCK_BYTES]>::try_from(block), <&[f32; 32]>::try_from(xs)) else {
+            continue;
+        };
+        let [_, _, nibbles @ ..] = block;
+        let (evens, odds) = q4_nibbles(nibbles);
+        let (x0, x1) = halves(xs);
+        let s = _mm512_mul_ps(i8x16_to_f32(_mm_unpacklo_epi8(evens, odds)), load16(x0));
+        let s = _mm512_fmadd_ps(i8x16_to_f32(_mm_unpackhi_epi8(evens, odds)), load16(x1), s);
+        acc = _mm512_fmadd_ps(s, scale16(block), acc);
+    }
+    _mm512_reduce_add_ps(acc)
+}
+
+/// The exact dot products of 32 signed weights and 32 activations
+/// (|x| ≤ 127), as 8 i32 partial sums (`vpdpbusd`).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn idot32(w: __m256i, x: __m256i) -> __m256i {
+    _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(w), _mm256_sign_epi8(x, w))
+}
+
+/// A `q8_0` row times quantized activations: per block
+/// `(Σ qw·qx) · (dw · dx)`, the integer sums exact.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn row_q8_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
+    let mut acc = _mm256_setzero_ps();
+    for ((block, xq), &dx) in row.chunks_exact(Q8_0_BLOCK_BYTES).zip(qs).zip(ds) {
+        let Ok(block) = <&[u8; Q8_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
+        let [_, _, q @ ..] = block;
+        let p = idot32(load_u8x32(q), load_i8x32(xq));
+        acc = _mm256_fmadd_ps(
+            _mm256_cvtepi32_ps(p),
+            _mm256_mul_ps(scale8(block), _mm256_set1_ps(dx)),
+            acc,
+        );
+    }
+    hsum(acc)
+}
+
+/// A `q4_0` row times activations stored evens-then-odds: low nibbles in
+/// lanes 0–15, high nibbles in 16–31.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn row_q4_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
+    let mut acc = _mm256_setzero_ps();
+    for ((block, xq), &dx) in row.chunks_exact(Q4_0_BLOCK_BYTES).zip(qs).zip(ds) {
+        let Ok(block) = <&[u8; Q4_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
+        let [_, _, nibbles @ ..] = block;
+        let (evens, odds) = q4_nibbles(nibbles);
+        let p = idot32(_mm256_set_m128i(odds, evens), load_i8x32(xq));
+        acc = _mm256_fmadd_ps(
+            _mm256_cvtepi32_ps(p),
+            _mm256_mul_ps(scale8(block), _mm256_set1_ps(dx)),
+            acc,
+        );
+    }
+    hsum(acc)
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (a.get(..n).unwrap_or_default(), b.get(..n).unwrap_or_default());
+    let mut acc = _mm512_setzero_ps();
+    let (a16, b16) = (a.chunks_exact(16), b.chunks_exact(16));
+    let (ar, br) = (a16.remainder(), b16.remainder());
+    for (a, b) in a16.zip(b16) {
+        let (Ok(a), Ok(b)) = (<&[f32; 16]>::try_from(a), <&[f32; 16]>::try_from(b)) else {
+            continue;
+        };
+        acc = _mm512_fmadd_ps(load16(a), load16(b), acc);
+    }
+    let mut sum = _mm512_reduce_add_ps(acc);
+    let (a8, b8) = (ar.chunks_exact(8), br.chunks_exact(8));
+    let (ar, br) = (a8.remainder(), b8.remainder());
+    for (a, b) in a8.zip(b8) {
+        let (Ok(a), Ok(b)) = (<&[f32; 8]>::try_from(a), <&[f32; 8]>::try_from(b)) else {
+            continue;
+        };
+        sum += hsum(_mm256_mul_ps(load8(a), load8(b)));
+    }
+    sum + ar.iter().zip(br).map(|(&x, &y)| x * y).sum::<f32>()
+}
