@@ -676,6 +676,10 @@ pub fn encode_call(call: &Call) -> Map<String, Value> {
             put("add_bos", (*add_bos).into());
         }
         Call::Detokenize { ids } => put("ids", ids.clone().into()),
+        Call::Forward { ids, all_positions } => {
+            put("ids", ids.clone().into());
+            put("all_positions", (*all_positions).into());
+        }
         Call::Quantize { dtype, values } => {
             put("dtype", dtype.name().into());
             put("values", values.iter().map(|v| Value::from(bits32(*v))).collect());
@@ -825,7 +829,7 @@ fn decode_output(call: &Call, out: &Map<String, Value>) -> Result<Output, String
                 bytes: hex_field(&t["bytes_hex"], "token.bytes_hex")?,
             }
         }
-        Call::Logits => Output::Logits(f32_array(one("logits")?, "logits")?),
+        Call::Logits | Call::Forward { .. } => Output::Logits(f32_array(one("logits")?, "logits")?),
         Call::Diagnostics => Output::Diagnostics(str_field(one("diagnostics")?, "diagnostics")?.to_string()),
         Call::Alloc { .. } | Call::Invoke { .. } => Output::Value(bits_field(one("value")?, 16, "value")?),
     })
