@@ -1203,7 +1203,7 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(k));
             assert_eq!(format!("{k:?}"), k.name(), "variant name equals table name");
         }
-        assert_eq!(ErrorKind::ALL.len(), 106);
+        assert_eq!(ErrorKind::ALL.len(), 107);
     }
 
     #[test]

@@ -962,6 +962,13 @@ mod tests {
             json!({"type": "call", "call": "read", "region": "output"})
         );
         assert_eq!(enc(&Call::Logits), json!({"type": "call", "call": "logits"}));
+        assert_eq!(
+            enc(&Call::Forward {
+                ids: vec![72, 105],
+                all_positions: true
+            }),
+            json!({"type": "call", "call": "forward", "ids": [72, 105], "all_positions": true})
+        );
     }
 
     #[test]
@@ -993,6 +1000,15 @@ mod tests {
             decode_reply(&Call::F32ToF16 { value: 1.0 }, &ok(json!({"value": "0x3c00"}))),
             Ok(Outcome::Ok(Output::F16(0x3c00)))
         );
+        let forward = Call::Forward {
+            ids: vec![1],
+            all_positions: false,
+        };
+        assert_eq!(
+            decode_reply(&forward, &ok(json!({"logits": ["0x3f800000"]}))),
+            Ok(Outcome::Ok(Output::Logits(vec![1.0])))
+        );
+        assert!(decode_reply(&forward, &ok(json!({"generation": {}}))).is_err());
         let logits = decode_reply(&Call::Logits, &ok(json!({"logits": ["0xffc00001", "0x80000000"]})));
         let Ok(Outcome::Ok(Output::Logits(l))) = logits else {
             panic!("{logits:?}")

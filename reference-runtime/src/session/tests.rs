@@ -597,7 +597,10 @@ fn generate_without_bos_starts_at_the_prompt_and_rejects_an_empty_one() {
 #[test]
 fn forward_checks_model_empty_ids_bad_id_length_in_order_and_changes_nothing() {
     let mut none = Session::new();
-    assert_eq!(none.forward(&[300], true).unwrap_err().kind(), ErrorKind::ModelNotLoaded);
+    assert_eq!(
+        none.forward(&[300], true).unwrap_err().kind(),
+        ErrorKind::ModelNotLoaded
+    );
     let mut s = loaded(model(4));
     s.generate(b"ab", 1).unwrap();
     let before = observe(&s);

@@ -133,7 +133,11 @@ fn errors(v: &mut Vec<Case>) {
         "empty_ids",
         &["GEN-FWD-01"],
         "forward with no ids fails with EmptyPrompt (all positions or last)",
-        vec![load(), err(fwd(&[], true), "EmptyPrompt"), err(fwd(&[], false), "EmptyPrompt")],
+        vec![
+            load(),
+            err(fwd(&[], true), "EmptyPrompt"),
+            err(fwd(&[], false), "EmptyPrompt"),
+        ],
     ));
     v.push(case(
         "bad_id_first_position",
@@ -250,14 +254,7 @@ fn context(v: &mut Vec<Case>) {
         ),
     );
     for (j, call) in sampled(p, seed).into_iter().enumerate() {
-        c = c.step(
-            call,
-            if j < 3 {
-                Intent::Ok
-            } else {
-                Intent::Output
-            },
-        );
+        c = c.step(call, if j < 3 { Intent::Ok } else { Intent::Output });
     }
     v.push(c);
 
@@ -314,7 +311,11 @@ fn limit(v: &mut Vec<Case>) {
     r.name = "llama-f32-dim8-vocab4096-ctx1025";
     r.vocab_size = 4096;
     r.context_length = 1025;
-    assert_eq!(1024 * 4096 * 4, max, "1,024 positions of 4,096 logits are exactly the limit");
+    assert_eq!(
+        1024 * 4096 * 4,
+        max,
+        "1,024 positions of 4,096 logits are exactly the limit"
+    );
     let ids: Vec<u32> = (0..1025u32).map(|i| (i * 37) % 4096).collect();
     let load = Call::LoadModel(r.input());
     v.push(
