@@ -170,6 +170,10 @@ impl Session for ReferenceSession {
                 |()| Output::Done,
             ),
             Call::Logits => done(inst.with_session(|s| s.logits().map(<[f32]>::to_vec)), Output::Logits),
+            Call::Forward { ids, all_positions } => done(
+                inst.with_session(|s| s.forward(ids, *all_positions).map(<[f32]>::to_vec)),
+                Output::Logits,
+            ),
             Call::Diagnostics => {
                 inst.render_diagnostics();
                 match String::from_utf8(inst.diagnostics().to_vec()) {
@@ -239,6 +243,7 @@ fn invoke(i: &mut Instance, name: &str, a: &[u64]) -> Outcome {
         ("slm_set_sampling", 5) => u64::from(i.set_sampling(f(0), u(1), f(2), u(3), u(4))),
         ("slm_generate", 3) => u64::from(i.generate(z(0), z(1), u(2))),
         ("slm_generate_next_token", 0) => u64::from(i.generate_next_token()),
+        ("slm_forward", 3) => u64::from(i.forward(z(0), z(1), u(2))),
         ("slm_reset", 0) => u64::from(i.reset()),
         ("slm_detokenize", 2) => u64::from(i.detokenize(z(0), z(1))),
         ("slm_validate_adapter", 2) => u64::from(i.validate_adapter(z(0), z(1))),

@@ -54,6 +54,10 @@ pub enum Call {
     },
     /// Start a new context from a text prompt and generate (`spec/generation.md` §2).
     Generate { prompt: Vec<u8>, max_tokens: u32 },
+    /// Start a new context from token ids (no text, no BOS) and return the
+    /// logits of every position (`ids.len() × vocab_size`, row-major) or of
+    /// the last (`spec/generation.md` §2 `forward`).
+    Forward { ids: Vec<u32>, all_positions: bool },
     /// Sample and process one more token in the current context.
     GenerateNextToken,
     /// Clear the context.
@@ -135,6 +139,7 @@ impl Call {
             Call::Utf8Lossy { .. } => "utf8_lossy",
             Call::SetSampling { .. } => "set_sampling",
             Call::Generate { .. } => "generate",
+            Call::Forward { .. } => "forward",
             Call::GenerateNextToken => "generate_next_token",
             Call::Reset => "reset",
             Call::FreeModel => "free_model",
@@ -264,7 +269,8 @@ pub enum Output {
     },
     /// `generate_next_token`: one id and its decoded bytes.
     Token { id: u32, bytes: Vec<u8> },
-    /// `logits`: one value per token id (compared with a tolerance).
+    /// `logits`: one value per token id; `forward`: one per token id and
+    /// returned position (compared with a tolerance).
     Logits(Vec<f32>),
     /// `diagnostics`: the JSON text (validated against the schema, then the
     /// members a vector lists are compared).

@@ -67,6 +67,7 @@ struct RawStep {
     text_hex: Option<String>,
     text_file: Option<String>,
     add_bos: Option<bool>,
+    all_positions: Option<bool>,
     ids: Option<Vec<u32>>,
     ids_file: Option<String>,
     dtype: Option<QuantDtype>,
@@ -261,6 +262,7 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         ("text_hex", s.text_hex.is_some()),
         ("text_file", s.text_file.is_some()),
         ("add_bos", s.add_bos.is_some()),
+        ("all_positions", s.all_positions.is_some()),
         ("ids", s.ids.is_some()),
         ("ids_file", s.ids_file.is_some()),
         ("dtype", s.dtype.is_some()),
@@ -298,6 +300,7 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         "utf8_lossy" => &["bytes_hex"],
         "set_sampling" => &["temperature", "top_k", "top_p", "seed"],
         "generate" => &["prompt_hex", "prompt_file", "max_tokens"],
+        "forward" => &["ids", "ids_file", "all_positions"],
         "generate_next_token" | "reset" | "free_model" | "logits" | "diagnostics" => &[],
         "tensor_bytes" => &["role", "layer"],
         "validate_adapter" | "apply_adapter" => &["adapter", "adapter_len"],
@@ -400,6 +403,14 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
                 "prompt_hex, prompt_file",
             )?,
             max_tokens: s.max_tokens.ok_or_else(|| need("max_tokens"))?,
+        },
+        "forward" => Call::Forward {
+            ids: match (s.ids.clone(), s.ids_file.as_deref()) {
+                (Some(ids), None) => ids,
+                (None, Some(p)) => ids_from_bytes(&files.read(p)?, p)?,
+                _ => return Err("forward needs exactly one of ids, ids_file".into()),
+            },
+            all_positions: s.all_positions.ok_or_else(|| need("all_positions"))?,
         },
         "generate_next_token" => Call::GenerateNextToken,
         "reset" => Call::Reset,
@@ -545,7 +556,7 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
     }
     let wrong = || format!("expect.{key} is not an output of {}", call.name());
     if let Some(l) = e.logits {
-        if !matches!(call, Call::Logits) {
+        if !matches!(call, Call::Logits | Call::Forward { .. }) {
             return Err(wrong());
         }
         let values = match (l.values, l.values_file) {
@@ -629,6 +640,7 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         | Call::Reset
         | Call::FreeModel
         | Call::Logits
+        | Call::Forward { .. }
         | Call::ValidateAdapter { .. }
         | Call::ApplyAdapter { .. } => return Err(wrong()),
         Call::Diagnostics | Call::Alloc { .. } | Call::Write { .. } | Call::Invoke { .. } => return Err(wrong()),

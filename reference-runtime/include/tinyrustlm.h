@@ -87,6 +87,7 @@ extern "C" {
 #define SLM_MAX_PROMPT_BYTES 65536u         /* longest prompt / tokenize input */
 #define SLM_MAX_OUTPUT_BYTES 65536u         /* longest decoded output of one call */
 #define SLM_ADAPTER_BYTE_BUDGET 1048576u    /* longest adapter package */
+#define SLM_MAX_FORWARD_LOGITS_BYTES 16777216u /* largest all-positions result of slm_forward */
 
 /* Status codes (spec/tables/errors.toml; the code is the stable identity). */
 #define SLM_OK 0u
@@ -112,6 +113,7 @@ extern "C" {
 #define SLM_ERR_NO_ACTIVE_CONTEXT 302u
 #define SLM_ERR_INVALID_UTF8 303u
 #define SLM_ERR_EMPTY_PROMPT 304u /* generate: the prompt encodes to no tokens (NO_BOS tokenizer, empty prompt) */
+#define SLM_ERR_LOGITS_TOO_LARGE 305u /* forward: n x vocab_size x 4 > SLM_MAX_FORWARD_LOGITS_BYTES */
 /* adapters (spec/adapters.md §2.1; 400..428) */
 #define SLM_ERR_ADAPTER_TOO_LARGE 400u
 #define SLM_ERR_ADAPTER_TRUNCATED 401u
@@ -199,6 +201,14 @@ uint32_t slm_set_sampling(float temperature, uint32_t top_k, float top_p, uint32
 uint32_t slm_generate(const uint8_t *prompt, size_t len, uint32_t max_tokens);
 /* Continues the context by one token: result = its bytes, output = its id. */
 uint32_t slm_generate_next_token(void);
+/* Runs the model on ids (u32 LE, len in bytes; no BOS added), starting a new
+ * context as slm_generate does: output = the logits (f32 LE) of every
+ * position (n x vocab_size, row-major) when all_positions != 0, else of the
+ * last. Errors in order: MODEL_NOT_LOADED, the pointer, len % 4 →
+ * INVALID_ARGUMENT, no ids → EMPTY_PROMPT, an id >= vocab_size →
+ * INVALID_TOKEN_ID, n > context_length → CONTEXT_EXCEEDED, then
+ * LOGITS_TOO_LARGE. The result is unchanged. */
+uint32_t slm_forward(const uint8_t *ids, size_t len, uint32_t all_positions);
 /* Clears the context (always succeeds). */
 uint32_t slm_reset(void);
 /* Decodes ids (u32 LE, len in bytes): result = bytes. */

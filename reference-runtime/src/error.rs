@@ -174,7 +174,7 @@ pub enum ErrorKind {
     DuplicateMerge = 216,
     /// BBPE encode met a byte (C0, C1 or F5-FF) that has no base token (code 217, phase `run`, profile `tokenizer`).
     UnencodableByte = 217,
-    /// a token id given to decode is not below vocab_size (code 230, phase `run`, profile `tokenizer`).
+    /// a token id given to decode or forward is not below vocab_size (code 230, phase `run`, profile `tokenizer`).
     InvalidTokenId = 230,
     /// decoded output would exceed MAX_OUTPUT_BYTES (code 231, phase `run`, profile `tokenizer`).
     OutputBufferExceeded = 231,
@@ -192,8 +192,10 @@ pub enum ErrorKind {
     NoActiveContext = 302,
     /// a text prompt is not well-formed UTF-8 (code 303, phase `run`, profile `generation`).
     InvalidUtf8 = 303,
-    /// generate was given a prompt that encodes to no tokens (possible only when the tokenizer does not add BOS) (code 304, phase `run`, profile `generation`).
+    /// generate was given a prompt that encodes to no tokens (possible only when the tokenizer does not add BOS), or forward was given no ids (code 304, phase `run`, profile `generation`).
     EmptyPrompt = 304,
+    /// forward with all_positions would return more than MAX_FORWARD_LOGITS_BYTES of logits (code 305, phase `run`, profile `generation`).
+    LogitsTooLarge = 305,
     /// the adapter package is longer than ADAPTER_BYTE_BUDGET (code 400, phase `load`, profile `adapters`).
     AdapterTooLarge = 400,
     /// the package ends before a structure it must contain, or is shorter than its file_size field (code 401, phase `parse`, profile `adapters`).
@@ -333,6 +335,7 @@ impl ErrorKind {
         ErrorKind::NoActiveContext,
         ErrorKind::InvalidUtf8,
         ErrorKind::EmptyPrompt,
+        ErrorKind::LogitsTooLarge,
         ErrorKind::AdapterTooLarge,
         ErrorKind::AdapterTruncated,
         ErrorKind::AdapterBadMagic,
@@ -773,7 +776,7 @@ impl ErrorKind {
                 "InvalidTokenId",
                 Phase::Run,
                 "tokenizer",
-                "a token id given to decode is not below vocab_size",
+                "a token id given to decode or forward is not below vocab_size",
             ),
             ErrorKind::OutputBufferExceeded => (
                 "OutputBufferExceeded",
@@ -827,7 +830,13 @@ impl ErrorKind {
                 "EmptyPrompt",
                 Phase::Run,
                 "generation",
-                "generate was given a prompt that encodes to no tokens (possible only when the tokenizer does not add BOS)",
+                "generate was given a prompt that encodes to no tokens (possible only when the tokenizer does not add BOS), or forward was given no ids",
+            ),
+            ErrorKind::LogitsTooLarge => (
+                "LogitsTooLarge",
+                Phase::Run,
+                "generation",
+                "forward with all_positions would return more than MAX_FORWARD_LOGITS_BYTES of logits",
             ),
             ErrorKind::AdapterTooLarge => (
                 "AdapterTooLarge",
@@ -1194,7 +1203,7 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(k));
             assert_eq!(format!("{k:?}"), k.name(), "variant name equals table name");
         }
-        assert_eq!(ErrorKind::ALL.len(), 106);
+        assert_eq!(ErrorKind::ALL.len(), 107);
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub const MAX_TOKEN_BYTES: u64 = 1_024;
 pub const MAX_MERGES: u64 = 262_144;
 /// `added` entries of one BBPE section ([TOK-BBPE-07]); exceeded → `TooManyAddedTokens`.
 pub const MAX_ADDED_TOKENS: u64 = 1_024;
+/// Bytes of the logits `forward` returns with `all_positions`
+/// (`n × vocab_size × 4`, [GEN-FWD-01]); exceeded → `LogitsTooLarge`.
+pub const MAX_FORWARD_LOGITS_BYTES: u64 = 16_777_216;
 /// Sampling `top_k` and the sampler's candidate buffer ([SAMP-CFG-01],
 /// [SAMP-TOPK-01]); exceeded → `InvalidSamplingConfig`.
 pub const MAX_SAMPLING_CANDIDATES: u64 = 1_024;
@@ -64,6 +67,7 @@ pub const ALL: &[(&str, u64)] = &[
     ("MAX_TOKEN_BYTES", MAX_TOKEN_BYTES),
     ("MAX_MERGES", MAX_MERGES),
     ("MAX_ADDED_TOKENS", MAX_ADDED_TOKENS),
+    ("MAX_FORWARD_LOGITS_BYTES", MAX_FORWARD_LOGITS_BYTES),
     ("MAX_SAMPLING_CANDIDATES", MAX_SAMPLING_CANDIDATES),
     ("ADAPTER_BYTE_BUDGET", ADAPTER_BYTE_BUDGET),
     ("MAX_HOST_BUFFER_BYTES", MAX_HOST_BUFFER_BYTES),

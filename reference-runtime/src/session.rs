@@ -16,7 +16,7 @@
 
 use crate::adapter::AdapterState;
 use crate::error::{Error, ErrorKind, Result};
-use crate::limits::{MAX_OUTPUT_BYTES, MAX_PROMPT_BYTES};
+use crate::limits::{MAX_FORWARD_LOGITS_BYTES, MAX_OUTPUT_BYTES, MAX_PROMPT_BYTES};
 use crate::model::Transformer;
 use crate::sampler::{Rng, SamplingConfig};
 use crate::slm1::Model;
@@ -77,6 +77,10 @@ struct Loaded {
     staging: Vec<u8>,
     /// The adapter state of `adapters.md` §4.
     adapters: AdapterState,
+    /// The logits of every position of the last all-positions `forward`;
+    /// reserved once per call, within `MAX_FORWARD_LOGITS_BYTES`
+    /// ([GEN-FWD-01]), so its token loop allocates nothing.
+    forward_out: Vec<f32>,
 }
 
 /// The context of `generation.md` §1: positions processed so far and the
@@ -194,6 +198,7 @@ impl Session {
             out_ids,
             staging: Vec::with_capacity(OUTPUT_CAPACITY),
             adapters,
+            forward_out: Vec::new(),
         });
         self.clear_context();
         self.peak_scratch_bytes = self.peak_scratch_bytes.max(self.scratch_bytes());
@@ -467,6 +472,80 @@ impl Session {
             ids: &loaded.out_ids,
             bytes: &self.result,
             stop_reason,
+        })
+    }
+
+    /// `forward(ids, all_positions)` (generation.md §2): starts a new context
+    /// from the token ids themselves — no tokenizer, no BOS — and returns the
+    /// logits of every position (`ids.len() × vocab_size`, row-major) or of
+    /// the last one; it never samples. Errors in order, each changing nothing
+    /// ([GEN-FWD-01]): `ModelNotLoaded`, `EmptyPrompt` (no ids),
+    /// `InvalidTokenId` (an id ≥ `vocab_size`), `ContextExceeded` (more ids
+    /// than `context_length`), `LogitsTooLarge` (the all-positions result
+    /// would exceed `MAX_FORWARD_LOGITS_BYTES`). The context it leaves is an
+    /// ordinary one at `pos = ids.len()` that `logits` and
+    /// `generate_next_token` continue ([GEN-FWD-02], [GEN-FWD-03]); the result
+    /// is unchanged.
+    pub fn forward(&mut self, ids: &[u32], all_positions: bool) -> Result<&[f32]> {
+        // 1
+        let loaded = self.model.as_mut().ok_or(Error::new(ErrorKind::ModelNotLoaded))?;
+        let config = loaded.transformer.config();
+        let (vocab_size, context_length) = (config.vocab_size, config.context_length);
+        // 2
+        if ids.is_empty() {
+            return Err(Error::new(ErrorKind::EmptyPrompt));
+        }
+        // 3 the first id not below vocab_size, in order
+        if ids.iter().any(|&id| id as usize >= vocab_size) {
+            return Err(Error::new(ErrorKind::InvalidTokenId));
+        }
+        // 4
+        if ids.len() > context_length {
+            return Err(Error::new(ErrorKind::ContextExceeded));
+        }
+        // 5 [LIM-GEN-02] before any work or memory sized by n; exact in u64
+        // (n ≤ MAX_CONTEXT_LENGTH, vocab_size ≤ MAX_VOCAB_SIZE after load).
+        let values = (ids.len() as u64)
+            .checked_mul(vocab_size as u64)
+            .ok_or(Error::new(ErrorKind::LogitsTooLarge))?;
+        if all_positions && values.checked_mul(4).is_none_or(|b| b > MAX_FORWARD_LOGITS_BYTES) {
+            return Err(Error::new(ErrorKind::LogitsTooLarge));
+        }
+        if all_positions {
+            // Within the limit, so `values` fits usize on every target.
+            let want = values as usize;
+            loaded.forward_out.clear();
+            if loaded.forward_out.try_reserve_exact(want).is_err() {
+                return Err(Error::new(ErrorKind::OutOfMemory));
+            }
+        }
+        // -- nothing has changed up to here
+        // 6  clear the context
+        self.context = Context::default();
+        self.rng = Rng::new(self.config.seed);
+        self.last_token = None;
+        self.timings.generation_ms = None;
+        let start = crate::clock::now_ms();
+        // 7  process ids[0 … n−1] at positions 0 … n−1, no BOS [GEN-FWD-02]
+        let t = &mut loaded.transformer;
+        for (pos, &id) in ids.iter().enumerate() {
+            t.advance(id, pos);
+            if all_positions {
+                // Within the capacity reserved above: no allocation.
+                loaded.forward_out.extend_from_slice(t.classify());
+            }
+        }
+        if !all_positions {
+            t.classify();
+        }
+        self.context.pos = ids.len();
+        self.context.prompt_tokens = ids.len() as u32; // ≤ context_length ≤ MAX_CONTEXT_LENGTH
+        self.timings.prompt_ms = Some(crate::clock::elapsed_ms(start, crate::clock::now_ms()));
+        // 8
+        Ok(if all_positions {
+            &loaded.forward_out
+        } else {
+            loaded.transformer.logits()
         })
     }
 

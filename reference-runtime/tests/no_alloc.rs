@@ -259,6 +259,35 @@ fn generate_next_token_allocates_nothing_after_warm_up() {
     }
 }
 
+/// `forward` ([GEN-FWD-01]): the all-positions buffer is reserved once, in
+/// one allocation bounded by `MAX_FORWARD_LOGITS_BYTES`, and kept; the token
+/// loop allocates nothing, and a last-position call allocates nothing at all.
+#[test]
+fn forward_allocates_only_its_result_buffer_once() {
+    let ids: Vec<u32> = b"Hello, world".iter().map(|&b| u32::from(b)).collect();
+    for (name, bytes) in [
+        ("llama q4_0", build(false, Dtype::Q4_0)),
+        ("gpt-neox q8_0", build(true, Dtype::Q8_0)),
+    ] {
+        for activation_quant in [false, true] {
+            let mut s = Session::with_options(SessionOptions { activation_quant });
+            s.load_model(bytes.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let before = allocations();
+            let last = s.forward(&ids, false).unwrap().len();
+            assert_eq!(allocations() - before, 0, "{name}: a last-position forward allocated");
+            let before = allocations();
+            assert_eq!(s.forward(&ids, true).unwrap().len(), ids.len() * last);
+            assert_eq!(allocations() - before, 1, "{name}: the first all-positions forward");
+            let before = allocations();
+            for n in [ids.len(), 1, 5] {
+                assert_eq!(s.forward(&ids[..n], true).unwrap().len(), n * last);
+                assert_eq!(s.forward(&ids[..n], false).unwrap().len(), last);
+            }
+            assert_eq!(allocations() - before, 0, "{name}: forward after warm-up allocated");
+        }
+    }
+}
+
 #[test]
 fn the_counter_sees_allocations() {
     let before = allocations();

@@ -321,6 +321,19 @@ const calls = {
     return { generation: { ids, bytes_hex: result().toString('hex'), stop_reason: stop } };
   },
 
+  forward(r) {
+    if (typeof r.all_positions !== 'boolean') throw new Fatal('all_positions must be a bool');
+    let logits;
+    // The output is read before the free ends its validity (abi.md §10).
+    const status = withBuffer(idsToBytes(r.ids), (p, n) => {
+      const st = call('slm_forward', p, n, r.all_positions ? 1 : 0);
+      if (st === 0) logits = f32BitsArray(output(), 'forward output');
+      return st;
+    });
+    check(status);
+    return { logits };
+  },
+
   generate_next_token() {
     check(call('slm_generate_next_token'));
     const o = output();

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The version of the vector suite (spec/README.md §Versions).
-pub const SUITE_VERSION: &str = "1.0.0";
+pub const SUITE_VERSION: &str = "1.1.0";
 
 /// Inputs and outputs larger than these go to files.
 const INLINE_TEXT_BYTES: usize = 4096;
@@ -406,6 +406,17 @@ impl Builder<'_> {
                 }
                 let _ = writeln!(a, "max_tokens = {max_tokens}");
                 "generate"
+            }
+            Call::Forward(ids, all_positions) => {
+                if ids.len() <= INLINE_IDS {
+                    let _ = writeln!(a, "ids = {}", int_array(ids));
+                } else {
+                    let bytes: Vec<u8> = ids.iter().flat_map(|i| i.to_le_bytes()).collect();
+                    let p = self.add_blob(format!("{file_base}.{n}.ids.bin"), bytes)?;
+                    let _ = writeln!(a, "ids_file = {}", toml_str(&p, true));
+                }
+                let _ = writeln!(a, "all_positions = {all_positions}");
+                "forward"
             }
             Call::GenerateNextToken => "generate_next_token",
             Call::Reset => "reset",

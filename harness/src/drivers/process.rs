@@ -676,6 +676,10 @@ pub fn encode_call(call: &Call) -> Map<String, Value> {
             put("add_bos", (*add_bos).into());
         }
         Call::Detokenize { ids } => put("ids", ids.clone().into()),
+        Call::Forward { ids, all_positions } => {
+            put("ids", ids.clone().into());
+            put("all_positions", (*all_positions).into());
+        }
         Call::Quantize { dtype, values } => {
             put("dtype", dtype.name().into());
             put("values", values.iter().map(|v| Value::from(bits32(*v))).collect());
@@ -825,7 +829,7 @@ fn decode_output(call: &Call, out: &Map<String, Value>) -> Result<Output, String
                 bytes: hex_field(&t["bytes_hex"], "token.bytes_hex")?,
             }
         }
-        Call::Logits => Output::Logits(f32_array(one("logits")?, "logits")?),
+        Call::Logits | Call::Forward { .. } => Output::Logits(f32_array(one("logits")?, "logits")?),
         Call::Diagnostics => Output::Diagnostics(str_field(one("diagnostics")?, "diagnostics")?.to_string()),
         Call::Alloc { .. } | Call::Invoke { .. } => Output::Value(bits_field(one("value")?, 16, "value")?),
     })
@@ -958,6 +962,13 @@ mod tests {
             json!({"type": "call", "call": "read", "region": "output"})
         );
         assert_eq!(enc(&Call::Logits), json!({"type": "call", "call": "logits"}));
+        assert_eq!(
+            enc(&Call::Forward {
+                ids: vec![72, 105],
+                all_positions: true
+            }),
+            json!({"type": "call", "call": "forward", "ids": [72, 105], "all_positions": true})
+        );
     }
 
     #[test]
@@ -989,6 +1000,15 @@ mod tests {
             decode_reply(&Call::F32ToF16 { value: 1.0 }, &ok(json!({"value": "0x3c00"}))),
             Ok(Outcome::Ok(Output::F16(0x3c00)))
         );
+        let forward = Call::Forward {
+            ids: vec![1],
+            all_positions: false,
+        };
+        assert_eq!(
+            decode_reply(&forward, &ok(json!({"logits": ["0x3f800000"]}))),
+            Ok(Outcome::Ok(Output::Logits(vec![1.0])))
+        );
+        assert!(decode_reply(&forward, &ok(json!({"generation": {}}))).is_err());
         let logits = decode_reply(&Call::Logits, &ok(json!({"logits": ["0xffc00001", "0x80000000"]})));
         let Ok(Outcome::Ok(Output::Logits(l))) = logits else {
             panic!("{logits:?}")

@@ -614,6 +614,12 @@ impl WasmSession {
             }
             Call::Reset => self.call_status("slm_reset", &[]).map(|()| Output::Done),
             Call::FreeModel => self.call_status("slm_free_model", &[]).map(|()| Output::Done),
+            Call::Forward { ids, all_positions } => {
+                let bytes: Vec<u8> = ids.iter().flat_map(|id| id.to_le_bytes()).collect();
+                let args = |[p, n]: [Val; 2]| vec![p, n, i32v(u32::from(*all_positions))];
+                let out = self.with_input("slm_forward", &bytes, args, Self::output)?;
+                Ok(Output::Logits(f32s_le(&out, "slm_forward's output")?))
+            }
             Call::Logits => {
                 self.call_status("slm_logits", &[])?;
                 Ok(Output::Logits(f32s_le(&self.output()?, "slm_logits's output")?))

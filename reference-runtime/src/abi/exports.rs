@@ -84,6 +84,13 @@ pub extern "C" fn slm_generate_next_token() -> u32 {
     with(Instance::generate_next_token)
 }
 
+/// `slm_forward(ids, len, all_positions)` ([ABI-FWD-01]; ids as `u32` LE,
+/// `len` in bytes).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_forward(ids: *const u8, len: usize, all_positions: u32) -> u32 {
+    with(|i| i.forward(addr(ids), len, all_positions))
+}
+
 /// `slm_reset()`.
 #[unsafe(no_mangle)]
 pub extern "C" fn slm_reset() -> u32 {

@@ -222,6 +222,24 @@ impl Instance {
         Ok(())
     }
 
+    /// `slm_forward(ptr, len, all_positions)` ([ABI-FWD-01]): ids as `u32`
+    /// LE; output = the logits as `f32` LE; the result is unchanged.
+    pub fn forward(&mut self, ptr: usize, len: usize, all_positions: u32) -> u32 {
+        let r = self.forward_inner(ptr, len, all_positions != 0);
+        self.record(r)
+    }
+
+    fn forward_inner(&mut self, ptr: usize, len: usize, all_positions: bool) -> Result<()> {
+        if !self.session.has_model() {
+            return Err(Error::new(ErrorKind::ModelNotLoaded));
+        }
+        // [ABI-MEM-02], then [ABI-MEM-04]; the ids are bounded by the host buffer.
+        let ids: Vec<u32> = words(self.memory.bytes(ptr, len)?)?.collect();
+        let logits = le_bytes(self.session.forward(&ids, all_positions)?, f32::to_le_bytes);
+        self.set_output(logits);
+        Ok(())
+    }
+
     /// `slm_generate_next_token()`: result = its bytes, output = its id.
     pub fn generate_next_token(&mut self) -> u32 {
         let r = self.session.generate_next_token().map(|(id, _)| id);

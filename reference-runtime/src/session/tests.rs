@@ -591,3 +591,87 @@ fn generate_without_bos_starts_at_the_prompt_and_rejects_an_empty_one() {
     with_bos.generate(b"", 0).unwrap();
     assert_eq!(with_bos.prompt_tokens(), 1, "BOS alone");
 }
+
+// --- generation.md §2: forward(ids, all_positions) -------------------------
+
+#[test]
+fn forward_checks_model_empty_ids_bad_id_length_in_order_and_changes_nothing() {
+    let mut none = Session::new();
+    assert_eq!(
+        none.forward(&[300], true).unwrap_err().kind(),
+        ErrorKind::ModelNotLoaded
+    );
+    let mut s = loaded(model(4));
+    s.generate(b"ab", 1).unwrap();
+    let before = observe(&s);
+    let cases: &[(&[u32], ErrorKind)] = &[
+        (&[], ErrorKind::EmptyPrompt),
+        // a bad id wins over a length beyond the context ([GEN-FWD-01] step 3 before 4)
+        (&[1, 2, 3, 4, 258], ErrorKind::InvalidTokenId),
+        (&[258], ErrorKind::InvalidTokenId),
+        (&[1, 2, 3, 4, 5], ErrorKind::ContextExceeded),
+    ];
+    for &(ids, kind) in cases {
+        for all in [false, true] {
+            assert_eq!(s.forward(ids, all).unwrap_err().kind(), kind, "{ids:?} {all}");
+            assert_eq!(observe(&s), before, "{ids:?} {all}");
+        }
+    }
+}
+
+#[test]
+fn forward_rows_are_the_logits_of_each_prefix_without_bos() {
+    let mut s = loaded(model(8));
+    let ids = [104u32, 105, 33];
+    let all = s.forward(&ids, true).unwrap().to_vec();
+    assert_eq!(all.len(), 3 * 258);
+    for p in 0..ids.len() {
+        let last = s.forward(&ids[..=p], false).unwrap().to_vec();
+        assert_eq!(&all[p * 258..(p + 1) * 258], &last[..], "position {p}");
+    }
+    // generate adds BOS (BTOK), so forward([BOS] + encode) is its prompt.
+    s.generate(b"hi!", 0).unwrap();
+    let generated = s.logits().unwrap().to_vec();
+    let with_bos = s.forward(&[256, 104, 105, 33], false).unwrap().to_vec();
+    assert_eq!(with_bos, generated);
+    assert_ne!(&all[2 * 258..], &generated[..]);
+}
+
+#[test]
+fn forward_leaves_a_context_that_steps_continue_like_generate() {
+    let mut s = loaded(model(8));
+    s.set_sampling(sampled(7)).unwrap();
+    s.generate(b"x", 1).unwrap();
+    let result = s.result().to_vec();
+    s.forward(&[256, 104, 105], true).unwrap();
+    assert_eq!(s.context_len(), 3);
+    assert_eq!(s.prompt_tokens(), 3);
+    assert_eq!(s.generated_tokens(), 0);
+    assert_eq!(s.stop_reason(), None);
+    assert_eq!(s.result(), &result[..], "forward leaves the result unchanged");
+    let a: Vec<u32> = (0..3).map(|_| s.generate_next_token().unwrap().0).collect();
+    let g = s.generate(b"hi", 3).unwrap().ids.to_vec();
+    assert_eq!(a, g);
+}
+
+#[test]
+fn forward_accepts_exactly_context_length_ids_and_bounds_all_positions() {
+    let mut s = loaded(model(4));
+    assert_eq!(s.forward(&[1, 2, 3, 4], true).unwrap().len(), 4 * 258);
+    assert_eq!(s.generate_next_token().unwrap_err().kind(), ErrorKind::ContextExceeded);
+    // 16,384 × 257 × 4 bytes = MAX_FORWARD_LOGITS_BYTES + 64 KiB.
+    let big = ModelSpec {
+        vocab_size: 16_384,
+        context_length: 257,
+        tokenizer: crate::testutil::btok(16_384),
+        ..ModelSpec::llama()
+    }
+    .build_random(3);
+    let mut s = loaded(big);
+    let ids = vec![5u32; 257];
+    let before = observe(&s);
+    assert_eq!(s.forward(&ids, true).unwrap_err().kind(), ErrorKind::LogitsTooLarge);
+    assert_eq!(observe(&s), before);
+    assert_eq!(s.forward(&ids, false).unwrap().len(), 16_384);
+    assert_eq!(s.forward(&ids[..256], true).unwrap().len(), 256 * 16_384);
+}

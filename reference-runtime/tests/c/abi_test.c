@@ -471,6 +471,21 @@ int main(int argc, char **argv) {
         EXPECT(slm_logits(), SLM_OK);
         CHECK(vocab > 0 && slm_output_len() == (size_t)vocab * 4, "slm_logits output is vocab_size f32 values");
 
+        /* forward ([ABI-FWD-01]): ids "a" "b" as u32 LE, no BOS; the result stays */
+        static const uint8_t ab_ids[8] = {97, 0, 0, 0, 98, 0, 0, 0};
+        uint8_t *fwd = put(ab_ids, sizeof ab_ids);
+        EXPECT(slm_forward(fwd, 7, 1), SLM_ERR_INVALID_ARGUMENT);
+        EXPECT(slm_forward(NULL, 8, 1), SLM_ERR_NULL_POINTER);
+        EXPECT(slm_forward(NULL, 0, 1), SLM_ERR_EMPTY_PROMPT);
+        EXPECT(slm_forward(fwd, 8, 1), SLM_OK);
+        CHECK(slm_output_len() == (size_t)vocab * 8, "slm_forward(all positions) output is 2 x vocab_size f32 values");
+        CHECK(bytes_equal(slm_result_ptr(), slm_result_len(), "d", 1), "forward leaves the result");
+        EXPECT(slm_forward(fwd, 8, 0), SLM_OK);
+        CHECK(slm_output_len() == (size_t)vocab * 4, "slm_forward(last) output is vocab_size f32 values");
+        EXPECT(slm_logits(), SLM_OK); /* forward leaves an active context */
+        CHECK(slm_output_len() == (size_t)vocab * 4, "slm_logits after forward: vocab_size values");
+        EXPECT(slm_free(fwd), SLM_OK);
+
         /* reset → loaded: no context */
         EXPECT(slm_reset(), SLM_OK);
         EXPECT(slm_generate_next_token(), SLM_ERR_NO_ACTIVE_CONTEXT);

@@ -55,7 +55,60 @@ pub fn cases() -> Vec<Case> {
     pointers(&mut v);
     load(&mut v);
     state(&mut v);
+    forward(&mut v);
     v
+}
+
+/// `slm_forward` ([ABI-FWD-01]): state, pointer, whole ids, then the
+/// operation; the output's length (the logits themselves are compared by the
+/// `generation::forward` vectors, with a tolerance).
+fn forward(v: &mut Vec<Case>) {
+    let model = successor_input("f32");
+    let ids: Vec<u8> = [72u32, 105].iter().flat_map(|i| i.to_le_bytes()).collect();
+    let reqs: &[&'static str] = &["ABI-FWD-01", "ABI-ERR-01", "ABI-MEM-02"];
+    let fwd = |p: Arg, n: u64, all: u64| inv("slm_forward", vec![p, Arg::int(n), Arg::int(all)]);
+    v.push(case(
+        "abi::forward::model_not_loaded_first",
+        reqs,
+        "slm_forward without a model: ModelNotLoaded before the pointer (0 with 8 bytes) and the length (7) are examined",
+        vec![
+            err(fwd(Arg::int(0), 8, 1), "ModelNotLoaded"),
+            err(fwd(Arg::int(0), 7, 0), "ModelNotLoaded"),
+        ],
+    ));
+    let mut s = load_raw(&model);
+    s.push(alloc("p", 8));
+    s.push(write("p", &ids));
+    s.push(err(fwd(Arg::int(0), 8, 1), "NullPointer"));
+    s.push(err(fwd(Arg::int(FOREIGN), 16, 1), "InvalidPointer"));
+    s.push(err(fwd(Arg::buf("p"), 12, 1), "InvalidPointer"));
+    s.push(out(inv("slm_last_error", vec![])));
+    s.push(out(fwd(Arg::buf("p"), 8, 1)));
+    s.push(out(inv("slm_output_len", vec![])));
+    v.push(case(
+        "abi::forward::pointers",
+        reqs,
+        "slm_forward with a null pointer (NullPointer), a foreign address and a range past its buffer (InvalidPointer) fails; with the whole buffer (ids 72, 105) it returns 2 × vocab_size f32 logits",
+        s,
+    ));
+    let mut s = load_raw(&model);
+    s.push(alloc("p", 8));
+    s.push(write("p", &ids));
+    s.push(out(fwd(Arg::buf("p"), 8, 0)));
+    s.push(out(inv("slm_output_len", vec![])));
+    s.push(err(fwd(Arg::buf("p"), 7, 1), "InvalidArgument"));
+    s.push(err(fwd(Arg::int(FOREIGN), 0, 1), "EmptyPrompt"));
+    s.push(out(inv("slm_last_error", vec![])));
+    s.push(out(inv("slm_output_len", vec![])));
+    s.push(out(Call::Read(Region::Result)));
+    s.push(out(fwd(Arg::buf("p"), 8, 7)));
+    s.push(out(inv("slm_output_len", vec![])));
+    v.push(case(
+        "abi::forward::lengths_and_output",
+        &["ABI-FWD-01", "ABI-MEM-04", "ABI-OWN-02", "GEN-FWD-01"],
+        "slm_forward(p, 8, 0) returns the last position's vocab_size logits; 7 bytes (not whole ids) fail with InvalidArgument and length 0 (pointer not examined) with EmptyPrompt, each leaving the output and the (empty) result; all_positions 7 means true (2 × vocab_size logits)",
+        s,
+    ));
 }
 
 fn memory(v: &mut Vec<Case>) {

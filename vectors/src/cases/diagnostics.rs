@@ -69,6 +69,18 @@ pub fn cases() -> Vec<Case> {
         ],
     ));
     v.push(case(
+        "diagnostics::state::after_forward",
+        &["GEN-FWD-02"],
+        "generate(\"abc\", 3), then forward of five ids: a new context of 5 prompt tokens (KV length 5), nothing \
+         generated, no stop reason, no last token",
+        vec![
+            load(),
+            out(Call::generate(b"abc", 3)),
+            ok(Call::Forward(vec![97, 98, 99, 100, 101], true)),
+            diag(),
+        ],
+    ));
+    v.push(case(
         "diagnostics::state::after_reset_and_free",
         &[],
         "reset clears the context members (stop reason, counters, last token) but keeps the model; \

@@ -7,6 +7,7 @@ mod adapters;
 mod diagnostics;
 mod fixtures;
 mod generation_forward;
+mod generation_forward_ids;
 pub mod generation_models;
 mod generation_sampling;
 mod generation_session;
@@ -138,6 +139,8 @@ pub enum Call {
         /// Token budget.
         max_tokens: u32,
     },
+    /// `forward(ids, all_positions)`.
+    Forward(Vec<u32>, bool),
     /// `generate_next_token`.
     GenerateNextToken,
     /// `reset`.
@@ -251,6 +254,7 @@ impl Call {
                 Ok(Output::Done)
             }
             Call::Generate { prompt, max_tokens } => Ok(Output::Generation(session.generate(prompt, *max_tokens)?)),
+            Call::Forward(ids, all) => Ok(Output::Logits(session.forward(ids, *all)?)),
             Call::GenerateNextToken => Ok(Output::Token(session.generate_next_token()?)),
             Call::Reset => {
                 session.reset();
@@ -460,6 +464,7 @@ pub fn all() -> Vec<Case> {
     v.extend(quant::cases());
     v.extend(text::cases());
     v.extend(generation_forward::cases());
+    v.extend(generation_forward_ids::cases());
     v.extend(generation_sampling::cases());
     v.extend(generation_session::cases());
     v.extend(abi::cases());

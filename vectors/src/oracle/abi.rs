@@ -286,6 +286,14 @@ impl Instance {
                 self.output = g.ids.iter().flat_map(|i| i.to_le_bytes()).collect();
                 Ok(())
             }
+            "slm_forward" => {
+                // [ABI-FWD-01]: state, pointer, whole u32s, then generation.md `forward`.
+                self.need_model()?;
+                let ids = self.words(&ptr(0), val(1))?;
+                let l = self.session.forward(&ids, val(2) != 0)?;
+                self.output = l.values.iter().flat_map(|&v| (v as f32).to_le_bytes()).collect();
+                Ok(())
+            }
             "slm_generate_next_token" => {
                 let t = s.generate_next_token()?;
                 self.output = t.id.to_le_bytes().to_vec();

@@ -731,6 +731,59 @@ impl Session {
         })
     }
 
+    /// `forward(ids, all_positions)` (generation.md §2, [GEN-FWD-01] –
+    /// [GEN-FWD-04]): checks in order, then a new context over exactly these
+    /// ids (no BOS); the logits of every position as one vector whose
+    /// tolerance is computed over all its values, or of the last position.
+    pub fn forward(&mut self, ids: &[u32], all_positions: bool) -> Result<LogitsOut, Error> {
+        self.uncertain = None;
+        let t = tables();
+        let loaded = self.loaded()?; // 1
+        let vocab = loaded.model.summary.int("vocab_size").expect("header");
+        let ctx_len = loaded.model.summary.int("context_length").expect("header");
+        if ids.is_empty() {
+            return Err(Error("EmptyPrompt")); // 2
+        }
+        if ids.iter().any(|&id| u64::from(id) >= vocab) {
+            return Err(Error("InvalidTokenId")); // 3
+        }
+        if ids.len() as u64 > ctx_len {
+            return Err(Error("ContextExceeded")); // 4
+        }
+        // 5: exact (u128 cannot wrap here).
+        let bytes = ids.len() as u128 * u128::from(vocab) * 4;
+        if all_positions && bytes > u128::from(t.limit("MAX_FORWARD_LOGITS_BYTES")) {
+            return Err(Error("LogitsTooLarge"));
+        }
+        // 6–7
+        self.clear_context();
+        self.start_context();
+        let (mut exact, mut variant) = (Vec::new(), Vec::new());
+        for &id in ids {
+            // As `process`, keeping both passes' values for one tolerance
+            // over the whole result.
+            let ctx = &mut self.ctx;
+            let e = ctx.main.as_mut().expect("context started").process(id);
+            let a = ctx.variant.as_mut().map(|v| v.process(id));
+            if all_positions {
+                exact.extend_from_slice(&e);
+                if let Some(a) = &a {
+                    variant.extend_from_slice(a);
+                }
+            }
+            let tol = tolerance(&e, a.as_deref());
+            ctx.logits = Some(LogitsOut { values: e, tol });
+            ctx.pos += 1;
+        }
+        self.ctx.prompt_tokens = ids.len();
+        let last = self.ctx.logits.clone().expect("n > 0");
+        if !all_positions {
+            return Ok(last);
+        }
+        let tol = tolerance(&exact, (!variant.is_empty()).then_some(&variant[..]));
+        Ok(LogitsOut { values: exact, tol })
+    }
+
     /// `generate_next_token()` (generation.md §2, [GEN-STEP-01]).
     pub fn generate_next_token(&mut self) -> Result<TokenOut, Error> {
         self.uncertain = None;
