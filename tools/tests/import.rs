@@ -78,6 +78,29 @@ fn neox_from_hf_and_from_gguf_are_byte_identical() {
     assert!(a == b, "the two imports differ");
 }
 
+/// Files written by llama.cpp's own `convert_hf_to_gguf.py` (llama-cpp-python
+/// 0.3.36's vendored llama.cpp) from the same Hugging Face directories, by
+/// `tests/data/models/llamacpp_convert.py`: its q/k permutation, its fused
+/// NeoX QKV, its metadata keys and defaults, its tokenizer keys.
+#[test]
+fn llama_cpps_own_gguf_imports_to_the_same_bytes_as_the_hf_directory() {
+    for (hf_dir, gguf_file) in [
+        ("hf-llama", "llamacpp-llama-f32.gguf"),
+        ("hf-neox", "llamacpp-neox-f32.gguf"),
+    ] {
+        let a = from_hf(hf_dir, Policy::Keep);
+        let b = from_gguf(gguf_file, Policy::Keep);
+        assert!(a == b, "{gguf_file}: differs from the import of {hf_dir}");
+    }
+}
+
+#[test]
+fn llama_cpps_own_q8_0_gguf_equals_our_q8_0_quantization() {
+    let theirs = from_gguf("llamacpp-llama-q8_0.gguf", Policy::Keep);
+    let ours = from_hf("hf-llama", Policy::To(tinyrustlm::Dtype::Q8_0));
+    assert!(theirs == ours, "llama.cpp's q8_0 conversion differs from ours");
+}
+
 #[test]
 fn llama_logits_match_a_float64_reference_in_hugging_face_conventions() {
     let d = max_diff(from_hf("hf-llama", Policy::Keep), "llama");

@@ -245,7 +245,9 @@ pub fn ggml_q4_0_to_spec(block: &[u8]) -> [u8; 18] {
     out
 }
 
-/// GPT-NeoX's fused QKV: per head, blocks of `head_dim` rows q, k, v (§2.2).
+/// GPT-NeoX's fused QKV as llama.cpp writes it: all q rows, then all k
+/// rows, then all v rows (`spec/converter.md` §2.2; Hugging Face's per-head
+/// order is re-formatted by llama.cpp's converter).
 fn split_qkv(t: &TensorInfo<'_>, d: &Dims, layer: u16, bias: bool, out: &mut Vec<Tensor>) -> Result<(), String> {
     // A bias is split like a matrix of 3·dim rows of one column.
     let (rows, cols) = match rows_cols(t)? {
@@ -261,10 +263,9 @@ fn split_qkv(t: &TensorInfo<'_>, d: &Dims, layer: u16, bias: bool, out: &mut Vec
         ));
     }
     let data = convert_data(t)?;
-    let hd = d.head_dim as usize;
+    let dim = d.dim as usize;
     let pick = |which: usize| -> Data {
-        let row_ranges =
-            (0..d.n_heads as usize).map(move |h| (h * 3 * hd + which * hd)..(h * 3 * hd + which * hd + hd));
+        let row_ranges = std::iter::once((which * dim)..(which * dim + dim));
         match &data {
             Data::F32(v) => Data::F32(
                 row_ranges

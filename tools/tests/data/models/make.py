@@ -3,8 +3,8 @@
 written by writers nobody here wrote: Hugging Face directories with PyPI's
 `safetensors` + `numpy`, and GGUF files with PyPI's `gguf` (llama.cpp's own
 GGUF writer and its reference Q8_0/Q4_0 quantizers), following llama.cpp's
-conventions (Meta-order q/k for Llama, fused QKV for GPT-NeoX, F16 vectors
-left F32). Expected logits come from a float64 numpy forward pass written
+conventions (Meta-order q/k for Llama; GPT-NeoX's fused QKV re-formatted as
+all q, all k, all v rows; add_bos_token for Llama only). Expected logits come from a float64 numpy forward pass written
 here in Hugging Face's conventions (rotate-half RoPE on the unpermuted
 weights) — apart from the Rust importer and runtime.
 
@@ -153,6 +153,7 @@ def write_gguf(path, arch, cfg, tensors, toks, merges, eot, vocab_rows):
     w.add_token_merges(merges)
     w.add_bos_token_id(eot)
     w.add_eos_token_id(eot)
+    w.add_add_bos_token(arch == "llama")
     for name, (arr, qtype) in tensors.items():
         if qtype is None:
             w.add_tensor(name, arr)
@@ -193,7 +194,13 @@ def gguf_tensors(arch, W, cfg, qtype):
             for s, t in [("input_layernorm", "attn_norm"), ("post_attention_layernorm", "ffn_norm")]:
                 out[b + t + ".weight"] = (W[p + s + ".weight"], None)
                 out[b + t + ".bias"] = (W[p + s + ".bias"], None)
-            for s, t in [("attention.query_key_value", "attn_qkv"), ("attention.dense", "attn_output"), ("mlp.dense_h_to_4h", "ffn_up"), ("mlp.dense_4h_to_h", "ffn_down")]:
+            # llama.cpp re-formats HF's per-head [q|k|v] blocks as all q, all k, all v
+            H, d = cfg["num_attention_heads"], cfg["hidden_size"]
+            qkv_w = W[p + "attention.query_key_value.weight"].reshape(H, 3, d // H, d)
+            qkv_b = W[p + "attention.query_key_value.bias"].reshape(H, 3, d // H)
+            out[b + "attn_qkv.weight"] = quant(np.concatenate([qkv_w[:, i].reshape(-1, d) for i in range(3)]))
+            out[b + "attn_qkv.bias"] = (np.concatenate([qkv_b[:, i].reshape(-1) for i in range(3)]), None)
+            for s, t in [("attention.dense", "attn_output"), ("mlp.dense_h_to_4h", "ffn_up"), ("mlp.dense_4h_to_h", "ffn_down")]:
                 out[b + t + ".weight"] = quant(W[p + s + ".weight"])
                 out[b + t + ".bias"] = (W[p + s + ".bias"], None)
     return out
@@ -255,6 +262,12 @@ def save_dir(path, cfg, W, toks, merges, eot):
     with open(os.path.join(path, "config.json"), "w") as fh: json.dump(cfg, fh, indent=1)
     save_file(W, os.path.join(path, "model.safetensors"))
     with open(os.path.join(path, "tokenizer.json"), "w") as fh: json.dump(tokenizer_json(toks, merges, eot), fh)
+    # Without it, transformers' Llama tokenizer class appends its default
+    # <s>, </s>, <unk> (ids beyond the vocabulary) and llama.cpp's converter
+    # writes them into the GGUF.
+    config = {"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>",
+              "add_bos_token": cfg["model_type"] == "llama"}
+    with open(os.path.join(path, "tokenizer_config.json"), "w") as fh: json.dump(config, fh, indent=1)
 
 if __name__ == "__main__":
     main()
