@@ -1,5 +1,5 @@
 // Generation speed of one model in headless Chromium (the demo page, the
-// runtime in its Web Worker) and natively (slm-run), printed, not asserted.
+// runtime in its Web Worker) and natively (slm run), printed, not asserted.
 //
 //   node web/tests/bench.mjs [q8_0|q4_0|f32]     (after web/tests/run has built the site)
 //
@@ -9,7 +9,7 @@
 // diagnostics (time inside slm_generate_next_token, clock from
 // performance.now() in the worker) and the page's wall clock (tokens
 // streamed per second, including the worker's yields and messages). Native
-// figure: slm-run's generation tokens/s (time around its generate_next_token
+// figure: `slm run`'s generation tokens/s (time around its generate_next_token
 // loop). Same prompt, greedy, 128 tokens, medians of 3.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -28,16 +28,16 @@ mkdirSync(dir, { recursive: true });
 const model = join(dir, `stories15M-${DTYPE}.slm`);
 const cargo = (args) => execFileSync('cargo', args, { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
 cargo(['run', '--quiet', '--locked', '--release', '-p', 'tinyrustlm-bench', '--', 'write-model', DTYPE, model]);
-cargo(['build', '--quiet', '--locked', '--release', '-p', 'tinyrustlm-tools', '--bin', 'slm-run']);
+cargo(['build', '--quiet', '--locked', '--release', '-p', 'tinyrustlm-tools', '--bin', 'slm']);
 
 // Native.
 const native = [];
 let nativeTokens = 0;
 for (let i = 0; i < RUNS; i++) {
-  const run = spawnSync(join(REPO, 'target', 'release', 'slm-run'), [model, '--prompt', PROMPT, '-n', String(TOKENS)], { cwd: REPO });
+  const run = spawnSync(join(REPO, 'target', 'release', 'slm'), ['run', model, '--prompt', PROMPT, '-n', String(TOKENS)], { cwd: REPO });
   const out = String(run.stderr);
   const m = out.match(/generated (\d+) tokens, ([\d.]+) tok\/s/);
-  if (!m) throw new Error(`slm-run said: ${out}`);
+  if (!m) throw new Error(`slm run said: ${out}`);
   nativeTokens = Number(m[1]);
   native.push(Number(m[2]));
 }
@@ -76,7 +76,7 @@ console.log(`stories15M shape (dim 288, 6 layers, ffn 768, ctx 256), ${DTYPE}, r
 console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} logical CPUs, load average ${load}; ${chromium}`);
 console.log('| where | generated | tokens/s |');
 console.log('|---|---:|---:|');
-console.log(`| native, slm-run (release, x86-64 baseline) | ${nativeTokens} | ${median(native).toFixed(1)} |`);
+console.log(`| native, slm run (release, x86-64 baseline) | ${nativeTokens} | ${median(native).toFixed(1)} |`);
 console.log(`| headless Chromium, runtime time (diagnostics generation_tokens_per_s) | ${browserTokens} | ${median(runtime).toFixed(1)} |`);
 console.log(`| headless Chromium, page wall clock (tokens streamed to the page) | ${browserTokens} | ${median(wall).toFixed(1)} |`);
 console.log(`browser/native (runtime time): ${(median(runtime) / median(native)).toFixed(2)}; WebAssembly memory ${wasmMemory} bytes`);

@@ -97,7 +97,19 @@ impl ModelSpec {
     /// quantizer; a tensor already in it is kept as is); vectors and other
     /// matrices are f32.
     pub fn apply_policy(&mut self, policy: Policy) -> Result<(), String> {
-        for t in &mut self.tensors {
+        self.apply_policy_with_progress(policy, &mut |_, _| {})
+    }
+
+    /// [`ModelSpec::apply_policy`], calling `progress(done, total)` after
+    /// each tensor (for a progress bar).
+    pub fn apply_policy_with_progress(
+        &mut self,
+        policy: Policy,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<(), String> {
+        let total = self.tensors.len();
+        for (i, t) in self.tensors.iter_mut().enumerate() {
+            progress(i, total);
             let matrix = t.role.spec().kind == RoleKind::Matrix;
             let target = match policy {
                 Policy::To(d) if matrix && t.cols % 32 == 0 => d,
@@ -127,6 +139,7 @@ impl ModelSpec {
                 }
             };
         }
+        progress(total, total);
         Ok(())
     }
 }
