@@ -349,3 +349,17 @@ fn adapter_inspect_rejects_a_non_package() {
     assert!(e.contains(&p) && e.contains("not a readable adapter package"), "{e}");
     assert_eq!(slm(&["adapter", "frobnicate"]).status.code(), Some(2));
 }
+
+#[test]
+fn quantize_to_the_files_own_dtypes_reproduces_the_generators_bytes() {
+    // The suite's models are written by the generator's own writer; the
+    // layout is fixed by spec/slm1.md, so requantizing to what the file
+    // already holds must give back every byte.
+    for (name, dtype) in [(F32, "f32"), ("llama-q8_0-gqa4-tied.slm", "q8_0")] {
+        let src = model_path(name);
+        let out = tmp(&format!("same-{name}"));
+        let r = slm(&["quantize", &src, "-o", out.to_str().unwrap(), "--dtype", dtype]);
+        assert!(r.status.success(), "{name}: {}", stderr(&r));
+        assert!(std::fs::read(&src).unwrap() == std::fs::read(&out).unwrap(), "{name}");
+    }
+}
