@@ -9,10 +9,12 @@
 # (needs the nightly toolchain and cargo-fuzz).
 cd "${SRC:?}/tinyrustlm/fuzz"
 mkdir -p "${OUT:?}" "${WORK:=/tmp/cfl-work}"
+# cargo fuzz's default build: optimized, with debug assertions and overflow
+# checks (the fuzz targets rely on them; `-O` would turn them off).
 if cargo --version | grep -q nightly; then
-  cargo fuzz build -O
+  cargo fuzz build
 else
-  cargo +nightly fuzz build -O
+  cargo +nightly fuzz build
 fi
 TARGET_DIR=target/x86_64-unknown-linux-gnu/release
 ./seed-corpus.sh "$WORK/corpus"
