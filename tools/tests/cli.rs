@@ -216,7 +216,11 @@ fn quantize_refuses_an_invalid_model_naming_it() {
 /// A llama2.c version-0 checkpoint: dim 32, hidden 64, 1 layer, 2 heads,
 /// vocab 258 (shared classifier), seq_len 16; values from a small LCG.
 fn checkpoint() -> Vec<u8> {
-    let (dim, hidden, layers, heads, vocab, seq) = (32usize, 64usize, 1usize, 2usize, 258usize, 16usize);
+    checkpoint_with_vocab(258)
+}
+
+fn checkpoint_with_vocab(vocab: usize) -> Vec<u8> {
+    let (dim, hidden, layers, heads, seq) = (32usize, 64usize, 1usize, 2usize, 16usize);
     let mut b = Vec::new();
     for v in [dim, hidden, layers, heads, heads, vocab, seq] {
         b.extend_from_slice(&(v as i32).to_le_bytes());
@@ -255,6 +259,50 @@ fn import_takes_a_llama2c_checkpoint() {
     assert_eq!((h.bos_id, h.eos_id), (256, 257));
     assert!(m.tensors().iter().any(|t| t.dtype == Dtype::Q8_0));
     assert!(slm(&["validate", o]).status.success());
+}
+
+/// llama2.c's `tokenizer.bin`: max_token_length, then per token a score,
+/// a length and the bytes — `<unk>`, `<s>`, `</s>`, 256 byte tokens, then `pieces`.
+fn tokenizer_bin(pieces: &[&str]) -> Vec<u8> {
+    let mut b = 16i32.to_le_bytes().to_vec();
+    let mut put = |score: f32, text: &[u8]| {
+        b.extend_from_slice(&score.to_le_bytes());
+        b.extend_from_slice(&(text.len() as i32).to_le_bytes());
+        b.extend_from_slice(text);
+    };
+    for t in ["<unk>", "<s>", "</s>"] {
+        put(0.0, t.as_bytes());
+    }
+    for i in 0..256 {
+        put(0.0, format!("<0x{i:02X}>").as_bytes());
+    }
+    for (i, p) in pieces.iter().enumerate() {
+        put(-(i as f32), p.as_bytes());
+    }
+    b
+}
+
+#[test]
+fn import_takes_a_llama2c_tokenizer_bin_as_bpe1() {
+    let ck = write_tmp("ck260.bin", &checkpoint_with_vocab(260));
+    let tok = write_tmp("tokenizer.bin", &tokenizer_bin(&["ab"]));
+    let o = tmp("ck260.slm");
+    let o = o.to_str().unwrap();
+    let out = slm(&["import", &ck, "-o", o, "--tokenizer", &tok]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = std::fs::read(o).unwrap();
+    let m = Model::parse(&bytes).unwrap();
+    assert_eq!(m.tokenizer().kind().name(), "BPE1");
+    assert_eq!((m.header().bos_id, m.header().eos_id), (1, 2));
+    // llama2.c's vocabulary adds the dummy prefix (BPE1 flag 1): " ab" is
+    // the byte token of 0x20 (id 3 + 0x20) and the piece "ab" (id 259).
+    assert_eq!(m.tokenizer().encode(b"ab", false).unwrap(), vec![3 + 0x20, 259]);
+    // A tokenizer.bin of another size is refused, naming both counts.
+    let tok = write_tmp("tokenizer3.bin", &tokenizer_bin(&["ab", "cd"]));
+    let out = slm(&["import", &ck, "-o", o, "--tokenizer", &tok]);
+    assert_eq!(out.status.code(), Some(1));
+    let e = stderr(&out);
+    assert!(e.contains("has 261 tokens") && e.contains("is 260"), "{e}");
 }
 
 #[test]
