@@ -11,7 +11,7 @@ OUT=${1:-corpus}
 for t in slm1_parse slm1_mutate tokenizer_section tokenizer_roundtrip quant diagnostics_json abi_sequence adapter_parse gguf_parse simd_vs_portable; do
   mkdir -p "$OUT/$t"
 done
-mkdir -p "$OUT/bbpe_roundtrip"
+mkdir -p "$OUT/bbpe_roundtrip" "$OUT/gguf_import" "$OUT/hf_import"
 
 # A file named by its content hash (libFuzzer's convention), so re-running adds nothing twice.
 put() { # put TARGET < bytes
@@ -94,10 +94,17 @@ for f in $(grep -rl '^bytes_hex = ' "$SUITE/cases/quant" | sort | head -n 24); d
   n=$((n + 1))
 done
 
+# gguf_import: the committed GGUF models (llama f32/q8_0/q4_0, gptneox);
+# hf_import: the committed model.safetensors files (Llama, GPT-NeoX).
+for f in ../tools/tests/data/models/*.gguf; do put gguf_import <"$f"; done
+for f in ../tools/tests/data/models/hf-*/model.safetensors; do put hf_import <"$f"; done
+
 # slm1_mutate and abi_sequence read their input as a decision stream
 # (`arbitrary`), not as a file format: the golden files are no seeds for
 # them, and libFuzzer grows their corpora from scratch.
 for t in slm1_parse tokenizer_section tokenizer_roundtrip quant diagnostics_json adapter_parse gguf_parse slm1_mutate abi_sequence simd_vs_portable; do
   printf '%-20s %5d seeds\n' "$t" "$(find "$OUT/$t" -type f | wc -l)"
 done
-printf '%-20s %5d seeds\n' bbpe_roundtrip "$(find "$OUT/bbpe_roundtrip" -type f | wc -l)"
+for t in bbpe_roundtrip gguf_import hf_import; do
+  printf '%-20s %5d seeds\n' "$t" "$(find "$OUT/$t" -type f | wc -l)"
+done

@@ -34,6 +34,8 @@ fn main() {
             "quant" => Some(f::quant::run(&data).to_string()),
             "diagnostics_json" => Some(f::diagnostics_json::run(&data).to_string()),
             "gguf_parse" => Some(f::gguf_parse::run(&data).to_string()),
+            "gguf_import" => Some(f::gguf_import::run(&data).to_string()),
+            "hf_import" => Some(f::hf_import::run(&data).to_string()),
             "abi_sequence" => decode(&data).map(|i| f::abi_sequence::run(i).to_string()),
             "bbpe_roundtrip" => Some(f::bbpe_roundtrip::run(&data).to_string()),
             other => panic!("unknown target {other}"),

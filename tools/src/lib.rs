@@ -6,4 +6,3 @@
 pub mod adapter;
 pub mod cli;
 pub mod import;
-pub mod llama2c;

@@ -1,4 +1,4 @@
-//! `slm-adapter build` / `inspect` against `spec/adapters.md`.
+//! `slm adapter build` / `inspect` against `spec/adapters.md`.
 //!
 //! Models come from the SLM1 writer of `tinyrustlm-vectors`: one
 //! configuration, weights from two seeds (or the base's weights with a few
@@ -560,7 +560,8 @@ fn parse_rejects_every_truncation_and_garbage_without_panicking() {
 // ---------------------------------------------------------------- the command
 
 fn slm_adapter(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_slm-adapter"))
+    Command::new(env!("CARGO_BIN_EXE_slm"))
+        .arg("adapter")
         .args(args)
         .output()
         .unwrap()

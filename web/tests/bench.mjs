@@ -9,7 +9,7 @@
 // The model is the benchmark's stories15M shape with random weights
 // (`tinyrustlm-bench write-model`). Same prompt, greedy, 128 tokens, medians
 // of RUNS, the builds alternating within each run.
-// - native: slm-run's generation tokens/s (time around its
+// - native: `slm run`'s generation tokens/s (time around its
 //   generate_next_token loop), with TINYRUSTLM_ISA=portable and uncapped;
 // - Node: this process instantiates each .wasm and times
 //   slm_generate_next_token through the raw exports (performance.now());
@@ -39,7 +39,7 @@ const model = join(dir, `stories15M-${DTYPE}.slm`);
 const cargo = (args, env = {}) =>
   execFileSync('cargo', args, { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
 cargo(['run', '--quiet', '--locked', '--release', '-p', 'tinyrustlm-bench', '--', 'write-model', DTYPE, model]);
-cargo(['build', '--quiet', '--locked', '--release', '-p', 'tinyrustlm-tools', '--bin', 'slm-run']);
+cargo(['build', '--quiet', '--locked', '--release', '-p', 'tinyrustlm-tools', '--bin', 'slm']);
 // The two modules the page serves (web/serve builds them the same way).
 cargo(['build', '--quiet', '--locked', '-p', 'tinyrustlm', '--target', 'wasm32-unknown-unknown', '--profile', 'web']);
 cargo(
@@ -51,15 +51,15 @@ const BUILDS = {
   simd128: join(REPO, 'target', 'wasm-simd128', 'wasm32-unknown-unknown', 'web', 'tinyrustlm.wasm'),
 };
 
-// Native: slm-run, portable path and best path.
+// Native: `slm run`, portable path and best path.
 function native(isa) {
   const env = { ...process.env };
   if (isa === 'portable') env.TINYRUSTLM_ISA = 'portable';
   else delete env.TINYRUSTLM_ISA;
-  const run = spawnSync(join(REPO, 'target', 'release', 'slm-run'), [model, '--prompt', PROMPT, '-n', String(TOKENS)], { cwd: REPO, env });
+  const run = spawnSync(join(REPO, 'target', 'release', 'slm'), ['run', model, '--prompt', PROMPT, '-n', String(TOKENS)], { cwd: REPO, env });
   const out = String(run.stderr);
   const m = out.match(/generated (\d+) tokens, ([\d.]+) tok\/s/);
-  if (!m) throw new Error(`slm-run said: ${out}`);
+  if (!m) throw new Error(`slm run said: ${out}`);
   return { tokens: Number(m[1]), tps: Number(m[2]) };
 }
 
@@ -134,7 +134,7 @@ console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} logical CPUs, l
 console.log('| where | build | gen tokens/s | × native best path |');
 console.log('|---|---|---:|---:|');
 const row = (where, build, xs) => xs.length && console.log(`| ${where} | ${build} | ${median(xs).toFixed(1)} | ${(median(xs) / best).toFixed(2)} |`);
-row('native, slm-run', 'portable (TINYRUSTLM_ISA=portable)', results.native.portable);
-row('native, slm-run', 'best path (run-time detection)', results.native.best);
+row('native, slm run', 'portable (TINYRUSTLM_ISA=portable)', results.native.portable);
+row('native, slm run', 'best path (run-time detection)', results.native.best);
 for (const b of Object.keys(BUILDS)) row('Node, raw exports', `${b} .wasm`, results.node[b]);
 for (const b of Object.keys(BUILDS)) row('headless Chromium, runtime time', `${b} .wasm`, results.chromium[b]);

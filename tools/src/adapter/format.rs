@@ -3,7 +3,7 @@
 //!
 //! [`encode`] writes a package; [`Package::parse`] reads one defensively (every
 //! length checked against the buffer, no panics on any input). Parsing checks
-//! framing only: it is what `slm-adapter inspect` needs to print a package.
+//! framing only: it is what `slm adapter inspect` needs to print a package.
 //! Payload values are checked separately by [`Package::check_values`]; binding
 //! to a parent (`spec/adapters.md` §2 stage 2–4) is the runtime's business.
 

@@ -1,4 +1,4 @@
-//! `slm-adapter inspect`: a package's header, parent identity and targets as
+//! `slm adapter inspect`: a package's header, parent identity and targets as
 //! text, optionally compared with a parent model.
 
 use std::fmt::Write;

@@ -1,14 +1,21 @@
 //! The `slm` command line: one binary, subcommands as verbs
-//! (`slm inspect`, `slm tokenize`, `slm detokenize`; later `import`, …). Each subcommand is a
+//! (`slm inspect`, `validate`, `import`, `quantize`, `tokenize`,
+//! `detokenize`, `run`, `forward`, `adapter`). Each subcommand is a
 //! sibling module with an `Args` struct (clap derive) and a `run` that
 //! returns the process exit status; this module only dispatches.
 //!
 //! Exit status: 0 success, 1 failure (message on stderr naming the file),
 //! 2 usage (clap).
 
+pub mod adapter;
+pub mod forward;
 pub mod import;
 pub mod inspect;
+mod progress;
+pub mod quantize;
+pub mod run;
 pub mod tokenize;
+pub mod validate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,12 +33,22 @@ pub struct Cli {
 pub enum Command {
     /// Print what an SLM1 or GGUF file holds (header, metadata, tensors).
     Inspect(inspect::Args),
-    /// Convert a GGUF file or a Hugging Face directory to SLM1 (spec/converter.md).
+    /// Run the runtime's full validation of an SLM1 file; name the failing step.
+    Validate(validate::Args),
+    /// Convert a GGUF file, a Hugging Face directory or a llama2.c checkpoint to SLM1 (spec/converter.md).
     Import(import::Args),
+    /// Requantize an SLM1 model (spec/converter.md §2.3's policy).
+    Quantize(quantize::Args),
     /// Encode UTF-8 text from stdin to token ids (one line, space-separated).
     Tokenize(tokenize::TokenizeArgs),
     /// Decode whitespace-separated token ids from stdin to bytes on stdout.
     Detokenize(tokenize::DetokenizeArgs),
+    /// Generate text with the reference runtime and time it.
+    Run(run::Args),
+    /// Print the logits of every position for a sequence of token ids.
+    Forward(forward::Args),
+    /// Build and inspect adapter packages (spec/adapters.md).
+    Adapter(adapter::Args),
 }
 
 /// Parses the process arguments and runs the subcommand.
@@ -39,8 +56,13 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect(args) => inspect::run(&args),
+        Command::Validate(args) => validate::run(&args),
         Command::Import(args) => import::run(&args),
+        Command::Quantize(args) => quantize::run(&args),
         Command::Tokenize(args) => tokenize::run_tokenize(&args),
         Command::Detokenize(args) => tokenize::run_detokenize(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Forward(args) => forward::run(&args),
+        Command::Adapter(args) => adapter::run(&args),
     }
 }

@@ -32,22 +32,36 @@ pub fn read(dir: &Path) -> Result<(ModelSpec, SourceVocab, Vec<String>), String>
             std::fs::read(dir.join(f)).map_err(|e| format!("{}: {e}", dir.join(f).display()))?,
         ));
     }
+    let shards: Vec<(&str, &[u8])> = blobs.iter().map(|(f, b)| (f.as_str(), b.as_slice())).collect();
+    let (spec, mut notes) = read_model(&config, &shards)?;
+    let (mut vocab, tok_notes) = tokenizer_json::read(&at("tokenizer.json")).map_err(|e| e.to_string())?;
+    vocab.pad_to = Some(spec.dims.vocab_size);
+    notes.extend(tok_notes);
+    Ok((spec, vocab, notes))
+}
+
+/// The core of [`read`] on bytes: `config.json` parsed, and each shard as
+/// `(name for messages, safetensors bytes)`. Returns the model (no
+/// vocabulary) and notes.
+pub fn read_model(config: &Value, shards: &[(&str, &[u8])]) -> Result<(ModelSpec, Vec<String>), String> {
     let mut named: BTreeMap<String, (String, Raw)> = BTreeMap::new();
-    for (file, bytes) in &blobs {
-        let st = SafeTensors::deserialize(bytes)
-            .map_err(|e| format!("{}: not a valid safetensors file: {e}", dir.join(file).display()))?;
+    for &(file, bytes) in shards {
+        let st = SafeTensors::deserialize(bytes).map_err(|e| {
+            let what = diagnose(bytes).unwrap_or_else(|| e.to_string());
+            format!("{file}: not a valid safetensors file: {what} — the file is damaged or was not written by safetensors: download or save it again")
+        })?;
         for (name, view) in st.tensors() {
             let raw = Raw {
                 dtype: view.dtype(),
                 shape: view.shape().to_vec(),
                 data: view.data().to_vec(),
             };
-            if named.insert(name.clone(), (file.clone(), raw)).is_some() {
+            if named.insert(name.clone(), (file.to_string(), raw)).is_some() {
                 return Err(format!("tensor {name:?} appears in two shards"));
             }
         }
     }
-    let (dims, mapping) = dims_from_config(&config, &named)?;
+    let (dims, mapping) = dims_from_config(config, &named)?;
     let mut tensors = Vec::new();
     let mut used = std::collections::BTreeSet::new();
     for m in &mapping {
@@ -80,9 +94,71 @@ pub fn read(dir: &Path) -> Result<(ModelSpec, SourceVocab, Vec<String>), String>
             ));
         }
     }
-    let (mut vocab, notes) = tokenizer_json::read(&at("tokenizer.json")).map_err(|e| e.to_string())?;
-    vocab.pad_to = Some(dims.vocab_size);
-    Ok((ModelSpec { dims, tensors }, vocab, notes))
+    Ok((ModelSpec { dims, tensors }, Vec::new()))
+}
+
+/// Names what is wrong in a safetensors file the reader refused, where the
+/// reader's own error does not (which tensor, which offsets). `None`: no
+/// finding beyond the reader's. Runs only on refused files; the header it
+/// parses is bounded by the file.
+fn diagnose(bytes: &[u8]) -> Option<String> {
+    let n = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    let body = bytes.len() as u64 - 8;
+    if n > body {
+        return Some(format!(
+            "the header length (offset 0) is {n} bytes but only {body} bytes follow it"
+        ));
+    }
+    let header: Value = serde_json::from_slice(&bytes[8..8 + n as usize]).ok()?;
+    let Some(obj) = header.as_object() else {
+        return Some("the header (offset 8) is JSON but not an object of tensor entries".into());
+    };
+    let data_len = body - n;
+    let mut entries = Vec::new();
+    for (name, info) in obj {
+        if name == "__metadata__" {
+            continue;
+        }
+        let off = info["data_offsets"].as_array()?;
+        let (b, e) = (off.first()?.as_u64()?, off.get(1)?.as_u64()?);
+        let elems = info["shape"]
+            .as_array()?
+            .iter()
+            .try_fold(1u64, |acc, d| acc.checked_mul(d.as_u64()?))?;
+        let dtype = info["dtype"].as_str()?;
+        let size = match dtype {
+            "BOOL" | "U8" | "I8" | "F8_E5M2" | "F8_E4M3" => Some(1u64),
+            "I16" | "U16" | "F16" | "BF16" => Some(2),
+            "I32" | "U32" | "F32" => Some(4),
+            "I64" | "U64" | "F64" => Some(8),
+            _ => None,
+        };
+        entries.push((b, e, name.as_str(), elems, dtype, size));
+    }
+    entries.sort();
+    let mut expect = 0u64;
+    for (b, e, name, elems, dtype, size) in entries {
+        if b != expect || e < b {
+            return Some(format!(
+                "tensor {name:?}: data_offsets [{b}, {e}] do not start where the previous tensor ends ({expect})"
+            ));
+        }
+        if e > data_len {
+            return Some(format!(
+                "tensor {name:?}: data_offsets [{b}, {e}] end beyond the {data_len} data bytes"
+            ));
+        }
+        if let Some(bytes) = size.and_then(|s| elems.checked_mul(s))
+            && bytes != e - b
+        {
+            return Some(format!(
+                "tensor {name:?}: {elems} {dtype} elements are {bytes} bytes but data_offsets [{b}, {e}] span {}",
+                e - b
+            ));
+        }
+        expect = e;
+    }
+    None
 }
 
 /// Non-parameter buffers of older GPT-NeoX checkpoints.

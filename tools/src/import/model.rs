@@ -11,7 +11,7 @@
 //! Memory: the source bytes, plus at most one tensor's f32 values, plus the
 //! output twice (the converted payloads, then the file assembled from them).
 
-use tinyrustlm::slm1::roles::{Kind as RoleKind, Scope};
+use tinyrustlm::slm1::roles::{Kind as RoleKind, Scope, ShapeExpr};
 use tinyrustlm::{Architecture, Dtype, Model, Role, crc32c, dequantize_row, quantize_row};
 
 use super::vocab::Converted;
@@ -97,7 +97,19 @@ impl ModelSpec {
     /// quantizer; a tensor already in it is kept as is); vectors and other
     /// matrices are f32.
     pub fn apply_policy(&mut self, policy: Policy) -> Result<(), String> {
-        for t in &mut self.tensors {
+        self.apply_policy_with_progress(policy, &mut |_, _| {})
+    }
+
+    /// [`ModelSpec::apply_policy`], calling `progress(done, total)` after
+    /// each tensor (for a progress bar).
+    pub fn apply_policy_with_progress(
+        &mut self,
+        policy: Policy,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<(), String> {
+        let total = self.tensors.len();
+        for (i, t) in self.tensors.iter_mut().enumerate() {
+            progress(i, total);
             let matrix = t.role.spec().kind == RoleKind::Matrix;
             let target = match policy {
                 Policy::To(d) if matrix && t.cols % 32 == 0 => d,
@@ -127,6 +139,7 @@ impl ModelSpec {
                 }
             };
         }
+        progress(total, total);
         Ok(())
     }
 }
@@ -152,6 +165,47 @@ pub fn canonical_order(arch: Architecture, tied: bool, n_layers: u32) -> Vec<(Ro
     out
 }
 
+/// A shape expression of the role table on the model's dimensions.
+fn eval(e: ShapeExpr, d: &Dims) -> u64 {
+    match e {
+        ShapeExpr::One => 1,
+        ShapeExpr::Dim => d.dim.into(),
+        ShapeExpr::VocabSize => d.vocab_size.into(),
+        ShapeExpr::FfnDim => d.ffn_dim.into(),
+        ShapeExpr::QDim => u64::from(d.n_heads) * u64::from(d.head_dim),
+        ShapeExpr::KvDim => u64::from(d.n_kv_heads) * u64::from(d.head_dim),
+    }
+}
+
+/// The tensor has the shape its role requires on these dimensions
+/// (`spec/slm1.md` §1.4), so that a source that lies about a shape is named
+/// here and not found by the runtime in the written file.
+fn check_shape(t: &Tensor, d: &Dims) -> Result<(), String> {
+    let spec = t.role.spec();
+    let (rows, cols) = (eval(spec.rows, d), eval(spec.cols, d));
+    if (u64::from(t.rows), u64::from(t.cols)) != (rows, cols) {
+        return Err(format!(
+            "{} is {}×{} (rows × cols) but {} must be {rows}×{cols} ({} × {}) for this model's dimensions: the checkpoint does not match its own metadata",
+            t.source,
+            t.rows,
+            t.cols,
+            t.role.name(),
+            spec.rows.name(),
+            spec.cols.name()
+        ));
+    }
+    let n = u64::from(t.rows) * u64::from(t.cols);
+    let have = match &t.data {
+        Data::F32(v) => v.len() as u64,
+        Data::Q8_0(b) => b.len() as u64 / 34 * 32,
+        Data::Q4_0(b) => b.len() as u64 / 18 * 32,
+    };
+    if have != n {
+        return Err(format!("{} holds {have} values, its shape {n}", t.source));
+    }
+    Ok(())
+}
+
 fn align32(n: usize) -> usize {
     n.div_ceil(32) * 32
 }
@@ -167,6 +221,7 @@ pub fn write(spec: &ModelSpec, tokenizer: &Converted, context_length: u32) -> Re
             .iter()
             .find(|t| t.role == *role && t.layer == *layer)
             .ok_or_else(|| format!("tensor {} of layer {layer} is missing", role.name()))?;
+        check_shape(t, d)?;
         tensors.push(t);
     }
     if spec.tensors.len() != order.len() {

@@ -70,6 +70,17 @@ pub struct Converted {
 }
 
 impl Converted {
+    /// An existing SLM1 tokenizer section (e.g. the one of a model being
+    /// requantized), validated by the runtime like a converted one.
+    pub fn from_section(
+        section: Vec<u8>,
+        vocab_size: u32,
+        bos_id: u32,
+        eos_id: u32,
+    ) -> Result<Converted, ConvertError> {
+        validated(section, vocab_size, bos_id, eos_id, Vec::new())
+    }
+
     /// The section bytes, ready for an SLM1 file's tokenizer section.
     pub fn section(&self) -> &[u8] {
         self.tokenizer.bytes()
