@@ -98,6 +98,19 @@ test('Stop cancels between tokens and generating again works', async () => {
   await open(page, srv.url);
   await loadModel(page, 'repeat4-f32');
   await setConfig(page, { prompt: v.prompt, maxTokens: 250 });
+  // With the SIMD kernels the tiny model generates 250 tokens before a Stop
+  // click can make the round trip to the worker, so each token is made to
+  // take at least 2 ms (test instrumentation of the classic worker's global
+  // stepToken; the runtime's output is untouched).
+  const [worker] = page.workers();
+  await worker.evaluate(() => {
+    const step = self.stepToken;
+    self.stepToken = () => {
+      const t0 = performance.now();
+      while (performance.now() - t0 < 2);
+      return step();
+    };
+  });
   // Click Stop as soon as the first token is on the page.
   const stopped = page.evaluate(() => new Promise((resolve) => {
     const t = document.getElementById('transcript');
