@@ -294,9 +294,9 @@ pub fn run(data: &[u8]) -> &'static str {
         v.flags = 2; // NO_BOS
     }
     let section = v.section();
-    let outcome =
-        tinyrustlm::tokenizer::with_section(&section, v.entries.len() as u32, BOS, EOS, |tok| check(tok, &v, text));
-    match outcome.unwrap_or_else(|e| panic!("a vocabulary built valid is rejected: {e}")) {
+    let tok = tinyrustlm::tokenizer::SectionTokenizer::new(section, v.entries.len() as u32, BOS, EOS)
+        .unwrap_or_else(|e| panic!("a vocabulary built valid is rejected: {e}"));
+    match check(&tok.tokenizer(), &v, text) {
         "ok" => label,
         other => other,
     }

@@ -404,18 +404,18 @@ fn special_ids_must_be_control_bos_first() {
 }
 
 #[test]
-fn with_section_runs_on_a_valid_section_only() {
+fn a_section_tokenizer_runs_on_a_valid_section_only() {
     let (e, m) = vocab(&[(0, b"ab")], &[(b"a", b"b")]);
     let s = bbpe(0, 1, &e, &m);
     let v = e.len() as u32;
-    let got = with_section(&s, v, 256, 257, |t| t.encode(b"abc", true).unwrap());
-    assert_eq!(got, Ok(vec![256, 258, 99]));
+    let t = SectionTokenizer::new(s.clone(), v, 256, 257).unwrap();
+    assert_eq!(t.tokenizer().encode(b"abc", true), Ok(vec![256, 258, 99]));
     assert_eq!(
-        with_section(&s, v, 258, 257, |_| ()).unwrap_err(),
+        SectionTokenizer::new(s.clone(), v, 258, 257).unwrap_err(),
         Error::with_context(ErrorKind::SpecialTokenNotControl, Context::Index(258))
     );
     assert_eq!(
-        with_section(&s, v, v, 257, |_| ()).unwrap_err().kind(),
+        SectionTokenizer::new(s, v, v, 257).unwrap_err().kind(),
         ErrorKind::InvalidArgument
     );
 }

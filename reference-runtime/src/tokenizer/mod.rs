@@ -136,6 +136,17 @@ pub(crate) fn parse(section: &[u8], vocab_size: u32, bos_id: u32, eos_id: u32) -
     Ok(TokenizerIndex { bos_id, eos_id, inner })
 }
 
+/// [`parse`] for a section without a model ([`validate_section`],
+/// [`SectionTokenizer`]): first the guarantees the SLM1 header steps before
+/// Stage 6 give (`vocab_size ≤ MAX_VOCAB_SIZE`, both ids `< vocab_size`),
+/// otherwise `InvalidArgument`.
+pub(crate) fn parse_standalone(section: &[u8], vocab_size: u32, bos_id: u32, eos_id: u32) -> Result<TokenizerIndex> {
+    if u64::from(vocab_size) > crate::limits::MAX_VOCAB_SIZE || bos_id >= vocab_size || eos_id >= vocab_size {
+        return Err(Error::new(ErrorKind::InvalidArgument));
+    }
+    parse(section, vocab_size, bos_id, eos_id)
+}
+
 /// Validates a tokenizer section on its own: steps T1–T11 (BBPE: T1–T15) of §3 (Stage 6 of
 /// SLM1 validation) against a header's `vocab_size`, `bos_id` and `eos_id`,
 /// for tools and fuzzing; a loaded model runs the same steps. The caller
@@ -143,33 +154,12 @@ pub(crate) fn parse(section: &[u8], vocab_size: u32, bos_id: u32, eos_id: u32) -
 /// MAX_VOCAB_SIZE` and `bos_id`, `eos_id < vocab_size`; otherwise the
 /// result is `InvalidArgument`. Error offsets are relative to the section.
 pub fn validate_section(section: &[u8], vocab_size: u32, bos_id: u32, eos_id: u32) -> Result<TokenizerKind> {
-    if u64::from(vocab_size) > crate::limits::MAX_VOCAB_SIZE || bos_id >= vocab_size || eos_id >= vocab_size {
-        return Err(Error::new(ErrorKind::InvalidArgument));
-    }
-    let index = parse(section, vocab_size, bos_id, eos_id)?;
+    let index = parse_standalone(section, vocab_size, bos_id, eos_id)?;
     Ok(match index.inner {
         IndexKind::Btok(_) => TokenizerKind::Btok,
         IndexKind::Bpe1(_) => TokenizerKind::Bpe1,
         IndexKind::Bbpe(_) => TokenizerKind::Bbpe,
     })
-}
-
-/// Validates a tokenizer section on its own, as [`validate_section`] does,
-/// and runs `f` on the resulting tokenizer: encode and decode for tools and
-/// fuzzing that hold a section but no model. The index built for the call
-/// is dropped when `f` returns.
-pub fn with_section<R>(
-    section: &[u8],
-    vocab_size: u32,
-    bos_id: u32,
-    eos_id: u32,
-    f: impl FnOnce(&Tokenizer<'_>) -> R,
-) -> Result<R> {
-    if u64::from(vocab_size) > crate::limits::MAX_VOCAB_SIZE || bos_id >= vocab_size || eos_id >= vocab_size {
-        return Err(Error::new(ErrorKind::InvalidArgument));
-    }
-    let index = parse(section, vocab_size, bos_id, eos_id)?;
-    Ok(f(&Tokenizer::new(&index, section)))
 }
 
 /// A tokenizer of a loaded model: the index plus the section bytes.

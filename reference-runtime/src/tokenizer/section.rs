@@ -4,8 +4,8 @@
 //! (`spec/tokenizer.md` §3); encode and decode are the same code a loaded
 //! model uses.
 
-use super::{Tokenizer, TokenizerIndex, TokenizerKind, parse};
-use crate::error::{Error, ErrorKind, Result};
+use super::{Tokenizer, TokenizerIndex, TokenizerKind, parse_standalone};
+use crate::error::Result;
 
 /// A validated tokenizer section and the bytes it was validated from.
 #[derive(Clone, Debug)]
@@ -20,10 +20,7 @@ impl SectionTokenizer {
     /// header steps before Stage 6 guarantee (`vocab_size ≤ MAX_VOCAB_SIZE`,
     /// both ids `< vocab_size`); otherwise `InvalidArgument`.
     pub fn new(section: Vec<u8>, vocab_size: u32, bos_id: u32, eos_id: u32) -> Result<SectionTokenizer> {
-        if u64::from(vocab_size) > crate::limits::MAX_VOCAB_SIZE || bos_id >= vocab_size || eos_id >= vocab_size {
-            return Err(Error::new(ErrorKind::InvalidArgument));
-        }
-        let index = parse(&section, vocab_size, bos_id, eos_id)?;
+        let index = parse_standalone(&section, vocab_size, bos_id, eos_id)?;
         Ok(SectionTokenizer { section, index })
     }
 
