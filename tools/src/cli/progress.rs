@@ -5,20 +5,27 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Shows nothing for the first second, then a bar of tensors done.
+/// Shows nothing for the first second, then a bar of steps done.
 #[derive(Debug)]
 pub struct Progress {
     started: Instant,
     label: &'static str,
+    unit: &'static str,
     bar: Option<ProgressBar>,
 }
 
 impl Progress {
-    /// A progress report that has not started drawing.
+    /// A progress report of tensors converted that has not started drawing.
     pub fn new(label: &'static str) -> Progress {
+        Progress::with_unit(label, "tensors")
+    }
+
+    /// A progress report counting `unit` (e.g. "tokens").
+    pub fn with_unit(label: &'static str, unit: &'static str) -> Progress {
         Progress {
             started: Instant::now(),
             label,
+            unit,
             bar: None,
         }
     }
@@ -27,7 +34,8 @@ impl Progress {
     pub fn update(&mut self, done: usize, total: usize) {
         if self.bar.is_none() && self.started.elapsed() > Duration::from_secs(1) && done < total {
             let bar = ProgressBar::new(total as u64);
-            if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} tensors, {elapsed}") {
+            let template = format!("{{msg}} [{{bar:40}}] {{pos}}/{{len}} {}, {{elapsed}}", self.unit);
+            if let Ok(style) = ProgressStyle::with_template(&template) {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.set_message(self.label);
