@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use tinyrustlm::Session;
 use tinyrustlm::limits::{MAX_FORWARD_LOGITS_BYTES, MAX_PROMPT_BYTES};
 
-use crate::cli::progress::Progress;
+use crate::cli::progress::{Progress, Stage};
 
 /// The largest text file read (bytes), checked before reading.
 pub const MAX_TEXT_FILE_BYTES: u64 = 1 << 30;
@@ -154,7 +154,7 @@ pub fn tokenize_long(session: &Session, text: &[u8]) -> Result<Vec<u32>, tinyrus
     Ok(ids)
 }
 
-/// Rules 2–4 over a loaded session; `progress(done, total)` after each window.
+/// Rules 2–4 over a loaded session; `progress(done, total)` in ids after each window.
 pub fn score(
     session: &mut Session,
     ids: &[u32],
@@ -180,7 +180,6 @@ pub fn score(
     };
     let unigram_total: Option<(f64, &[u64])> = unigram.map(|c| (c.iter().sum::<u64>() as f64 + vocab as f64, c));
     let mut unigram_nll = 0.0;
-    let total = ids.len().div_ceil(window);
     for (w, chunk) in ids.chunks(window).enumerate() {
         let t = Instant::now();
         let logits = session
@@ -204,7 +203,7 @@ pub fn score(
             }
         }
         report.windows += 1;
-        progress(w + 1, total);
+        progress((w * window + chunk.len()).min(ids.len()), ids.len());
     }
     report.unigram_nll = unigram.map(|_| unigram_nll);
     Ok(report)
@@ -217,6 +216,7 @@ fn measure(args: &Args) -> Result<Report, String> {
     session
         .load_model(bytes)
         .map_err(|e| format!("{at}: {e} (check it with `slm validate`)"))?;
+    let tokenizing = Stage::new("tokenizing");
     let text = read_text(&args.file)?;
     let ids = tokenize_long(&session, &text).map_err(|e| format!("{}: tokenizing: {e}", args.file.display()))?;
     let counts = match &args.unigram {
@@ -232,6 +232,7 @@ fn measure(args: &Args) -> Result<Report, String> {
             Some(counts)
         }
     };
+    drop(tokenizing);
     if ids.len() < 2 {
         return Err(format!(
             "{}: {} token(s): at least two are needed to score one",
@@ -239,7 +240,7 @@ fn measure(args: &Args) -> Result<Report, String> {
             ids.len()
         ));
     }
-    let mut progress = Progress::with_unit("scoring", "windows");
+    let mut progress = Progress::with_unit("scoring", "tokens");
     score(&mut session, &ids, counts.as_deref(), &mut |d, t| progress.update(d, t))
 }
 

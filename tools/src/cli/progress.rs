@@ -49,3 +49,55 @@ impl Progress {
         }
     }
 }
+
+/// A stage without a count (reading a checkpoint, writing and validating a
+/// model): after a second, a spinner with the stage's name and the elapsed
+/// time on stderr (hidden when stderr is not a terminal); cleared when the
+/// stage is dropped. Quick stages draw nothing.
+#[derive(Debug)]
+pub struct Stage {
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Stage {
+    /// Starts timing `label`.
+    pub fn new(label: &'static str) -> Stage {
+        use std::sync::atomic::Ordering;
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&done);
+        let started = Instant::now();
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::Acquire) && started.elapsed() < Duration::from_secs(1) {
+                std::thread::park_timeout(Duration::from_millis(100));
+            }
+            if flag.load(Ordering::Acquire) {
+                return;
+            }
+            let bar = ProgressBar::new_spinner();
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}, {elapsed}") {
+                bar.set_style(style);
+            }
+            bar.set_message(label);
+            bar.enable_steady_tick(Duration::from_millis(120));
+            while !flag.load(Ordering::Acquire) {
+                std::thread::park_timeout(Duration::from_millis(200));
+            }
+            bar.finish_and_clear();
+        });
+        Stage {
+            done,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        self.done.store(true, std::sync::atomic::Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
+}
