@@ -177,3 +177,29 @@ fn rejects_dropout_and_ignore_merges() {
     let e = legacy_refusal(|t| t["model"]["ignore_merges"] = true.into());
     assert!(e.starts_with("UnsupportedModelField: model.ignore_merges"), "{e}");
 }
+
+#[test]
+fn slm_tokenize_reads_a_byte_fallback_tokenizer_json() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let case = &cases()[6]; // "Hello, world!"
+    let text = case["text"].as_str().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slm"))
+        .arg("tokenize")
+        .arg(data("legacy/tokenizer.json"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: Vec<u32> = String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .map(|t| t.parse().unwrap())
+        .collect();
+    assert_eq!(text, "Hello, world!");
+    assert_eq!(got, ids(&case["legacy"]));
+}
