@@ -332,3 +332,35 @@ fn split_qkv(m: &Mat, n_heads: usize, head_dim: usize) -> (Mat, Mat, Mat) {
     };
     (part(0), part(1), part(2))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(n: usize) -> Mat {
+        Mat {
+            rows: n,
+            cols: 1,
+            w: (0..n).map(|r| r as f64).collect(),
+            quantized: false,
+        }
+    }
+
+    #[test]
+    fn permutation_pairs_rotate_half_rows_into_interleaved_order() {
+        // head_dim 4: pairs (0, 2) and (1, 3) of Hugging Face become (0, 1) and (2, 3).
+        assert_eq!(permute_rotary(rows(4), 1, 4).w, [0.0, 2.0, 1.0, 3.0]);
+        // Two heads are permuted each within itself.
+        assert_eq!(
+            permute_rotary(rows(8), 2, 4).w,
+            [0.0, 2.0, 1.0, 3.0, 4.0, 6.0, 5.0, 7.0]
+        );
+    }
+
+    #[test]
+    fn fused_qkv_splits_per_head_blocks() {
+        // Two heads of head_dim 1: fused rows q0 k0 v0 q1 k1 v1.
+        let (q, k, v) = split_qkv(&rows(6), 2, 1);
+        assert_eq!((q.w, k.w, v.w), (vec![0.0, 3.0], vec![1.0, 4.0], vec![2.0, 5.0]));
+    }
+}
