@@ -33,7 +33,7 @@ impl Progress {
     /// `done` of `total` steps are finished.
     pub fn update(&mut self, done: usize, total: usize) {
         if self.bar.is_none() && self.started.elapsed() > Duration::from_secs(1) && done < total {
-            let bar = ProgressBar::new(total as u64);
+            let bar = ProgressBar::new(total as u64).with_elapsed(self.started.elapsed());
             let template = format!("{{msg}} [{{bar:40}}] {{pos}}/{{len}} {}, {{elapsed}}", self.unit);
             if let Ok(style) = ProgressStyle::with_template(&template) {
                 bar.set_style(style.progress_chars("=> "));
@@ -74,7 +74,7 @@ impl Stage {
             if flag.load(Ordering::Acquire) {
                 return;
             }
-            let bar = ProgressBar::new_spinner();
+            let bar = ProgressBar::new_spinner().with_elapsed(started.elapsed());
             if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}, {elapsed}") {
                 bar.set_style(style);
             }
