@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use tinyrustlm::model::Transformer;
 
+use crate::cli::progress::Progress;
+
 /// Arguments of `slm forward`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,7 +37,9 @@ pub fn run(args: &Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let mut progress = Progress::with_unit("forward", "positions");
     for (pos, &tok) in args.ids.iter().enumerate() {
+        progress.update(pos, args.ids.len());
         match t.forward(tok, pos) {
             Ok(logits) => {
                 let line: Vec<String> = logits.iter().map(|l| format!("{l:.9e}")).collect();
@@ -47,5 +51,6 @@ pub fn run(args: &Args) -> ExitCode {
             }
         }
     }
+    progress.update(args.ids.len(), args.ids.len());
     ExitCode::SUCCESS
 }

@@ -14,7 +14,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::progress::Progress;
+use crate::cli::progress::{Progress, Stage};
 use crate::import::model::{self, ModelSpec, Policy};
 use crate::import::vocab::{self, SourceVocab};
 use crate::import::{gguf, gguf_model, hf, llama2c};
@@ -61,12 +61,14 @@ pub fn run(args: &Args) -> ExitCode {
 
 fn import(args: &Args) -> Result<String, String> {
     let started = std::time::Instant::now();
+    let reading = Stage::new("reading the checkpoint");
     let (mut spec, src, mut notes, kind): (ModelSpec, SourceVocab, Vec<String>, &str) = if args.source.is_dir() {
         let (spec, src, notes) = hf::read(&args.source)?;
         (spec, src, notes, "Hugging Face")
     } else {
         let bytes = std::fs::read(&args.source).map_err(|e| format!("cannot read: {e}"))?;
         if bytes.get(..4) != Some(b"GGUF") {
+            drop(reading);
             return import_llama2c(args, &bytes, started);
         }
         let g = gguf::Gguf::parse(&bytes).map_err(|e| e.to_string())?;
@@ -79,6 +81,7 @@ fn import(args: &Args) -> Result<String, String> {
         ));
     }
     let tokenizer = vocab::convert(&src).map_err(|e| e.to_string())?;
+    drop(reading);
     notes.extend(tokenizer.notes.iter().cloned());
     let policy = match args.dtype.as_deref() {
         None => Policy::Keep,
@@ -86,7 +89,9 @@ fn import(args: &Args) -> Result<String, String> {
     };
     let mut progress = Progress::new("converting");
     spec.apply_policy_with_progress(policy, &mut |done, total| progress.update(done, total))?;
+    let writing = Stage::new("writing and validating");
     let bytes = model::finish(&spec, &tokenizer, args.context)?;
+    drop(writing);
     std::fs::write(&args.output, &bytes).map_err(|e| format!("{}: {e}", args.output.display()))?;
     for n in notes {
         eprintln!("note: {n}");
@@ -145,7 +150,9 @@ fn import_llama2c(args: &Args, bytes: &[u8], started: std::time::Instant) -> Res
         }
     };
     let dtype = args.dtype.as_deref().unwrap_or("f32");
+    let converting = Stage::new("converting the llama2.c checkpoint");
     let slm = llama2c::to_slm1(&ck, section, bos, eos, dtype)?;
+    drop(converting);
     std::fs::write(&args.output, &slm).map_err(|e| format!("{}: cannot write: {e}", args.output.display()))?;
     let h = &ck.header;
     Ok(format!(

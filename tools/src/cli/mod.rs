@@ -1,6 +1,6 @@
 //! The `slm` command line: one binary, subcommands as verbs
 //! (`slm inspect`, `validate`, `import`, `quantize`, `tokenize`,
-//! `detokenize`, `run`, `forward`, `adapter`). Each subcommand is a
+//! `detokenize`, `run`, `forward`, `perplexity`, `adapter`). Each subcommand is a
 //! sibling module with an `Args` struct (clap derive) and a `run` that
 //! returns the process exit status; this module only dispatches.
 //!
@@ -11,6 +11,7 @@ pub mod adapter;
 pub mod forward;
 pub mod import;
 pub mod inspect;
+pub mod perplexity;
 mod progress;
 pub mod quantize;
 pub mod run;
@@ -47,6 +48,8 @@ pub enum Command {
     Run(run::Args),
     /// Print the logits of every position for a sequence of token ids.
     Forward(forward::Args),
+    /// Perplexity and bits per byte of a text (windows of the context, run-on-ids forward).
+    Perplexity(perplexity::Args),
     /// Build and inspect adapter packages (spec/adapters.md).
     Adapter(adapter::Args),
 }
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
         Command::Detokenize(args) => tokenize::run_detokenize(&args),
         Command::Run(args) => run::run(&args),
         Command::Forward(args) => forward::run(&args),
+        Command::Perplexity(args) => perplexity::run(&args),
         Command::Adapter(args) => adapter::run(&args),
     }
 }

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::progress::Progress;
+use crate::cli::progress::{Progress, Stage};
 use crate::import::model::{self, Data, Dims, ModelSpec, Policy, Tensor};
 use crate::import::vocab::Converted;
 use tinyrustlm::{Dtype, Model};
@@ -53,8 +53,10 @@ fn quantize(args: &Args) -> Result<String, String> {
     let mut progress = Progress::new("quantizing");
     spec.apply_policy_with_progress(Policy::To(dtype), &mut |done, total| progress.update(done, total))
         .map_err(|e| format!("{input}: {e}"))?;
+    let writing = Stage::new("writing and validating");
     let out = model::finish(&spec, &tokenizer, Some(m.header().context_length))
         .map_err(|e| format!("{input} → {}: {e}", args.output.display()))?;
+    drop(writing);
     write(&args.output, &out)?;
     let after = spec.tensors.iter().filter(|t| t.data.dtype() != Dtype::F32).count();
     Ok(format!(

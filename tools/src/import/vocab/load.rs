@@ -7,7 +7,7 @@ use std::path::Path;
 use tinyrustlm::Session;
 use tinyrustlm::tokenizer::SectionTokenizer;
 
-use super::{ConvertError, Converted, byte_level, convert, gguf_source, tokenizer_json};
+use super::{ConvertError, Converted, convert, gguf_source, tokenizer_json};
 
 /// What was opened, for messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub fn open(path: &Path) -> Result<(Source, Converted), ConvertError> {
         }
         _ if head.first() == Some(&b'{') || path.extension().is_some_and(|e| e == "json") => {
             let (src, notes) = tokenizer_json::read(path)?;
-            let mut c = byte_level::convert(&src).map_err(with_path)?;
+            let mut c = convert(&src).map_err(with_path)?;
             c.notes.extend(notes);
             Ok((Source::TokenizerJson, c))
         }

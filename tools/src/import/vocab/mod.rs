@@ -1,6 +1,7 @@
 //! Vocabulary conversion — `spec/converter.md` §1: SentencePiece
 //! vocabularies become BPE1 sections (§1.1), byte-level vocabularies become
-//! BBPE sections (§1.2).
+//! BBPE sections (§1.2), SentencePiece-style `tokenizer.json` files become
+//! BPE1 sections (§1.3).
 //!
 //! Sources are first read into a [`SourceVocab`] — the token texts, types,
 //! scores and merges as the source stores them (GGUF `tokenizer.ggml.*` keys,
@@ -16,6 +17,7 @@ pub mod gpt2_bytes;
 pub mod load;
 pub mod section;
 pub mod sentencepiece;
+pub mod spm_bpe;
 pub mod tokenizer_json;
 
 use std::fmt;

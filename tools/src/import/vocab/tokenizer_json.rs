@@ -1,5 +1,7 @@
 //! Hugging Face `tokenizer.json` → a [`SourceVocab`], `spec/converter.md`
-//! §1.2: a `BPE` model with a `ByteLevel` pre-tokenizer converts to BBPE.
+//! §1.2: a `BPE` model with a `ByteLevel` pre-tokenizer converts to BBPE;
+//! one with `byte_fallback` (SentencePiece-style) goes to [`super::spm_bpe`]
+//! and then to BPE1 (§1.3).
 //! Everything the spec cannot express is refused with the JSON path named.
 
 use std::path::Path;
@@ -38,9 +40,8 @@ pub fn from_json(json: &Value, config: Option<&Value>) -> Result<(SourceVocab, V
         return err(format!("model.type = {}: only \"BPE\" converts", model["type"]));
     }
     if model["byte_fallback"] == true {
-        return err(
-            "model.byte_fallback = true: a SentencePiece-style BPE tokenizer.json (BPE1) is not converted yet; use the GGUF or llama2.c form of the vocabulary",
-        );
+        // SentencePiece-style BPE → BPE1, §1.3.
+        return super::spm_bpe::from_json(json, config);
     }
     for key in ["continuing_subword_prefix", "end_of_word_suffix", "dropout"] {
         if !model[key].is_null() && model[key] != "" {
