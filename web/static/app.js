@@ -477,6 +477,7 @@ function readConfig() {
       seedLo: Number(seed & 0xffffffffn),
       seedHi: Number(seed >> 32n),
     },
+    typed: { temperature: ui.temperature.value.trim(), topP: ui.topP.value.trim() }, // for messages
   };
 }
 
@@ -485,14 +486,14 @@ function readConfig() {
  * refused breaks, checked in the spec's order on the values as the ABI
  * receives them (f32).
  */
-function samplingRuleBroken(s) {
+function samplingRuleBroken(s, typed) {
   const t = Math.fround(s.temperature);
-  if (!Number.isFinite(t) || t < 0) return `Temperature ${s.temperature} is not allowed: it must be a finite number, at least 0 (0 = greedy).`;
+  if (!Number.isFinite(t) || t < 0) return `Temperature ${typed.temperature} is not allowed: it must be a finite number, at least 0 (0 = greedy).`;
   if (s.topK > MAX_SAMPLING_CANDIDATES) {
     return `Top-k ${s.topK.toLocaleString('en-US')} is above the limit of ${MAX_SAMPLING_CANDIDATES.toLocaleString('en-US')} candidates (MAX_SAMPLING_CANDIDATES; 0 means ${MAX_SAMPLING_CANDIDATES.toLocaleString('en-US')}).`;
   }
   const p = Math.fround(s.topP);
-  if (Number.isNaN(p) || p <= 0 || p > 1) return `Top-p ${s.topP} is not allowed: it must be above 0 and at most 1 (1 = no nucleus cut).`;
+  if (Number.isNaN(p) || p <= 0 || p > 1) return `Top-p ${typed.topP} is not allowed: it must be above 0 and at most 1 (1 = no nucleus cut).`;
   return '';
 }
 
@@ -533,8 +534,10 @@ function currentBlock() {
 }
 
 function startRun(prompt) {
-  let block = currentBlock();
-  if (prompt !== null) {
+  let block;
+  if (prompt === null) {
+    block = currentBlock();
+  } else {
     block = document.createElement('div');
     block.className = 'run';
     ui.transcript.append(block);
@@ -596,12 +599,13 @@ async function generate() {
   const r = await request('generate', { prompt, ...config });
   worker.removeEventListener('message', startOnPrompt);
   state.generating = false;
-  endRun();
+  // The run stays open (no endRun): Step continues it, and a character
+  // whose UTF-8 bytes span two tokens must not be cut at the boundary.
   if (r.status !== 0) {
     const name = errorName(r.status);
     recordError(r.op, r.status);
     if (r.op === 'sampling') {
-      const why = samplingRuleBroken(config.sampling);
+      const why = samplingRuleBroken(config.sampling, config.typed);
       showConfigError(`Sampling configuration rejected by the runtime: ${name} (${r.status}).${why ? ` ${why}` : ''}`);
     } else if (name === 'ContextExceeded') {
       contextExceeded('generate');
