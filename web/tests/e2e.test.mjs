@@ -412,6 +412,18 @@ test('a prompt over 65,536 bytes is refused with the field and the limit named (
   assert.match(await text('#context-warning'), /^ContextExceeded: the prompt does not fit the model's context of 512 tokens/);
 });
 
+test('an empty prompt on a model without a beginning-of-text token says what is wrong', async () => {
+  await open(page, srv.url);
+  const bytes = readFileSync(join(REPO, 'vectors', 'suite', 'files', 'models', 'llama-f32-gqa2-untied-bpe1-no-bos.slm'));
+  await page.setInputFiles('#file-input', { name: 'no-bos.slm', mimeType: 'application/octet-stream', buffer: bytes });
+  await idle(page);
+  assert.equal(await page.getAttribute('#model-state', 'data-state'), 'loaded');
+  await setConfig(page, { temperature: 0, topK: 0, topP: 1, seed: 0 });
+  await generate(page, '', 4);
+  assert.match(await text('#config-error'),
+    /^Generate failed: EmptyPrompt \(\d+\)\. Prompt: empty, and this model adds no beginning-of-text token, so there is nothing to continue\. Type a few words\.$/);
+});
+
 test('the diagnostics show the error of the file just rejected, not the one before', async () => {
   await open(page, srv.url);
   const drop = (n) => page.evaluate((size) => {
