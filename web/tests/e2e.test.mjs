@@ -654,7 +654,8 @@ test('every trained model downloads, verifies and loads with the quantization it
     assert.equal(await page.getAttribute('#model-state', 'data-state'), 'loaded', m.id);
     assert.match(await text('#model-state'), /verified/);
     const { diag } = await demoState(page);
-    assert.equal(diag.model.quantization, m.id.match(/(f32|q8_0|q4_0)$/)[1], m.id);
+    const named = m.id.match(/(f32|q8_0|q4_0)$/);
+    if (named) assert.equal(diag.model.quantization, named[1], m.id);
     assert.equal(diag.model.tokenizer, 'BBPE');
     assert.equal(diag.memory.model_bytes, modelBytes(m.id).length);
   }
@@ -684,10 +685,11 @@ test('the trained model streams a suggested prompt, deterministically, and Step 
   await page.click('#generate');
   await idle(page);
   const eight = await lastRun(page);
+  const eightStop = (await demoState(page)).lastStop;
   await page.fill('#max-tokens', '5');
   await page.click('#generate');
   await idle(page);
-  if ((await demoState(page)).lastStop === 'max_tokens') {
+  if (eightStop === 'max_tokens' && (await demoState(page)).lastStop === 'max_tokens') { // no EOS among the 8
     for (let i = 0; i < 3; i++) { await page.click('#step'); await idle(page); }
     const runBlock = await page.evaluate(() => [...document.querySelector('#transcript .run:last-child').querySelectorAll('.gen')].map((g) => g.textContent).join(''));
     assert.equal(runBlock, eight);
