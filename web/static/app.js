@@ -226,6 +226,7 @@ async function loadManifest() {
   ui.select.value = manifest.models[0].id;
   ui.trainedIntro.hidden = !trained.length;
   ui.noTrained.hidden = !!trained.length;
+  ui.suggestions.hidden = !trained.length; // prompts for the trained model only
   describeSelected();
   updateControls();
   await updateCacheState();
@@ -589,6 +590,7 @@ async function generate() {
   showContextWarning('');
   setBusy(true);
   state.generating = true;
+  state.lastStop = null; // the panel shows no stop reason while this run streams
   updateControls();
   endRun();
   state.run = null;
