@@ -523,6 +523,29 @@ mod tests {
     }
 
     #[test]
+    fn every_trained_model_digest_is_in_the_model_card() {
+        // Issue 14: the model card gives the SHA-256 of every file; the page
+        // verifies downloads against digests computed here from the bytes,
+        // so both must name the same files. Nothing to check without models/bard/.
+        let dir = repo().join(TRAINED_DIR);
+        let Ok(card) = std::fs::read_to_string(dir.join("MODEL_CARD.md")) else {
+            return;
+        };
+        let card = card.to_ascii_lowercase();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|x| x.to_str()) == Some("slm") {
+                let digest = sha256_hex(&std::fs::read(&path).unwrap());
+                assert!(
+                    card.contains(&digest),
+                    "{}: SHA-256 {digest} is not in MODEL_CARD.md",
+                    path.display()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_simd128_build_lies_in_its_own_target_dir_beside_the_baseline() {
         assert_eq!(
             simd_wasm(Path::new("/r/target/wasm32-unknown-unknown/web/tinyrustlm.wasm")),
