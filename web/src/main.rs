@@ -46,9 +46,10 @@ fn main() {
     if build || command == "build-site" {
         let built = manifest::build_site(&repo, &wasm, &site_dir).unwrap_or_else(|e| fail(&e));
         eprintln!(
-            "site {}: {} demo models, tinyrustlm.wasm {} bytes, tinyrustlm-simd128.wasm {}",
+            "site {}: {} demo models ({} trained), tinyrustlm.wasm {} bytes, tinyrustlm-simd128.wasm {}",
             site_dir.display(),
             built.models,
+            built.trained,
             built.wasm_bytes,
             built
                 .simd_wasm_bytes

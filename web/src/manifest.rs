@@ -1,10 +1,13 @@
 //! The site: static page, stripped `.wasm`, demo models and their manifest.
 //!
-//! The demo models are constructed models of the golden vectors
-//! (`vectors/suite/files/models/`); each is chosen through a vector case,
-//! and its manifest entry carries the case's prompt and expected output, so
-//! the page can offer "try this" and the browser tests can compare with the
-//! vector. Digests are computed here from the bytes, never written by hand.
+//! Two groups of models. The trained models are the `*.slm` files of
+//! `models/bard/` when that folder exists (the page's first choice); their
+//! entries carry a suggested prompt and sampling. The test models are
+//! constructed models of the golden vectors (`vectors/suite/files/models/`);
+//! each is chosen through a vector case, and its manifest entry carries the
+//! case's prompt and expected output, so the page can offer "try this" and
+//! the browser tests can compare with the vector. Digests are computed here
+//! from the bytes, never written by hand.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -12,43 +15,105 @@ use std::path::Path;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-/// Vector cases (under `vectors/suite/cases/`) whose model the demo offers,
-/// with a short title. The first `load_model` step names the model, the first
-/// `generate` step gives the example.
-pub const DEMO_CASES: &[(&str, &str)] = &[
+/// Vector cases (under `vectors/suite/cases/`) whose model the demo offers
+/// as a test model, with a short title and one plain sentence on what it
+/// does. The first `load_model` step names the model, the first `generate`
+/// step gives the example.
+pub const DEMO_CASES: &[(&str, &str, &str)] = &[
     (
         "generation/demo/successor_f32_alphabet.toml",
         "successor — each byte is followed by the next (f32)",
+        "Continues your text with the next letters of the alphabet (abc → defg…) and stops after z: \
+         a hand-built model whose exact output the conformance vectors pin, not a language model.",
     ),
     (
         "generation/demo/successor_q80_alphabet.toml",
         "successor — each byte is followed by the next (q8_0)",
+        "The alphabet model with 8-bit weights: the same letters, from a file a quarter the size.",
     ),
     (
         "generation/demo/successor_q40_alphabet.toml",
         "successor — each byte is followed by the next (q4_0)",
+        "The alphabet model with 4-bit weights: the same letters, from a file about an eighth the size.",
     ),
     (
         "generation/demo/repeat4_f32.toml",
         "repeat — copies the token 3 positions back (f32)",
+        "Repeats the last four characters of your prompt over and over (abcd → abcdabcd…): \
+         a hand-built check of attention over the context.",
     ),
     (
         "generation/demo/repeat4_q80.toml",
         "repeat — copies the token 3 positions back (q8_0)",
+        "The repeating model with 8-bit weights.",
     ),
     (
         "generation/demo/repeat4_q40.toml",
         "repeat — copies the token 3 positions back (q4_0)",
+        "The repeating model with 4-bit weights.",
     ),
     (
         "generation/context/steps_until_full.toml",
         "successor with a 16-token context (q4_0)",
+        "The alphabet model with room for only 16 tokens, to see what happens when the context is full.",
     ),
 ];
 
+/// Where the trained models live, relative to the repository root. The
+/// folder is optional: without it the demo offers the test models only.
+pub const TRAINED_DIR: &str = "models/bard";
+
+/// The trained models the page knows by name, in the order it lists them
+/// (the first present one is the page's default choice): file stem, title,
+/// one-line description and the example prompt. Other `*.slm` files in
+/// [`TRAINED_DIR`] follow, sorted by name, with a generic description.
+pub const TRAINED_MODELS: &[(&str, &str, &str, &str)] = &[
+    (
+        "bard-q8_0",
+        "Bard — trained on Shakespeare and Milton (q8_0)",
+        "A small Llama model trained on Shakespeare's plays and Milton's poems, 8-bit weights: \
+         it writes pastiche verse and dialogue, not answers.",
+        "ROMEO.",
+    ),
+    (
+        "bard-q4_0",
+        "Bard — trained on Shakespeare and Milton (q4_0)",
+        "The same model with 4-bit weights: a smaller download, slightly less accurate.",
+        "ROMEO.",
+    ),
+    (
+        "bard-f32",
+        "Bard — trained on Shakespeare and Milton (f32)",
+        "The same model unquantized: the reference weights and the largest download.",
+        "ROMEO.",
+    ),
+    (
+        "bard-comedy-q8_0",
+        "Bard, comedies (q8_0)",
+        "Bard fine-tuned on Shakespeare's comedies.",
+        "ROSALIND.",
+    ),
+    (
+        "bard-tragedy-q8_0",
+        "Bard, tragedies (q8_0)",
+        "Bard fine-tuned on Shakespeare's tragedies.",
+        "HAMLET.",
+    ),
+    (
+        "bard-milton-q8_0",
+        "Bard, Milton (q8_0)",
+        "Bard fine-tuned on Milton's poems.",
+        "Of Man's first disobedience",
+    ),
+];
+
+/// The sampling of a trained model's example (the model card's sample
+/// command: `slm run MODEL --prompt … -n 96 --temperature 0.8 --top-k 40 --seed 1`).
+const TRAINED_EXAMPLE: (u64, f64, u64, f64, u64) = (96, 0.8, 40, 1.0, 1);
+
 /// The manifest's schema id and version (`web/README.md` documents it).
 pub const MANIFEST_SCHEMA: &str = "tinyrustlm-web-models";
-pub const MANIFEST_VERSION: u64 = 1;
+pub const MANIFEST_VERSION: u64 = 2;
 
 /// Lowercase hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -86,7 +151,7 @@ fn model_summary(bytes: &[u8]) -> Result<Value, String> {
 }
 
 /// One manifest entry from one vector case; copies the model into `out/models/`.
-fn demo_entry(suite: &Path, case: &str, title: &str, out: &Path) -> Result<Value, String> {
+fn demo_entry(suite: &Path, (case, title, description): (&str, &str, &str), out: &Path) -> Result<Value, String> {
     let path = suite.join("cases").join(case);
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let doc: toml::Table = text.parse().map_err(|e| format!("{}: {e}", path.display()))?;
@@ -131,6 +196,7 @@ fn demo_entry(suite: &Path, case: &str, title: &str, out: &Path) -> Result<Value
     let id = file_name.trim_end_matches(".slm");
     Ok(json!({
         "id": id,
+        "group": "test",
         "title": title,
         "file": format!("models/{file_name}"),
         "bytes": bytes.len(),
@@ -142,15 +208,91 @@ fn demo_entry(suite: &Path, case: &str, title: &str, out: &Path) -> Result<Value
         "vocab_size": summary["vocab_size"],
         "context_length": summary["context_length"],
         "param_count": summary["param_count"],
-        "description": doc.get("description").and_then(toml::Value::as_str).unwrap_or_default(),
+        "description": description,
         "example": {
             "vector": doc.get("id").and_then(toml::Value::as_str).unwrap_or_default(),
             "prompt": prompt,
             "max_tokens": max_tokens,
+            // the demo vectors are greedy with the default configuration
+            "temperature": 0.0,
+            "top_k": 0,
+            "top_p": 1.0,
+            "seed": 0,
             "expected": expected,
             "stop_reason": stop_reason,
         },
     }))
+}
+
+/// The entries of the trained models in `dir` (none when it does not
+/// exist): the known ones of [`TRAINED_MODELS`] first, in that order, then
+/// any other `*.slm` sorted by name. Copies each into `out/models/`.
+pub fn trained_entries(dir: &Path, out: &Path) -> Result<Vec<Value>, String> {
+    let read_dir = match std::fs::read_dir(dir) {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("{}: {e}", dir.display())),
+    };
+    let mut stems = Vec::new();
+    for entry in read_dir {
+        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        if path.extension().and_then(|x| x.to_str()) == Some("slm") && path.is_file() {
+            let stem = path.file_stem().and_then(|s| s.to_str());
+            stems.push(
+                stem.ok_or_else(|| format!("{}: not a UTF-8 file name", path.display()))?
+                    .to_owned(),
+            );
+        }
+    }
+    let rank = |stem: &str| {
+        TRAINED_MODELS
+            .iter()
+            .position(|m| m.0 == stem)
+            .unwrap_or(TRAINED_MODELS.len())
+    };
+    stems.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+    let (max_tokens, temperature, top_k, top_p, seed) = TRAINED_EXAMPLE;
+    let mut entries = Vec::with_capacity(stems.len());
+    for stem in &stems {
+        let (title, description, prompt) = TRAINED_MODELS.iter().find(|m| m.0 == stem).map_or(
+            (
+                stem.as_str(),
+                "A trained model from models/bard/ (web/src/manifest.rs has no description of it).",
+                "ROMEO.",
+            ),
+            |m| (m.1, m.2, m.3),
+        );
+        let file_name = format!("{stem}.slm");
+        let path = dir.join(&file_name);
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(out.join("models").join(&file_name), &bytes).map_err(|e| e.to_string())?;
+        let summary = model_summary(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        entries.push(json!({
+            "id": stem,
+            "group": "trained",
+            "title": title,
+            "file": format!("models/{file_name}"),
+            "bytes": bytes.len(),
+            "sha256": sha256_hex(&bytes),
+            "source": format!("{TRAINED_DIR}/{file_name}"),
+            "architecture": summary["architecture"],
+            "tokenizer": summary["tokenizer"],
+            "quantization": summary["quantization"],
+            "vocab_size": summary["vocab_size"],
+            "context_length": summary["context_length"],
+            "param_count": summary["param_count"],
+            "description": description,
+            "example": {
+                "prompt": prompt,
+                "max_tokens": max_tokens,
+                "temperature": temperature,
+                "top_k": top_k,
+                "top_p": top_p,
+                "seed": seed,
+            },
+        }));
+    }
+    Ok(entries)
 }
 
 /// `{ "1": "InvalidArgument", … }` from `spec/tables/errors.toml`.
@@ -191,6 +333,8 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
 #[derive(Debug)]
 pub struct Built {
     pub models: usize,
+    /// Of which trained (from `models/bard/`).
+    pub trained: usize,
     pub wasm_bytes: u64,
     /// Bytes of `tinyrustlm-simd128.wasm`, if it was built.
     pub simd_wasm_bytes: Option<u64>,
@@ -222,14 +366,17 @@ pub fn build_site(repo: &Path, wasm: &Path, out: &Path) -> Result<Built, String>
     };
     std::fs::create_dir_all(out.join("models")).map_err(|e| e.to_string())?;
     let suite = repo.join("vectors/suite");
-    let models = DEMO_CASES
-        .iter()
-        .map(|(case, title)| demo_entry(&suite, case, title, out))
-        .collect::<Result<Vec<_>, _>>()?;
+    // The trained models first (the page's default is the first entry), then the test models.
+    let mut models = trained_entries(&repo.join(TRAINED_DIR), out)?;
+    let trained = models.len();
+    for &case in DEMO_CASES {
+        models.push(demo_entry(&suite, case, out)?);
+    }
+    let count = models.len();
     let manifest = json!({
         "schema": MANIFEST_SCHEMA,
         "version": MANIFEST_VERSION,
-        "generated_by": "tinyrustlm-web build-site, from vectors/suite/cases",
+        "generated_by": "tinyrustlm-web build-site, from models/bard and vectors/suite/cases",
         "models": models,
     });
     let write_json = |rel: &str, v: &Value| {
@@ -239,7 +386,8 @@ pub fn build_site(repo: &Path, wasm: &Path, out: &Path) -> Result<Built, String>
     write_json("models/manifest.json", &manifest)?;
     write_json("errors.json", &error_names(repo)?)?;
     Ok(Built {
-        models: DEMO_CASES.len(),
+        models: count,
+        trained,
         wasm_bytes,
         simd_wasm_bytes,
     })
@@ -275,29 +423,48 @@ mod tests {
         );
     }
 
+    fn temp(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("tinyrustlm-web-test-{name}-{}", std::process::id()))
+    }
+
     #[test]
     fn manifest_digests_match_the_suite_lockfile_and_examples_come_from_the_cases() {
-        let out = std::env::temp_dir().join(format!("tinyrustlm-web-test-{}", std::process::id()));
+        let out = temp("site");
         let fake_wasm = out.with_extension("wasm");
         std::fs::write(&fake_wasm, b"\0asm\x01\0\0\0").unwrap();
         let built = build_site(repo(), &fake_wasm, &out).unwrap();
-        assert_eq!(built.models, DEMO_CASES.len());
+        // models/bard/ may or may not be there (CI without it, the lead's tree with it)
+        assert_eq!(built.models, DEMO_CASES.len() + built.trained);
         let manifest: Value =
             serde_json::from_slice(&std::fs::read(out.join("models/manifest.json")).unwrap()).unwrap();
+        assert_eq!(manifest["version"], 2);
         let sums = std::fs::read_to_string(repo().join("vectors/suite/SHA256SUMS")).unwrap();
         let models = manifest["models"].as_array().unwrap();
-        let mut quantizations: Vec<&str> = models.iter().map(|m| m["quantization"].as_str().unwrap()).collect();
+        let groups: Vec<&str> = models.iter().map(|m| m["group"].as_str().unwrap()).collect();
+        let trained = groups.iter().take_while(|&&g| g == "trained").count();
+        assert_eq!(trained, built.trained, "trained models first");
+        assert!(groups[trained..].iter().all(|&g| g == "test"));
+        let tests = &models[trained..];
+        let mut quantizations: Vec<&str> = tests.iter().map(|m| m["quantization"].as_str().unwrap()).collect();
         quantizations.sort_unstable();
         quantizations.dedup();
         assert_eq!(quantizations, ["f32", "q4_0", "q8_0"]);
-        for m in models {
+        for m in tests {
             let source = m["source"].as_str().unwrap().trim_start_matches("vectors/suite/");
             let line = format!("{}  {source}", m["sha256"].as_str().unwrap());
             assert!(sums.lines().any(|l| l == line), "{line} not in SHA256SUMS");
             let copied = std::fs::read(out.join(m["file"].as_str().unwrap())).unwrap();
             assert_eq!(sha256_hex(&copied), m["sha256"].as_str().unwrap());
         }
-        let first = &models[0]["example"];
+        for m in &models[..trained] {
+            let original = std::fs::read(repo().join(m["source"].as_str().unwrap())).unwrap();
+            let copied = std::fs::read(out.join(m["file"].as_str().unwrap())).unwrap();
+            assert_eq!(copied, original);
+        }
+        if repo().join(TRAINED_DIR).join("bard-q8_0.slm").is_file() {
+            assert_eq!(models[0]["id"], "bard-q8_0", "the q8_0 base is the default choice");
+        }
+        let first = &tests[0]["example"];
         assert_eq!(first["vector"], "generation::demo::successor_f32_alphabet");
         assert_eq!(
             (first["prompt"].as_str(), first["expected"].as_str()),
@@ -307,6 +474,75 @@ mod tests {
         assert_eq!(errors["301"], "ContextExceeded");
         std::fs::remove_dir_all(&out).unwrap();
         std::fs::remove_file(&fake_wasm).unwrap();
+    }
+
+    #[test]
+    fn trained_models_are_listed_known_first_in_table_order_then_others_by_name() {
+        let dir = temp("bard");
+        let out = temp("bard-out");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(out.join("models")).unwrap();
+        // Any valid SLM1 file stands in for a trained model: a vector's model.
+        let model = std::fs::read(repo().join("vectors/suite/files/models/successor-q8_0.slm")).unwrap();
+        for name in [
+            "zz-extra.slm",
+            "bard-f32.slm",
+            "bard-milton-q8_0.slm",
+            "bard-q8_0.slm",
+            "a-extra.slm",
+        ] {
+            std::fs::write(dir.join(name), &model).unwrap();
+        }
+        std::fs::write(dir.join("MODEL_CARD.md"), "not a model").unwrap();
+        let entries = trained_entries(&dir, &out).unwrap();
+        let ids: Vec<&str> = entries.iter().map(|e| e["id"].as_str().unwrap()).collect();
+        assert_eq!(
+            ids,
+            ["bard-q8_0", "bard-f32", "bard-milton-q8_0", "a-extra", "zz-extra"]
+        );
+        // the digest of the vector's model, as the suite's lockfile states it
+        let sums = std::fs::read_to_string(repo().join("vectors/suite/SHA256SUMS")).unwrap();
+        let digest = sums
+            .lines()
+            .find_map(|l| l.strip_suffix("  files/models/successor-q8_0.slm"))
+            .unwrap();
+        for e in &entries {
+            assert_eq!(
+                (e["group"].as_str(), e["sha256"].as_str()),
+                (Some("trained"), Some(digest))
+            );
+            assert_eq!(e["bytes"], model.len());
+            assert!(out.join(e["file"].as_str().unwrap()).is_file());
+            assert!(!e["description"].as_str().unwrap().is_empty());
+            assert_eq!(e["example"]["max_tokens"], 96);
+        }
+        assert_eq!(entries[2]["example"]["prompt"], "Of Man's first disobedience");
+        assert_eq!(trained_entries(&dir.join("absent"), &out).unwrap(), Vec::<Value>::new());
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    #[test]
+    fn every_trained_model_digest_is_in_the_model_card() {
+        // Issue 14: the model card gives the SHA-256 of every file; the page
+        // verifies downloads against digests computed here from the bytes,
+        // so both must name the same files. Nothing to check without models/bard/.
+        let dir = repo().join(TRAINED_DIR);
+        let Ok(card) = std::fs::read_to_string(dir.join("MODEL_CARD.md")) else {
+            return;
+        };
+        let card = card.to_ascii_lowercase();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|x| x.to_str()) == Some("slm") {
+                let digest = sha256_hex(&std::fs::read(&path).unwrap());
+                assert!(
+                    card.contains(&digest),
+                    "{}: SHA-256 {digest} is not in MODEL_CARD.md",
+                    path.display()
+                );
+            }
+        }
     }
 
     #[test]

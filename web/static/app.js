@@ -5,7 +5,12 @@
 'use strict';
 
 const CACHE_NAME = 'tinyrustlm-verified-models-v1';
-const MAX_CONTEXT = 8192; // spec/limits.md MAX_CONTEXT_LENGTH: more tokens can never be generated
+// spec/limits.md: the limits the page names in its messages (the runtime enforces them).
+const MAX_CONTEXT = 8192; // MAX_CONTEXT_LENGTH: more tokens can never be generated
+const MAX_PROMPT_BYTES = 65536;
+const MAX_SAMPLING_CANDIDATES = 1024;
+const MANIFEST_VERSION = 2; // web/README.md "The manifest"
+const LOCAL = 'local-file'; // the selector's value while a local file is loaded
 const $ = (id) => document.getElementById(id);
 
 const ui = {
@@ -18,6 +23,8 @@ const ui = {
   stop: $('stop'), reset: $('reset'), clear: $('clear'), configError: $('config-error'),
   contextWarning: $('context-warning'), transcript: $('transcript'),
   toggleDiag: $('toggle-diagnostics'), diagnostics: $('diagnostics'), diagJson: $('diag-json'),
+  live: $('live'), liveTokens: $('live-tokens'), liveTps: $('live-tps'), suggestions: $('suggestions'),
+  trainedIntro: $('trained-intro'), noTrained: $('no-trained'),
 };
 
 /** What the page knows; tests read it through window.tinyrustlmDemo. */
@@ -34,6 +41,7 @@ const state = {
   lastStop: null,
   lastError: null, // { op, code, name }
   run: null, // the transcript span receiving tokens, and its decoder
+  liveTokens: 0, // tokens generated in the current context (the diagnostics' generated_tokens)
 };
 
 // ---------------------------------------------------------------------------
@@ -63,8 +71,15 @@ worker.onmessage = (e) => {
     setStatus(`The runtime could not start: ${m.message}`);
   } else if (m.type === 'token') {
     appendToken(m.bytes);
+    // The worker sends the diagnostics with some tokens; they are the authority.
+    if (m.diag) absorb(m);
+    else state.liveTokens += 1;
+    renderLive();
   } else if (m.type === 'prompt') {
-    setStatus(`Prompt processed (${m.promptTokens} tokens); generating…`);
+    state.liveTokens = 0;
+    renderLive();
+    ui.liveTps.textContent = '—'; // until the first token brings this run's diagnostics
+    setStatus(`Prompt processed (${m.promptTokens} tokens); generating… (Stop ends it early)`);
   } else if (m.type === 'reply') {
     absorb(m);
     const resolve = pending.get(m.id);
@@ -75,10 +90,14 @@ worker.onmessage = (e) => {
 worker.onerror = (e) => setStatus(`Worker error: ${e.message}`);
 
 function absorb(m) {
-  if (m.diag) state.diag = m.diag;
+  if (m.diag) {
+    state.diag = m.diag;
+    state.liveTokens = m.diag.context.generated_tokens;
+  }
   if (m.memoryBytes) state.memoryBytes = m.memoryBytes;
   if (m.runtimeCalls) state.runtimeCalls = m.runtimeCalls;
   renderDiagnostics();
+  renderLive();
 }
 
 const errorName = (code) => state.errors[String(code)] || `error ${code}`;
@@ -94,21 +113,24 @@ function setBusy(busy) {
   updateControls();
 }
 
+/** A context exists and has room for one more token (Step's precondition). */
 function contextActive() {
-  return !!(state.diag && state.diag.model_loaded && state.diag.context.kv_length > 0);
+  const d = state.diag;
+  return !!(d && d.model_loaded && d.context.kv_length > 0 && d.context.kv_length < d.context.kv_capacity);
 }
 
 function updateControls() {
   const idle = state.ready && !state.busy;
   const loaded = !!(state.diag && state.diag.model_loaded);
-  ui.load.disabled = !idle || !state.manifest;
+  ui.load.disabled = !idle || !selectedEntry();
   ui.file.disabled = !idle;
   ui.unload.disabled = !idle || !loaded;
   ui.generate.disabled = !idle || !loaded;
   ui.step.disabled = !idle || !contextActive();
   ui.reset.disabled = !idle || !loaded;
   ui.stop.disabled = !state.generating;
-  ui.example.disabled = !(state.model && state.model.entry);
+  ui.example.disabled = !idle || !(state.model && state.model.entry);
+  for (const b of ui.suggestions.querySelectorAll('button')) b.disabled = !idle;
   ui.clear.disabled = state.generating;
 }
 
@@ -127,8 +149,10 @@ function setModelState(kind, text) {
   ui.modelState.textContent = text;
 }
 
-function recordError(op, code) {
-  state.lastError = { op, code, name: errorName(code) };
+/** Records an error for the diagnostics panel and redraws it at once. */
+function recordError(op, code, name = errorName(code)) {
+  state.lastError = { op, code, name };
+  renderDiagnostics();
 }
 
 // ---------------------------------------------------------------------------
@@ -159,6 +183,13 @@ function renderDiagnostics() {
   ui.diagJson.textContent = JSON.stringify(d, null, 2);
 }
 
+/** The one tokens/s figure while streaming: the runtime's generation speed, as in the diagnostics. */
+function renderLive() {
+  const d = state.diag;
+  ui.liveTokens.textContent = String(state.liveTokens);
+  ui.liveTps.textContent = d && d.model_loaded ? fmt(d.timing.generation_tokens_per_s, ' tokens/s') : '—';
+}
+
 ui.toggleDiag.addEventListener('click', () => {
   const show = ui.diagnostics.hidden;
   ui.diagnostics.hidden = !show;
@@ -174,19 +205,34 @@ async function loadManifest() {
     fetch('models/manifest.json').then((r) => r.json()),
     fetch('errors.json').then((r) => r.json()),
   ]);
-  if (manifest.schema !== 'tinyrustlm-web-models' || manifest.version !== 1) throw new Error('unknown manifest format');
+  if (manifest.schema !== 'tinyrustlm-web-models' || manifest.version !== MANIFEST_VERSION) throw new Error('unknown manifest format');
   state.manifest = manifest;
   state.errors = errors;
-  ui.select.replaceChildren(...manifest.models.map((m) => {
-    const o = document.createElement('option');
-    o.value = m.id;
-    o.textContent = `${m.title} — ${(m.bytes / 1024).toFixed(1)} KiB`;
-    return o;
-  }));
+  // Trained models first (the manifest's order; the first is the default), then the test models.
+  const group = (label, models) => {
+    const g = document.createElement('optgroup');
+    g.label = label;
+    g.append(...models.map((m) => {
+      const o = document.createElement('option');
+      o.value = m.id;
+      o.textContent = `${m.title} — ${size(m.bytes)}`;
+      return o;
+    }));
+    return g;
+  };
+  const trained = manifest.models.filter((m) => m.group === 'trained');
+  const tests = manifest.models.filter((m) => m.group !== 'trained');
+  ui.select.replaceChildren(...(trained.length ? [group('Trained models', trained)] : []), group('Test models', tests));
+  ui.select.value = manifest.models[0].id;
+  ui.trainedIntro.hidden = !trained.length;
+  ui.noTrained.hidden = !!trained.length;
+  ui.suggestions.hidden = !trained.length; // prompts for the trained model only
   describeSelected();
   updateControls();
   await updateCacheState();
 }
+
+const size = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
 
 function selectedEntry() {
   return state.manifest && state.manifest.models.find((m) => m.id === ui.select.value);
@@ -194,9 +240,35 @@ function selectedEntry() {
 
 function describeSelected() {
   const m = selectedEntry();
-  ui.description.textContent = m ? `${m.description} — sha256 ${m.sha256.slice(0, 16)}…` : '';
+  if (m) {
+    const params = m.param_count ? `${fmt(m.param_count)} parameters, ` : '';
+    ui.description.textContent = `${m.description} (${params}context ${m.context_length} tokens, sha256 ${m.sha256.slice(0, 16)}…)`;
+  } else if (ui.select.value === LOCAL && state.model) {
+    ui.description.textContent = `A local file, not in the manifest (sha256 ${state.model.sha256.slice(0, 16)}…): the runtime's validation decides.`;
+  } else {
+    ui.description.textContent = '';
+  }
+  updateControls();
 }
 ui.select.addEventListener('change', describeSelected);
+
+/** Makes the selector name the model that is loaded (after a failure, or a local file). */
+function showLoadedInSelector() {
+  let local = ui.select.querySelector(`option[value="${LOCAL}"]`);
+  if (state.model && state.model.source === 'local') {
+    if (!local) {
+      local = document.createElement('option');
+      local.value = LOCAL;
+      ui.select.prepend(local);
+    }
+    local.textContent = `Local file: ${state.model.name}`;
+    ui.select.value = LOCAL;
+  } else {
+    if (local) local.remove();
+    if (state.model) ui.select.value = state.model.entry.id;
+  }
+  describeSelected();
+}
 
 const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
 const sha256 = async (bytes) => hex(await crypto.subtle.digest('SHA-256', bytes));
@@ -264,20 +336,27 @@ ui.clearCache.addEventListener('click', async () => {
   setStatus('Model cache cleared.');
 });
 
+/** The sentence that says which model stays loaded after a failed load. */
+function stillLoaded() {
+  return state.diag && state.diag.model_loaded && state.model ? ` The previously loaded model (${state.model.name}) stays loaded.` : '';
+}
+
 /** Hands verified (or local) bytes to the runtime. */
 async function loadIntoRuntime(bytes, model) {
   setModelState('loading', `Loading ${model.name} into the runtime…`);
   const r = await request('load', { bytes: bytes.buffer }, [bytes.buffer]);
   if (r.status !== 0) {
     recordError('load', r.status);
-    const previous = state.diag && state.diag.model_loaded ? ' The previously loaded model stays loaded.' : '';
-    setModelState('rejected', `Model rejected by the runtime: ${errorName(r.status)} (${r.status}) — ${model.name}.${previous}`);
+    setModelState('rejected', `Model rejected by the runtime: ${errorName(r.status)} (${r.status}) — ${model.name}.${stillLoaded()}`);
     setStatus(`Model rejected: ${errorName(r.status)}.`);
+    showLoadedInSelector();
     return false;
   }
   state.model = model;
   state.lastStop = null;
   state.lastError = null;
+  state.liveTokens = 0;
+  showLoadedInSelector();
   const m = state.diag.model;
   setModelState('loaded', `Loaded ${model.name}: ${m.architecture}, ${m.tokenizer}, ${m.quantization}, context ${m.context_length}` +
     (model.sha256 ? `, sha256 ${model.sha256.slice(0, 16)}… ${model.source === 'manifest' ? 'verified' : '(local file, not in the manifest)'}` : ''));
@@ -306,17 +385,18 @@ async function loadSelected() {
     const digest = await sha256(bytes);
     if (digest !== entry.sha256 || bytes.length !== entry.bytes) {
       // Never handed to the runtime.
-      setModelState('rejected', `Model rejected: SHA-256 mismatch for ${entry.file} (manifest ${entry.sha256.slice(0, 16)}…, downloaded ${digest.slice(0, 16)}…, ${bytes.length} bytes). It was not loaded.`);
+      setModelState('rejected', `Model rejected: SHA-256 mismatch for ${entry.file} (manifest ${entry.sha256.slice(0, 16)}…, downloaded ${digest.slice(0, 16)}…, ${bytes.length} bytes). It was not loaded.${stillLoaded()}`);
       setStatus('Model rejected: digest mismatch.');
-      state.lastError = { op: 'verify', code: 'sha256', name: 'DigestMismatch' };
-      renderDiagnostics();
+      recordError('verify', 'sha256', 'DigestMismatch');
+      showLoadedInSelector();
       return;
     }
     if (!fromCache) await remember(entry, bytes.slice());
     await loadIntoRuntime(bytes, { name: entry.id, source: 'manifest', entry, sha256: digest });
   } catch (err) {
-    setModelState('rejected', `Model could not be downloaded: ${err.message}`);
+    setModelState('rejected', `Model could not be downloaded: ${entry.file}: ${err.message}.${stillLoaded()}`);
     setStatus('Download failed.');
+    showLoadedInSelector();
   } finally {
     setBusy(false);
   }
@@ -332,7 +412,7 @@ async function loadLocalFile(file) {
     const digest = await sha256(bytes);
     await loadIntoRuntime(bytes, { name: file.name, source: 'local', sha256: digest });
   } catch (err) {
-    setModelState('rejected', `Could not read ${file.name}: ${err.message}`);
+    setModelState('rejected', `Could not read ${file.name}: ${err.message}.${stillLoaded()}`);
   } finally {
     setBusy(false);
   }
@@ -349,61 +429,127 @@ ui.drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === 
 
 ui.unload.addEventListener('click', async () => {
   setBusy(true);
-  await request('unload');
+  await request('unload'); // the worker starts a fresh instance: fresh diagnostics
+  endRun();
+  state.run = null;
   state.model = null;
+  state.lastStop = null;
+  state.lastError = null;
+  state.liveTokens = 0;
+  showLoadedInSelector();
+  renderDiagnostics();
+  renderLive();
+  showContextWarning('');
   setModelState('none', 'No model loaded.');
   setStatus('Model unloaded.');
   setBusy(false);
 });
 
 // ---------------------------------------------------------------------------
-// Sampling configuration: the page checks syntax, the runtime checks ranges.
+// Sampling configuration: the page checks syntax, the runtime checks ranges;
+// either way the message names the field and the limit.
+
+// A decimal number, or one of the IEEE values the ABI can carry (the runtime
+// refuses them: the page lets it, and explains which rule it broke).
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const IEEE_WORDS = /^([+-]?Infinity|NaN)$/;
 
 function readConfig() {
-  const uint = (input, what, max) => {
+  const uint = (input, what, max, hint) => {
     const s = input.value.trim();
-    if (!/^\d+$/.test(s) || BigInt(s) > max) throw new Error(`${what} must be a whole number from 0 to ${max}.`);
+    if (!/^\d+$/.test(s) || BigInt(s) > max) throw new Error(`${what}: "${s}" is not allowed; ${hint}.`);
     return BigInt(s);
   };
-  const num = (input, what) => {
+  const num = (input, what, hint) => {
     const s = input.value.trim();
-    if (s === '') throw new Error(`${what} is empty.`);
-    return Number(s); // NaN, ±Infinity and out-of-range values go to the runtime, which names the error
+    if (!DECIMAL.test(s) && !IEEE_WORDS.test(s)) throw new Error(`${what}: "${s}" is not a number; ${hint}.`);
+    return Number(s);
   };
-  const maxTokens = Number(uint(ui.maxTokens, 'Max tokens', BigInt(MAX_CONTEXT)));
-  const seed = uint(ui.seed, 'Seed', (1n << 64n) - 1n);
+  const maxTokens = Number(uint(ui.maxTokens, 'Max tokens', BigInt(MAX_CONTEXT),
+    `use a whole number from 0 to ${MAX_CONTEXT.toLocaleString('en-US')} (no context is longer)`));
+  const seed = uint(ui.seed, 'Seed', (1n << 64n) - 1n, 'use a whole number from 0 to 18,446,744,073,709,551,615 (64 bits)');
   return {
     maxTokens,
     sampling: {
-      temperature: num(ui.temperature, 'Temperature'),
-      topK: Number(uint(ui.topK, 'Top-k', 0xffffffffn)),
-      topP: num(ui.topP, 'Top-p'),
+      temperature: num(ui.temperature, 'Temperature', 'use a number such as 0.8, at least 0 (0 = greedy)'),
+      topK: Number(uint(ui.topK, 'Top-k', 0xffffffffn,
+        `use a whole number from 0 to ${MAX_SAMPLING_CANDIDATES.toLocaleString('en-US')} (0 = ${MAX_SAMPLING_CANDIDATES.toLocaleString('en-US')} candidates)`)),
+      topP: num(ui.topP, 'Top-p', 'use a number above 0 and at most 1 (1 = no nucleus cut)'),
       seedLo: Number(seed & 0xffffffffn),
       seedHi: Number(seed >> 32n),
     },
+    typed: { temperature: ui.temperature.value.trim(), topP: ui.topP.value.trim() }, // for messages
   };
 }
 
+/**
+ * Which rule of spec/sampling.md [SAMP-CFG-01] a configuration the runtime
+ * refused breaks, checked in the spec's order on the values as the ABI
+ * receives them (f32).
+ */
+function samplingRuleBroken(s, typed) {
+  const t = Math.fround(s.temperature);
+  if (!Number.isFinite(t) || t < 0) return `Temperature ${typed.temperature} is not allowed: it must be a finite number, at least 0 (0 = greedy).`;
+  if (s.topK > MAX_SAMPLING_CANDIDATES) {
+    return `Top-k ${s.topK.toLocaleString('en-US')} is above the limit of ${MAX_SAMPLING_CANDIDATES.toLocaleString('en-US')} candidates (MAX_SAMPLING_CANDIDATES; 0 means ${MAX_SAMPLING_CANDIDATES.toLocaleString('en-US')}).`;
+  }
+  const p = Math.fround(s.topP);
+  if (Number.isNaN(p) || p <= 0 || p > 1) return `Top-p ${typed.topP} is not allowed: it must be above 0 and at most 1 (1 = no nucleus cut).`;
+  return '';
+}
+
+/** Names the field and the limit behind a runtime error of generate. */
+function explainGenerateError(name, prompt) {
+  const bytes = new TextEncoder().encode(prompt).length;
+  switch (name) {
+    case 'PromptTooLong':
+      return `Prompt: ${bytes.toLocaleString('en-US')} bytes of UTF-8, over the limit of ${MAX_PROMPT_BYTES.toLocaleString('en-US')} bytes (MAX_PROMPT_BYTES). Shorten it.`;
+    case 'EmptyPrompt':
+      return 'Prompt: empty, and this model adds no beginning-of-text token, so there is nothing to continue. Type a few words.';
+    default:
+      return '';
+  }
+}
+
 // ---------------------------------------------------------------------------
-// Transcript.
+// Transcript: one block per run (prompt, generated text, a note on how it
+// ended); tokens that continue a run after its note go after the note.
 
 function note(text) {
   const n = document.createElement('span');
   n.className = 'note';
   n.textContent = text;
-  ui.transcript.append(n);
+  currentBlock().append(n);
+  // Later steps continue in a new span after the note, never before it.
+  endRun();
+  state.run = null;
+}
+
+function currentBlock() {
+  const last = ui.transcript.lastElementChild;
+  if (last && last.classList.contains('run')) return last;
+  const block = document.createElement('div');
+  block.className = 'run';
+  ui.transcript.append(block);
+  return block;
 }
 
 function startRun(prompt) {
-  if (prompt !== null) {
+  let block;
+  if (prompt === null) {
+    block = currentBlock();
+  } else {
+    block = document.createElement('div');
+    block.className = 'run';
+    ui.transcript.append(block);
     const p = document.createElement('span');
     p.className = 'prompt';
     p.textContent = prompt;
-    ui.transcript.append(p);
+    block.append(p);
   }
   const g = document.createElement('span');
   g.className = 'gen';
-  ui.transcript.append(g);
+  block.append(g);
   state.run = { span: g, decoder: new TextDecoder('utf-8') };
 }
 
@@ -416,6 +562,11 @@ function appendToken(bytes) {
 function endRun() {
   if (state.run) state.run.span.textContent += state.run.decoder.decode();
 }
+
+const STOP_NOTES = {
+  eos: '[end of text: the model produced its end-of-text token]',
+  context_full: '[context full]',
+};
 
 // ---------------------------------------------------------------------------
 // Generate, step, stop, reset, clear.
@@ -439,6 +590,7 @@ async function generate() {
   showContextWarning('');
   setBusy(true);
   state.generating = true;
+  state.lastStop = null; // the panel shows no stop reason while this run streams
   updateControls();
   endRun();
   state.run = null;
@@ -446,29 +598,33 @@ async function generate() {
   let started = false;
   const startOnPrompt = (e) => { if (e.data.type === 'prompt' && !started) { started = true; startRun(prompt); } };
   worker.addEventListener('message', startOnPrompt);
-  const t0 = performance.now();
   const r = await request('generate', { prompt, ...config });
   worker.removeEventListener('message', startOnPrompt);
   state.generating = false;
-  endRun();
+  // The run stays open (no endRun): Step continues it, and a character
+  // whose UTF-8 bytes span two tokens must not be cut at the boundary.
   if (r.status !== 0) {
+    const name = errorName(r.status);
     recordError(r.op, r.status);
     if (r.op === 'sampling') {
-      showConfigError(`Sampling configuration rejected by the runtime: ${errorName(r.status)} (${r.status}).`);
-    } else if (errorName(r.status) === 'ContextExceeded') {
+      const why = samplingRuleBroken(config.sampling, config.typed);
+      showConfigError(`Sampling configuration rejected by the runtime: ${name} (${r.status}).${why ? ` ${why}` : ''}`);
+    } else if (name === 'ContextExceeded') {
       contextExceeded('generate');
     } else {
-      showConfigError(`Generate failed: ${errorName(r.status)} (${r.status}).`);
+      const why = explainGenerateError(name, prompt);
+      showConfigError(`Generate failed: ${name} (${r.status}).${why ? ` ${why}` : ''}`);
     }
-    setStatus(`Generate failed: ${errorName(r.status)}.`);
+    setStatus(`Generate failed: ${name}.`);
   } else {
     state.lastStop = r.stop;
     state.lastError = null;
     if (r.stop === 'stopped') note(`[stopped after ${r.produced} tokens]`);
-    if (r.stop === 'context_full') note('[context full]');
-    setStatus(`Generated ${r.produced} tokens (${r.stop}) in ${fmt(performance.now() - t0, ' ms')}.`);
+    else if (STOP_NOTES[r.stop]) note(STOP_NOTES[r.stop]);
+    setStatus(`Generated ${r.produced} tokens (${r.stop}).`);
   }
   renderDiagnostics();
+  renderLive();
   setBusy(false);
 }
 ui.generate.addEventListener('click', generate);
@@ -486,6 +642,8 @@ async function step() {
     state.lastError = null;
     state.lastStop = r.eos ? 'eos (step)' : 'step';
     appendToken(r.bytes);
+    if (r.eos) note(STOP_NOTES.eos);
+    else if (!contextActive()) note(STOP_NOTES.context_full);
     setStatus(`Stepped one token (id ${r.tokenId}${r.eos ? ', EOS' : ''}).`);
   }
   renderDiagnostics();
@@ -515,16 +673,35 @@ ui.clear.addEventListener('click', () => {
   setStatus('Transcript cleared; the model stays loaded.');
 });
 
+/** Fills the prompt and the example's sampling settings. */
+function useExample(ex, prompt = ex.prompt) {
+  ui.prompt.value = prompt;
+  ui.maxTokens.value = String(ex.max_tokens);
+  ui.temperature.value = String(ex.temperature);
+  ui.topK.value = String(ex.top_k);
+  ui.topP.value = String(ex.top_p);
+  ui.seed.value = String(ex.seed);
+}
+
 ui.example.addEventListener('click', () => {
   const ex = state.model && state.model.entry && state.model.entry.example;
   if (!ex) return;
-  ui.prompt.value = ex.prompt;
-  ui.maxTokens.value = String(ex.max_tokens);
-  ui.temperature.value = '0';
-  ui.topK.value = '0';
-  ui.topP.value = '1';
-  ui.seed.value = '0';
-  setStatus(`Example from vector ${ex.vector}: expect "${ex.expected}" (${ex.stop_reason}).`);
+  useExample(ex);
+  setStatus(ex.vector
+    ? `Example from vector ${ex.vector}: expect "${ex.expected}" (${ex.stop_reason}).`
+    : `Example: "${ex.prompt}", ${ex.max_tokens} tokens, temperature ${ex.temperature}, top-k ${ex.top_k}, seed ${ex.seed}.`);
+});
+
+// Suggested prompts: the prompt, with the sampling of the trained model's
+// example (a trained model at temperature 0 soon repeats itself).
+ui.suggestions.addEventListener('click', (e) => {
+  const b = e.target.closest('button');
+  if (!b || b.disabled) return;
+  const trained = state.manifest && state.manifest.models.find((m) => m.group === 'trained');
+  const entry = (state.model && state.model.entry && state.model.entry.group === 'trained') ? state.model.entry : trained;
+  if (entry) useExample(entry.example, b.textContent);
+  else ui.prompt.value = b.textContent;
+  ui.prompt.focus();
 });
 
 // Ctrl/Cmd+Enter in the prompt generates.

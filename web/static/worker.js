@@ -16,12 +16,27 @@
 // tokens equal slm_generate(prompt, n)'s [GEN-STEP-01]. The worker applies
 // generate's stop rules itself: it stops after the EOS token (eos), when the
 // context is full (context_full), after max_tokens, or when asked to stop.
+// While streaming, a token message carries the diagnostics at most every
+// LIVE_DIAG_MS (and with the first token), so the page's live tokens/s is
+// the runtime's own generation_tokens_per_s, the figure of the diagnostics.
+//
+// One instance per model: the module is compiled once, and every successful
+// load and every unload gets a fresh instance. The diagnostics are those of
+// the instance (spec/diagnostics.md §2: peak_scratch_bytes counts "since the instance
+// began"), so nothing carries over from the previous model, and the memory
+// of a large model is given back (a WebAssembly memory never shrinks). A load
+// is tried in its fresh instance; when the runtime refuses the file, that
+// instance is dropped and the previous model stays loaded ([SLM1-LOAD-02]).
 'use strict';
 
 const MODEL_BYTE_BUDGET = 33554432; // spec/limits.md
 const STOP_REASONS = { 1: 'max_tokens', 2: 'eos', 3: 'context_full' };
 
+const LIVE_DIAG_MS = 200;
+
 let x = null; // the instance's exports
+let runtimeModule = null; // the compiled module; instances are made from it
+let runtimeImports = null;
 let eosId = -1;
 let contextLength = 0;
 let generating = false;
@@ -88,15 +103,30 @@ const waiting = [];
 channel.port1.onmessage = () => waiting.shift()?.();
 const yieldNow = () => new Promise((resolve) => { waiting.push(resolve); channel.port2.postMessage(null); });
 
-function load(id, bytes) {
-  let status, after;
+/** A fresh instance of the compiled runtime (its own memory and session). */
+async function freshInstance() {
+  const instance = await WebAssembly.instantiate(runtimeModule, runtimeImports);
+  const abi = instance.exports.slm_abi_version() >>> 0;
+  if (abi !== 1) throw new Error(`the module has ABI version ${abi}; this page speaks ABI version 1`);
+  return instance.exports;
+}
+
+async function load(id, bytes) {
+  const previous = x;
+  x = await freshInstance();
+  let status;
   if (bytes.length > MODEL_BYTE_BUDGET) {
     status = call('slm_load_model', 0, bytes.length); // ModelTooLarge from the length alone [ABI-LOAD-01]
   } else {
     // On success the buffer becomes the model: not freed [ABI-LOAD-02].
-    ({ status, after } = withBuffer(bytes, (p, n) => call('slm_load_model', p, n), (s) => s === 0));
+    ({ status } = withBuffer(bytes, (p, n) => call('slm_load_model', p, n), (s) => s === 0));
   }
-  if (status !== 0) return failed(id, 'load', status, after);
+  if (status !== 0) {
+    // The previous instance, and its model, stay; the page records the
+    // refusal's code as the last error.
+    x = previous;
+    return reply(id, 'load', status);
+  }
   const info = call('slm_model_info');
   const summary = info === 0 ? JSON.parse(utf8.decode(read(x.slm_output_ptr() >>> 0, x.slm_output_len() >>> 0))) : null;
   eosId = summary ? Number(summary.eos_id) : -1;
@@ -129,6 +159,7 @@ async function generate(id, msg) {
   stopRequested = false;
   let stop = 'max_tokens';
   let produced = 0;
+  let lastDiag = -Infinity;
   try {
     while (produced < msg.maxTokens) {
       await yieldNow();
@@ -138,7 +169,10 @@ async function generate(id, msg) {
       if (t.status !== 0) return failed(id, 'generate', t.status);
       pos += 1;
       produced += 1;
-      postMessage({ type: 'token', id, tokenId: t.tokenId, bytes: t.bytes }, [t.bytes.buffer]);
+      const now = performance.now();
+      const live = now - lastDiag >= LIVE_DIAG_MS ? { diag: diagnostics() } : {};
+      if (live.diag) lastDiag = now;
+      postMessage({ type: 'token', id, tokenId: t.tokenId, bytes: t.bytes, ...live }, [t.bytes.buffer]);
       if (t.tokenId === eosId) { stop = 'eos'; break; }
     }
   } finally {
@@ -164,7 +198,12 @@ onmessage = async (e) => {
     case 'generate': return generate(id, msg);
     case 'step': return step(id);
     case 'reset': call('slm_reset'); return reply(id, 'reset', 0);
-    case 'unload': call('slm_free_model'); eosId = -1; contextLength = 0; return reply(id, 'unload', 0);
+    case 'unload':
+      call('slm_free_model');
+      eosId = -1;
+      contextLength = 0;
+      x = await freshInstance(); // nothing of the unloaded model's session stays in the diagnostics
+      return reply(id, 'unload', 0);
     case 'diagnostics': return reply(id, 'diagnostics', 0);
     default: return postMessage({ type: 'reply', id, op: msg.op, status: -1, message: `unknown op ${msg.op}` });
   }
@@ -182,26 +221,23 @@ const SIMD_PROBE = new Uint8Array([
 ]);
 const BUILDS = { simd128: 'tinyrustlm-simd128.wasm', baseline: 'tinyrustlm.wasm' };
 
-async function instantiateRuntime(imports) {
+async function compileRuntime() {
   const forced = new URL(self.location.href).searchParams.get('wasm');
   const build = BUILDS[forced] ? forced : WebAssembly.validate(SIMD_PROBE) ? 'simd128' : 'baseline';
   const response = await fetch(BUILDS[build]);
   if (build === 'simd128' && !response.ok && !forced) {
     // a site built without the SIMD module: the baseline one
-    const { instance } = await WebAssembly.instantiateStreaming(fetch(BUILDS.baseline), imports);
-    return { instance, build: 'baseline' };
+    return { module: await WebAssembly.compileStreaming(fetch(BUILDS.baseline)), build: 'baseline' };
   }
-  const { instance } = await WebAssembly.instantiateStreaming(response, imports);
-  return { instance, build };
+  return { module: await WebAssembly.compileStreaming(response), build };
 }
 
 (async () => {
   try {
-    const imports = { env: { slm_host_now_ms: () => performance.now() } }; // [ABI-TYPE-03]
-    const { instance, build } = await instantiateRuntime(imports);
-    x = instance.exports;
-    const abi = x.slm_abi_version() >>> 0;
-    if (abi !== 1) throw new Error(`the module has ABI version ${abi}; this page speaks ABI version 1`);
+    runtimeImports = { env: { slm_host_now_ms: () => performance.now() } }; // [ABI-TYPE-03]
+    const { module, build } = await compileRuntime();
+    runtimeModule = module;
+    x = await freshInstance();
     postMessage({ type: 'ready', build, ...snapshot() });
   } catch (err) {
     postMessage({ type: 'fatal', message: String(err && err.message || err) });
