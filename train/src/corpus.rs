@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use tinyrustlm::Tokenizer;
+use tinyrustlm_tools::cli::perplexity::cut;
 
 /// One kept file of the corpus (a row of `works.tsv`).
 #[derive(Clone, Debug)]
@@ -65,27 +66,26 @@ impl Corpus {
 /// `MAX_PROMPT_BYTES` is 65,536).
 const CHUNK_BYTES: usize = 60_000;
 
-/// Splits `text` into chunks of at most [`CHUNK_BYTES`] at positions where
-/// the GPT-2 pre-tokenizer (`spec/tokenizer.md` §2.3) always has a piece
-/// boundary: just before an ASCII space or `\n` that follows a visible ASCII
-/// character. No piece holds a non-whitespace character followed by
-/// whitespace, so a piece ends there in the whole text, and the pieces from
-/// there on are found by looking only forward. Encoding the chunks one by one therefore gives
-/// the ids of the whole text. Errors if a window has no such position.
+/// Splits `text` into chunks of at most [`CHUNK_BYTES`] where `slm
+/// perplexity` cuts (`tinyrustlm_tools::cli::perplexity::cut`): before an
+/// ASCII space or `\n` that follows a visible ASCII character, always a
+/// pre-token boundary of the GPT-2 pre-tokenizer, so encoding the chunks one
+/// by one gives the ids of the whole text ([`crate::tokenizer::round_trip`]
+/// checks this against Hugging Face's encoder on every work). Errors if a
+/// window has no such position.
 pub fn chunks(text: &str) -> Result<Vec<&str>, String> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
-    while b.len() - start > CHUNK_BYTES {
-        let end_max = start + CHUNK_BYTES;
-        let cut = (start + 1..end_max)
-            .rev()
-            .find(|&i| matches!(b[i], b'\n' | b' ') && b[i - 1].is_ascii_graphic())
-            .ok_or_else(|| format!("no safe cut in bytes {start}..{end_max}"))?;
-        out.push(&text[start..cut]);
-        start = cut;
+    while start < b.len() {
+        let rest = &b[start..];
+        let n = cut(rest, CHUNK_BYTES);
+        if n < rest.len() && !(matches!(rest[n], b' ' | b'\n') && rest[n - 1].is_ascii_graphic()) {
+            return Err(format!("no safe cut in bytes {start}..{}", start + CHUNK_BYTES));
+        }
+        out.push(&text[start..start + n]);
+        start += n;
     }
-    out.push(&text[start..]);
     Ok(out)
 }
 

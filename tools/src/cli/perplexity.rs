@@ -4,10 +4,14 @@
 //!
 //! The rule (also in `slm perplexity --help` and tools/README.md):
 //! 1. Tokenize the whole text with the model's tokenizer, without BOS. A text
-//!    longer than `MAX_PROMPT_BYTES` is encoded in pieces, each the longest
-//!    run of at most `MAX_PROMPT_BYTES` bytes that ends just after a newline
-//!    (without a newline in reach: at the last UTF-8 character boundary), and
-//!    the pieces' ids are concatenated.
+//!    longer than `MAX_PROMPT_BYTES` is encoded in pieces and the pieces' ids
+//!    are concatenated; each piece is the longest run of at most
+//!    `MAX_PROMPT_BYTES` bytes that ends just before an ASCII space or `\n`
+//!    following a visible ASCII character (see [`cut`]; without one in reach:
+//!    just after the last newline, else at the last UTF-8 character
+//!    boundary). For BBPE such a cut is always a pre-token boundary, so the
+//!    ids are those of the whole text; BPE1 adds its dummy prefix to every
+//!    piece.
 //! 2. Split the ids into consecutive, non-overlapping windows of `W` ids (the
 //!    last one shorter), `W = min(context_length, ⌊MAX_FORWARD_LOGITS_BYTES /
 //!    (4 · vocab_size)⌋)` — the most that one `forward` call returns.
@@ -38,7 +42,7 @@ pub const MAX_TEXT_FILE_BYTES: u64 = 1 << 30;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Rule: the whole text is tokenized without BOS (in pieces of at most MAX_PROMPT_BYTES \
-    ending after a newline when longer); the ids are split into consecutive non-overlapping windows of \
+    when longer, cut before a space or newline that follows a visible ASCII character); the ids are split into consecutive non-overlapping windows of \
     W = min(context_length, MAX_FORWARD_LOGITS_BYTES / (4 * vocab_size)) ids (the last shorter); each window \
     runs through forward(window, all_positions) and every id but the window's first is scored by \
     -ln softmax(logits[i-1])[id_i] in f64. perplexity = exp(mean NLL); bits per byte = sum NLL / ln 2 / \
@@ -133,21 +137,38 @@ fn read_text(path: &std::path::Path) -> Result<Vec<u8>, String> {
     Ok(text)
 }
 
+/// Where rule 1 ends the first piece of `text` (at most `limit` bytes; all
+/// of it if it fits). The preferred cut, before an ASCII space or `\n` that
+/// follows a visible ASCII character, is a boundary of GPT-2's pre-tokenizer
+/// (`spec/tokenizer.md` §2.3) in any text: no pre-token holds a
+/// non-whitespace character followed by whitespace, and the pre-tokens after
+/// the cut are found by looking only forward. `slm-train` encodes its corpus
+/// with the same cuts.
+pub fn cut(text: &[u8], limit: usize) -> usize {
+    if text.len() <= limit {
+        return text.len();
+    }
+    if let Some(i) = (1..limit)
+        .rev()
+        .find(|&i| matches!(text[i], b' ' | b'\n') && text[i - 1].is_ascii_graphic())
+    {
+        return i;
+    }
+    if let Some(nl) = text[..limit].iter().rposition(|&b| b == b'\n') {
+        return nl + 1;
+    }
+    // The last character boundary at or before the limit (a continuation
+    // byte never starts a character).
+    (1..=limit).rev().find(|&i| text[i] & 0xC0 != 0x80).unwrap_or(limit)
+}
+
 /// Rule 1: the ids of `text`, without BOS, in pieces of at most `MAX_PROMPT_BYTES`.
 pub fn tokenize_long(session: &Session, text: &[u8]) -> Result<Vec<u32>, tinyrustlm::Error> {
     let limit = MAX_PROMPT_BYTES as usize;
     let mut ids = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
-        let take = if rest.len() <= limit {
-            rest.len()
-        } else if let Some(nl) = rest[..limit].iter().rposition(|&b| b == b'\n') {
-            nl + 1
-        } else {
-            // The last character boundary at or before the limit (a
-            // continuation byte never starts a character).
-            (1..=limit).rev().find(|&i| rest[i] & 0xC0 != 0x80).unwrap_or(limit)
-        };
+        let take = cut(rest, limit);
         ids.extend(session.tokenize(&rest[..take], false)?);
         rest = &rest[take..];
     }
