@@ -13,6 +13,7 @@
 pub mod abi;
 pub mod adapter;
 mod bbpe;
+pub mod breed;
 mod crc32c;
 mod f16;
 pub mod generation;
