@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use crate::call::{AbiArg, Call, ModelSummary, Outcome, Output, StopReason};
+use crate::call::{AbiArg, BreedParam, Call, ModelSummary, Outcome, Output, StopReason};
 use crate::implementation::{ImplInfo, Implementation, Session};
 use crate::manifest::{parse_hex_bits, parse_hex_bytes};
 
@@ -732,6 +732,33 @@ pub fn encode_call(call: &Call) -> Map<String, Value> {
             );
         }
         Call::Read { region } => put("region", region.name().into()),
+        Call::Breed {
+            operator,
+            parents,
+            params,
+            name,
+        } => {
+            put("operator", operator.as_str().into());
+            put("parents_hex", parents.iter().map(|p| Value::from(hex(p))).collect());
+            let mut o = Map::new();
+            for (k, v) in params {
+                o.insert(
+                    k.clone(),
+                    match v {
+                        BreedParam::Int(i) => (*i).into(),
+                        BreedParam::Text(t) => t.as_str().into(),
+                        BreedParam::Ints(xs) => xs.iter().map(|x| Value::from(*x)).collect(),
+                    },
+                );
+            }
+            put("params", Value::Object(o));
+            put("name", name.as_str().into());
+        }
+        Call::BreedVerify { receipt, child, parents } => {
+            put("receipt_hex", hex(receipt).into());
+            put("child_hex", hex(child).into());
+            put("parents_hex", parents.iter().map(|p| Value::from(hex(p))).collect());
+        }
         Call::Result | Call::GenerateNextToken | Call::Reset | Call::FreeModel | Call::Logits | Call::Diagnostics => {}
     }
     m
@@ -800,9 +827,17 @@ fn decode_output(call: &Call, out: &Map<String, Value>) -> Result<Output, String
         | Call::FreeModel
         | Call::Write { .. }
         | Call::ValidateAdapter { .. }
-        | Call::ApplyAdapter { .. } => {
+        | Call::ApplyAdapter { .. }
+        | Call::BreedVerify { .. } => {
             exactly(None)?;
             Output::Done
+        }
+        Call::Breed { .. } => {
+            let b = object(one("breed")?, "breed", &["model_hex", "receipt_hex"])?;
+            Output::Breed {
+                model: hex_field(&b["model_hex"], "breed.model_hex")?,
+                receipt: hex_field(&b["receipt_hex"], "breed.receipt_hex")?,
+            }
         }
         Call::Generate { .. } => {
             let g = object(one("generation")?, "generation", &["ids", "bytes_hex", "stop_reason"])?;
