@@ -8,7 +8,7 @@
 
 use super::generation_models::{RandomModel, random_values};
 use super::{Call, Case, ModelInput, err, ok, out};
-use crate::oracle::breed::{Param, breed};
+use crate::oracle::breed::{Param, breed, uniform_ppm};
 use crate::writer::adapter::{AdapterKind, TargetSpec, package};
 use crate::writer::Bpe1Vocab;
 use crate::writer::{Fill, SplitMix64};
@@ -158,17 +158,17 @@ fn operator_cases() -> Vec<Case> {
         v.push(good(
             &format!("task_delta::{dt}"),
             "BRD-TD-01",
-            &format!("task_delta, λ = 0.5, {dt} parents"),
-            call("task_delta", two(), vec![int("lambda_ppm", 500_000)]),
+            &format!("task_delta, λ = 0.37 (products round), {dt} parents"),
+            call("task_delta", two(), vec![int("lambda_ppm", 370_000)]),
         ));
         v.push(good(
             &format!("sparse_task_delta::{dt}"),
             "BRD-STD-01",
-            &format!("sparse_task_delta keeps 30 % at λ = 1.25, {dt} parents"),
+            &format!("sparse_task_delta keeps 30 % at λ = 1.23, {dt} parents"),
             call(
                 "sparse_task_delta",
                 two(),
-                vec![int("keep_ppm", 300_000), int("lambda_ppm", 1_250_000)],
+                vec![int("keep_ppm", 300_000), int("lambda_ppm", 1_230_000)],
             ),
         ));
         v.push(good(
@@ -190,8 +190,8 @@ fn operator_cases() -> Vec<Case> {
         v.push(good(
             &format!("federated::{dt}"),
             "BRD-FED-01",
-            &format!("federated over three locals (0.5, 0.3, 0.2), {dt} parents"),
-            call("federated", many(4), vec![ints("weights_ppm", &[500_000, 300_000, 200_000])]),
+            &format!("federated over three locals (0.5, 0.161803, 0.2), {dt} parents"),
+            call("federated", many(4), vec![ints("weights_ppm", &[500_000, 161_803, 200_000])]),
         ));
         v.push(good(
             &format!("crossover::{dt}_row"),
@@ -208,8 +208,8 @@ fn operator_cases() -> Vec<Case> {
         v.push(good(
             &format!("ties::{dt}"),
             "BRD-TIES-01",
-            &format!("ties over three members at density 0.5, λ = 1, {dt} parents"),
-            call("ties", many(4), vec![int("density_ppm", 500_000), int("lambda_ppm", 1_000_000)]),
+            &format!("ties over three members at density 0.5, λ = 0.87, {dt} parents"),
+            call("ties", many(4), vec![int("density_ppm", 500_000), int("lambda_ppm", 870_000)]),
         ));
     }
     v
@@ -340,7 +340,7 @@ fn edge_cases() -> Vec<Case> {
                 grid(8),
                 vec![ints(
                     "weights_ppm",
-                    &[100_000, 200_000, 50_000, 150_000, 250_000, 125_000, 125_000],
+                    &[100_000, 200_000, 50_000, 161_803, 250_000, 125_000, 113_197],
                 )],
             ),
         ),
@@ -362,6 +362,27 @@ fn edge_cases() -> Vec<Case> {
             "BRD-CROSS-01",
             "take_ppm = 10⁶: every layer unit from the second parent",
             call("crossover", q4(2), vec![text("unit", "layer"), int("take_ppm", 1_000_000), seed(3)]),
+        ),
+        // Decisions at the PRNG's threshold: `uniform_ppm < p` is strict.
+        good(
+            "crossover::take_at_a_draw",
+            "BRD-PRNG-01",
+            "take_ppm equal to layer unit 1's uniform_ppm: that unit stays with the first parent (strict <)",
+            call(
+                "crossover",
+                rel(2),
+                vec![
+                    text("unit", "layer"),
+                    int("take_ppm", uniform_ppm(5, u64::MAX, 1) as i64),
+                    seed(5),
+                ],
+            ),
+        ),
+        good(
+            "dare::drop_at_a_draw",
+            "BRD-PRNG-01",
+            "drop_ppm equal to element 0 of tensor 0's uniform_ppm: that delta is kept (strict <)",
+            call("dare", rel(2), vec![int("drop_ppm", uniform_ppm(9, 0, 0) as i64), seed(9)]),
         ),
         // TIES.
         good(
