@@ -15,7 +15,11 @@ pub enum BreedError {
     /// [BRD-PRM-01] / [BRD-PRM-02]: what is wrong with which parameter.
     BadParameter(String),
     /// [BRD-GATE-02]: parent `parent` fails gate check `check`.
-    Gate { parent: usize, check: Check, detail: String },
+    Gate {
+        parent: usize,
+        check: Check,
+        detail: String,
+    },
     /// [BRD-NUM-03]: a result value of tensor `tensor` is not finite, or
     /// its requantized block scale is infinite.
     ResultOverflow { tensor: usize, detail: String },
@@ -78,7 +82,12 @@ impl std::fmt::Display for BreedError {
         write!(f, "{} ({}): ", self.name(), self.code())?;
         match self {
             BreedError::ParentInvalid { parent, error } => {
-                write!(f, "parent {parent} is not a valid SLM1 file: {} ({})", error.name(), error.code())
+                write!(
+                    f,
+                    "parent {parent} is not a valid SLM1 file: {} ({})",
+                    error.name(),
+                    error.code()
+                )
             }
             BreedError::UnknownOperator(op) => write!(
                 f,
@@ -88,10 +97,18 @@ impl std::fmt::Display for BreedError {
                 write!(f, "{got} parents given, the operator takes {min} (the base first)")
             }
             BreedError::BadParentCount { got, min, max } => {
-                write!(f, "{got} parents given, the operator takes {min} to {max} (the base first)")
+                write!(
+                    f,
+                    "{got} parents given, the operator takes {min} to {max} (the base first)"
+                )
             }
             BreedError::Gate { parent, check, detail } => {
-                write!(f, "parent {parent} is not compatible with the base: {} {}", check.label(), detail)
+                write!(
+                    f,
+                    "parent {parent} is not compatible with the base: {} {}",
+                    check.label(),
+                    detail
+                )
             }
             BreedError::ResultOverflow { tensor, detail } => write!(f, "tensor {tensor}: {detail}; nothing written"),
             BreedError::BadParameter(m)

@@ -69,7 +69,11 @@ impl Check {
         match self {
             Check::G1Architecture => first(vec![
                 ("version", hb.version.to_string(), hp.version.to_string()),
-                ("architecture", hb.architecture.name().into(), hp.architecture.name().into()),
+                (
+                    "architecture",
+                    hb.architecture.name().into(),
+                    hp.architecture.name().into(),
+                ),
             ]),
             Check::G2Head => differ(
                 "flags (TIED_EMBEDDINGS)",
@@ -93,7 +97,11 @@ impl Check {
                 ("n_kv_heads", hb.n_kv_heads.to_string(), hp.n_kv_heads.to_string()),
                 ("head_dim", hb.head_dim.to_string(), hp.head_dim.to_string()),
                 ("ffn_dim", hb.ffn_dim.to_string(), hp.ffn_dim.to_string()),
-                ("context_length", hb.context_length.to_string(), hp.context_length.to_string()),
+                (
+                    "context_length",
+                    hb.context_length.to_string(),
+                    hp.context_length.to_string(),
+                ),
                 ("rotary_dims", hb.rotary_dims.to_string(), hp.rotary_dims.to_string()),
                 ("rope_style", hb.rope_style.name().into(), hp.rope_style.name().into()),
                 (
@@ -177,7 +185,10 @@ pub fn report(files: &[&[u8]]) -> Json {
                     ])
                 })
                 .collect();
-            checks.push(Json::obj([("parent", Json::Int(i as i64 + 1)), ("results", Json::Arr(results))]));
+            checks.push(Json::obj([
+                ("parent", Json::Int(i as i64 + 1)),
+                ("results", Json::Arr(results)),
+            ]));
         }
     }
     Json::obj([

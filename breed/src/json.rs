@@ -29,7 +29,13 @@ impl Json {
         let s: String = s.into();
         Json::Str(
             s.chars()
-                .map(|c| if (' '..='~').contains(&c) && c != '"' && c != '\\' { c } else { '?' })
+                .map(|c| {
+                    if (' '..='~').contains(&c) && c != '"' && c != '\\' {
+                        c
+                    } else {
+                        '?'
+                    }
+                })
                 .collect(),
         )
     }
@@ -94,6 +100,9 @@ mod tests {
             ("predicate", Json::Int(3)),
             ("_type", Json::Int(-4)),
         ]);
-        assert_eq!(j.canonical(), r#"{"_type":-4,"predicate":3,"predicateType":2,"subject":1}"#);
+        assert_eq!(
+            j.canonical(),
+            r#"{"_type":-4,"predicate":3,"predicateType":2,"subject":1}"#
+        );
     }
 }

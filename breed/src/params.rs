@@ -175,9 +175,10 @@ pub fn check(op: Operator, params: &[(String, Param)], locals: usize) -> Result<
             .map(|(_, v)| v)
             .ok_or_else(|| bad(format!("{} needs the parameter {key}", op.name())))?;
         match (name, value) {
-            (Name::Seed, Param::Text(t)) => s.seed = parse_seed(t).ok_or_else(|| {
-                bad(format!("seed {t:?} must be \"0x\" and 16 lower-case hex digits"))
-            })?,
+            (Name::Seed, Param::Text(t)) => {
+                s.seed = parse_seed(t)
+                    .ok_or_else(|| bad(format!("seed {t:?} must be \"0x\" and 16 lower-case hex digits")))?
+            }
             (Name::Unit, Param::Text(t)) => {
                 s.unit = match t.as_str() {
                     "layer" => Unit::Layer,

@@ -33,6 +33,9 @@ mod tests {
         assert_eq!((draw(7, 0, 0), uniform_ppm(7, 0, 0)), (0x9c01479161bc5d78, 609394));
         assert_eq!((draw(7, 0, 1), uniform_ppm(7, 0, 1)), (0xf69e37ef143706e0, 963351));
         assert_eq!((draw(7, 3, 5), uniform_ppm(7, 3, 5)), (0xf647de43e60ec467, 962034));
-        assert_eq!((draw(7, LAYER_STREAM, 1), uniform_ppm(7, LAYER_STREAM, 1)), (0xd597a02378cdeec9, 834344));
+        assert_eq!(
+            (draw(7, LAYER_STREAM, 1), uniform_ppm(7, LAYER_STREAM, 1)),
+            (0xd597a02378cdeec9, 834344)
+        );
     }
 }

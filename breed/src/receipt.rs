@@ -86,7 +86,10 @@ pub fn write(r: &Inputs<'_>) -> Vec<u8> {
             Json::Arr(vec![Json::obj([
                 ("name", Json::str(r.name)),
                 ("digest", Json::obj([("sha256", Json::str(sha256_hex(r.child)))])),
-                ("annotations", Json::obj([("slm1_identity", identity(&r.child_identity))])),
+                (
+                    "annotations",
+                    Json::obj([("slm1_identity", identity(&r.child_identity))]),
+                ),
             ])]),
         ),
         ("predicateType", Json::str(PREDICATE_TYPE)),

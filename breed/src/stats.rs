@@ -22,7 +22,7 @@ impl Statistics {
 
     /// Feeds a value's 4 little-endian bytes to a CRC-32C statistic.
     pub fn crc(&mut self, name: &'static str, v: f32) {
-        self.crcs.entry(name).or_insert_with(Crc32c::new).update(&v.to_le_bytes());
+        self.crcs.entry(name).or_default().update(&v.to_le_bytes());
     }
 
     /// Appends a tensor's binary32 statistic to an array.
@@ -45,7 +45,10 @@ impl Statistics {
             m.insert(k.to_string(), crate::json::hex32(c.finish()));
         }
         for (k, v) in &self.bits {
-            m.insert(k.to_string(), Json::Arr(v.iter().map(|b| crate::json::hex32(*b)).collect()));
+            m.insert(
+                k.to_string(),
+                Json::Arr(v.iter().map(|b| crate::json::hex32(*b)).collect()),
+            );
         }
         Json::Obj(m)
     }

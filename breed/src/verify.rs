@@ -22,9 +22,12 @@ fn malformed(what: &str) -> BreedError {
 fn string<'v>(v: &'v Value, path: &[&str]) -> Result<&'v str, BreedError> {
     let mut cur = v;
     for p in path {
-        cur = cur.get(p).ok_or_else(|| malformed(&format!("lacks {}", path.join("."))))?;
+        cur = cur
+            .get(p)
+            .ok_or_else(|| malformed(&format!("lacks {}", path.join("."))))?;
     }
-    cur.as_str().ok_or_else(|| malformed(&format!("has a {} that is not a string", path.join("."))))
+    cur.as_str()
+        .ok_or_else(|| malformed(&format!("has a {} that is not a string", path.join("."))))
 }
 
 /// V1: parse the members verification reads.
@@ -39,12 +42,18 @@ pub fn read(receipt: &[u8]) -> Result<Claims, BreedError> {
         .ok_or_else(|| malformed("lacks a predicate.parameters object"))?;
     for (k, x) in obj {
         let p = match x {
-            Value::Number(n) => Param::Int(n.as_i64().ok_or_else(|| malformed(&format!("parameter {k} is not an integer")))?),
+            Value::Number(n) => Param::Int(
+                n.as_i64()
+                    .ok_or_else(|| malformed(&format!("parameter {k} is not an integer")))?,
+            ),
             Value::String(s) => Param::Text(s.clone()),
             Value::Array(items) => Param::Ints(
                 items
                     .iter()
-                    .map(|e| e.as_i64().ok_or_else(|| malformed(&format!("parameter {k} holds a non-integer"))))
+                    .map(|e| {
+                        e.as_i64()
+                            .ok_or_else(|| malformed(&format!("parameter {k} holds a non-integer")))
+                    })
                     .collect::<Result<_, _>>()?,
             ),
             _ => return Err(malformed(&format!("parameter {k} has an unsupported type"))),
@@ -103,12 +112,24 @@ pub fn verify(receipt: &[u8], child: &[u8], parents: &[&[u8]]) -> Result<(), Bre
     let again = crate::breed(&claims.operator, parents, &claims.params, &claims.name)?;
     // V5.
     if again.child != child {
-        let at = again.child.iter().zip(child).position(|(a, b)| a != b).unwrap_or(child.len().min(again.child.len()));
-        return Err(BreedError::ReceiptOutputMismatch(format!("the recomputed child differs at byte {at}")));
+        let at = again
+            .child
+            .iter()
+            .zip(child)
+            .position(|(a, b)| a != b)
+            .unwrap_or(child.len().min(again.child.len()));
+        return Err(BreedError::ReceiptOutputMismatch(format!(
+            "the recomputed child differs at byte {at}"
+        )));
     }
     // V6.
     if again.receipt != receipt {
-        let at = again.receipt.iter().zip(receipt).position(|(a, b)| a != b).unwrap_or(receipt.len().min(again.receipt.len()));
+        let at = again
+            .receipt
+            .iter()
+            .zip(receipt)
+            .position(|(a, b)| a != b)
+            .unwrap_or(receipt.len().min(again.receipt.len()));
         let from = at.saturating_sub(40);
         return Err(BreedError::ReceiptMismatch(format!(
             "the recomputed receipt differs at byte {at}: it reads …{}…",

@@ -40,7 +40,9 @@ impl TensorJob<'_> {
     pub fn load_row(&self, r: usize, bufs: &mut [Vec<f32>]) -> Result<(), BreedError> {
         let rb = self.row_bytes();
         for (payload, buf) in self.payloads.iter().zip(bufs.iter_mut()) {
-            let row = payload.get(r * rb..(r + 1) * rb).ok_or_else(|| overflow(self, "row out of range"))?;
+            let row = payload
+                .get(r * rb..(r + 1) * rb)
+                .ok_or_else(|| overflow(self, "row out of range"))?;
             dequantize_into(self.info.dtype, row, buf).map_err(|e| overflow(self, &e.to_string()))?;
         }
         Ok(())
@@ -64,7 +66,9 @@ impl TensorJob<'_> {
         for r in 0..self.rows() {
             self.load_row(r, &mut bufs)?;
             f(r, &bufs, &mut y)?;
-            let dst = out.get_mut(r * rb..(r + 1) * rb).ok_or_else(|| overflow(self, "row out of range"))?;
+            let dst = out
+                .get_mut(r * rb..(r + 1) * rb)
+                .ok_or_else(|| overflow(self, "row out of range"))?;
             store_row(self, &y, dst)?;
         }
         Ok(())

@@ -55,7 +55,12 @@ fn every_check_is_evaluated_not_only_the_first_failing_one() {
     let r: serde_json::Value = serde_json::from_str(&report(&[&a, &neox, &tok, &q8]).canonical()).unwrap();
     assert_eq!(r["compatible"], false);
     let oks = |p: usize| -> Vec<bool> {
-        r["checks"][p]["results"].as_array().unwrap().iter().map(|c| c["ok"].as_bool().unwrap()).collect()
+        r["checks"][p]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["ok"].as_bool().unwrap())
+            .collect()
     };
     // A NeoX parent of a Llama base differs in architecture, tensors,
     // parameter count and — compared position by position — tensor shapes
@@ -66,5 +71,10 @@ fn every_check_is_evaluated_not_only_the_first_failing_one() {
     assert_eq!(oks(1), [true, true, true, true, true, false, true]);
     // A q8_0 parent: only G7.
     assert_eq!(oks(2), [true, true, true, true, true, true, false]);
-    assert_eq!(r["checks"][1]["results"][5]["detail"].as_str().unwrap().starts_with("tokenizer_checksum"), true);
+    assert!(
+        r["checks"][1]["results"][5]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("tokenizer_checksum")
+    );
 }

@@ -16,7 +16,11 @@ fn breed_does_not_depend_on_the_vectors_crate() {
         .arg(&manifest)
         .output()
         .expect("run cargo metadata");
-    assert!(out.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
     let name_of: BTreeMap<&str, &str> = meta["packages"]
         .as_array()
@@ -29,11 +33,20 @@ fn breed_does_not_depend_on_the_vectors_crate() {
         .expect("resolve.nodes")
         .iter()
         .map(|n| {
-            let deps = n["deps"].as_array().unwrap().iter().map(|d| d["pkg"].as_str().unwrap()).collect();
+            let deps = n["deps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["pkg"].as_str().unwrap())
+                .collect();
             (n["id"].as_str().unwrap(), deps)
         })
         .collect();
-    let root = *name_of.iter().find(|(_, n)| **n == "tinyrustlm-breed").expect("tinyrustlm-breed").0;
+    let root = *name_of
+        .iter()
+        .find(|(_, n)| **n == "tinyrustlm-breed")
+        .expect("tinyrustlm-breed")
+        .0;
     let mut seen = BTreeSet::new();
     let mut stack = vec![root];
     while let Some(id) = stack.pop() {
@@ -46,7 +59,10 @@ fn breed_does_not_depend_on_the_vectors_crate() {
         !closure.contains(&"tinyrustlm-vectors"),
         "tinyrustlm-breed depends on tinyrustlm-vectors: {closure:?}"
     );
-    assert!(closure.contains(&"tinyrustlm"), "the runtime is the reader: {closure:?}");
+    assert!(
+        closure.contains(&"tinyrustlm"),
+        "the runtime is the reader: {closure:?}"
+    );
 
     let mut offenders = Vec::new();
     scan(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut offenders);
@@ -61,7 +77,9 @@ fn scan(dir: &Path, offenders: &mut Vec<String>) {
         } else if p.extension().is_some_and(|x| x == "rs") {
             let text = std::fs::read_to_string(&p).expect("read source");
             for (i, line) in text.lines().enumerate() {
-                let includes = ["#[path", "include!", "include_str!", "include_bytes!"].iter().any(|m| line.contains(m));
+                let includes = ["#[path", "include!", "include_str!", "include_bytes!"]
+                    .iter()
+                    .any(|m| line.contains(m));
                 if includes && line.contains("vectors") {
                     offenders.push(format!("{}:{}: {}", p.display(), i + 1, line.trim()));
                 }

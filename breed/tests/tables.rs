@@ -18,7 +18,12 @@ fn error_codes_match_the_breeding_rows_of_errors_toml() {
         .unwrap()
         .iter()
         .filter(|r| r["profile"].as_str() == Some("breeding"))
-        .map(|r| (r["code"].as_integer().unwrap() as u32, r["name"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["code"].as_integer().unwrap() as u32,
+                r["name"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let ours: Vec<(u32, String)> = ALL.iter().map(|(c, n)| (*c, n.to_string())).collect();
     assert_eq!(ours, rows);

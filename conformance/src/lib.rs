@@ -77,7 +77,11 @@ pub const ALL_PROFILES: &[&str] = &[
 /// What a WebAssembly module can claim: every profile but `breeding`, which
 /// is a tool's (spec/breeding.md), not an export of the ABI.
 pub fn module_profiles() -> Vec<String> {
-    ALL_PROFILES.iter().filter(|p| **p != "breeding").map(|p| p.to_string()).collect()
+    ALL_PROFILES
+        .iter()
+        .filter(|p| **p != "breeding")
+        .map(|p| p.to_string())
+        .collect()
 }
 
 /// `$CONFORMANCE_PROFILES` as a list (`None` when unset); every name must

@@ -163,7 +163,11 @@ impl Session for ReferenceSession {
                 params,
                 name,
             } => crate::breeding::breed(operator, parents, params, name),
-            Call::BreedVerify { receipt, child, parents } => crate::breeding::verify(receipt, child, parents),
+            Call::BreedVerify {
+                receipt,
+                child,
+                parents,
+            } => crate::breeding::verify(receipt, child, parents),
             Call::Reset => done(
                 inst.with_session(|s| {
                     s.reset();

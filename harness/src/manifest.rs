@@ -540,7 +540,10 @@ fn breed_param(k: &str, v: &toml::Value) -> Result<BreedParam, String> {
         toml::Value::String(t) => BreedParam::Text(t.clone()),
         toml::Value::Array(a) => BreedParam::Ints(
             a.iter()
-                .map(|x| x.as_integer().ok_or_else(|| format!("params.{k}: an array of integers only")))
+                .map(|x| {
+                    x.as_integer()
+                        .ok_or_else(|| format!("params.{k}: an array of integers only"))
+                })
                 .collect::<Result<_, _>>()?,
         ),
         _ => return Err(format!("params.{k}: an integer, a string or an array of integers")),

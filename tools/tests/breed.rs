@@ -22,7 +22,10 @@ fn dir(name: &str) -> PathBuf {
 }
 
 fn slm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_slm")).args(args).output().expect("run slm")
+    Command::new(env!("CARGO_BIN_EXE_slm"))
+        .args(args)
+        .output()
+        .expect("run slm")
 }
 
 fn stderr(o: &Output) -> String {
@@ -62,7 +65,11 @@ fn an_operator_writes_child_and_receipt_and_verify_accepts_them() {
     let text = std::fs::read_to_string(&receipt).unwrap();
     assert!(text.starts_with(r#"{"_type":"https://in-toto.io/Statement/v1","predicate":{"operator":"dare","parameters":{"drop_ppm":300000,"seed":"0x0000000000000007"}"#));
     assert!(!text.ends_with('\n'));
-    let o = verify(receipt.to_str().unwrap(), &parent("q8_0-related11-p0"), &parent("q8_0-related11-p1"));
+    let o = verify(
+        receipt.to_str().unwrap(),
+        &parent("q8_0-related11-p0"),
+        &parent("q8_0-related11-p1"),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
@@ -79,7 +86,11 @@ fn verify_refuses_a_one_byte_change_to_a_parent_the_child_or_the_receipt() {
     std::fs::write(&altered, &bytes).unwrap();
     let o = verify(&receipt, &p0, altered.to_str().unwrap());
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("ReceiptParentMismatch (631): parent 1 has SHA-256"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("ReceiptParentMismatch (631): parent 1 has SHA-256"),
+        "{}",
+        stderr(&o)
+    );
 
     let good_child = std::fs::read(&child).unwrap();
     let mut c = good_child.clone();
@@ -95,16 +106,34 @@ fn verify_refuses_a_one_byte_change_to_a_parent_the_child_or_the_receipt() {
     std::fs::write(&receipt, changed).unwrap();
     let o = verify(&receipt, &p0, &p1);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("ReceiptMismatch (633): the recomputed receipt differs at byte"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("ReceiptMismatch (633): the recomputed receipt differs at byte"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn check_refuses_another_tokenizer_naming_the_checksums() {
-    let o = slm(&["breed", "check", &parent("f32-related11-p0"), &parent("gate-bpe1-tokenizer")]);
+    let o = slm(&[
+        "breed",
+        "check",
+        &parent("f32-related11-p0"),
+        &parent("gate-bpe1-tokenizer"),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("G6 FAIL BreedTokenizerMismatch: tokenizer_checksum: base 0x"), "{out}");
-    let o = slm(&["breed", "check", "--json", &parent("f32-related11-p0"), &parent("f32-related11-p1")]);
+    assert!(
+        out.contains("G6 FAIL BreedTokenizerMismatch: tokenizer_checksum: base 0x"),
+        "{out}"
+    );
+    let o = slm(&[
+        "breed",
+        "check",
+        "--json",
+        &parent("f32-related11-p0"),
+        &parent("f32-related11-p1"),
+    ]);
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["compatible"], true);

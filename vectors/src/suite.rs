@@ -438,10 +438,9 @@ impl Builder<'_> {
                         let v = match v {
                             Param::Int(x) => x.to_string(),
                             Param::Text(t) => toml_str(t, true),
-                            Param::Ints(xs) => format!(
-                                "[{}]",
-                                xs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
-                            ),
+                            Param::Ints(xs) => {
+                                format!("[{}]", xs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "))
+                            }
                         };
                         format!("{} = {v}", toml_key(k))
                     })
@@ -531,7 +530,11 @@ impl Builder<'_> {
                 Some(p) => self.add_file(p.clone(), m.stored.clone())?,
                 None => {
                     let ext = if stem.ends_with(".receipt") { "json" } else { "slm" };
-                    let suffix = if inputs.len() == 1 { String::new() } else { j.to_string() };
+                    let suffix = if inputs.len() == 1 {
+                        String::new()
+                    } else {
+                        j.to_string()
+                    };
                     self.add_blob(format!("{stem}{suffix}.{ext}"), m.stored.clone())?
                 }
             };

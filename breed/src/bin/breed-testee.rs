@@ -70,7 +70,9 @@ fn handle(req: &Map<String, Value>) -> Result<Value, String> {
                 let op = req.get("operator").and_then(Value::as_str).ok_or("no operator")?;
                 let name = req.get("name").and_then(Value::as_str).ok_or("no name")?;
                 match tinyrustlm_breed::breed(op, &refs, &params(req.get("params"))?, name) {
-                    Ok(b) => json!({"type": "ok", "output": {"breed": {"model_hex": hex(&b.child), "receipt_hex": hex(&b.receipt)}}}),
+                    Ok(b) => {
+                        json!({"type": "ok", "output": {"breed": {"model_hex": hex(&b.child), "receipt_hex": hex(&b.receipt)}}})
+                    }
                     Err(e) => json!({"type": "error", "code": e.code(), "message": e.to_string()}),
                 }
             }
@@ -84,7 +86,9 @@ fn handle(req: &Map<String, Value>) -> Result<Value, String> {
                     Err(e) => json!({"type": "error", "code": e.code(), "message": e.to_string()}),
                 }
             }
-            other => json!({"type": "skipped", "reason": format!("breed-testee implements only breed and breed_verify, not {other:?}")}),
+            other => {
+                json!({"type": "skipped", "reason": format!("breed-testee implements only breed and breed_verify, not {other:?}")})
+            }
         },
         other => json!({"type": "skipped", "reason": format!("unknown request type {other:?}")}),
     })

@@ -15,7 +15,7 @@ pub fn tensor(job: &TensorJob<'_>, cx: &mut Context<'_>, out: &mut [u8]) -> Resu
         for c in 0..y.len() {
             let mut u = w[0] * (x[1][c] - b[c]);
             for j in 2..x.len() {
-                u = u + w[j - 1] * (x[j][c] - b[c]);
+                u += w[j - 1] * (x[j][c] - b[c]);
             }
             stats.count("nonzero_updates", u64::from(u != 0.0));
             stats.crc("weighted_delta_crc32c", u);

@@ -23,7 +23,11 @@ pub fn tensor(job: &TensorJob<'_>, cx: &mut Context<'_>, out: &mut [u8]) -> Resu
         for c in 0..cols {
             let d = t[c] - b[c];
             stats.count("nonzero_deltas", u64::from(d != 0.0));
-            y[c] = if top.contains(r * cols + c, d.abs()) { b[c] + l * d } else { b[c] };
+            y[c] = if top.contains(r * cols + c, d.abs()) {
+                b[c] + l * d
+            } else {
+                b[c]
+            };
         }
         Ok(())
     })

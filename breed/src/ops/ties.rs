@@ -41,7 +41,7 @@ pub fn tensor(job: &TensorJob<'_>, cx: &mut Context<'_>, out: &mut [u8]) -> Resu
             }
             let mut s = tau[0];
             for t in &tau[1..] {
-                s = s + *t;
+                s += *t;
             }
             if s.is_nan() {
                 return Err(BreedError::ResultOverflow {
@@ -63,7 +63,7 @@ pub fn tensor(job: &TensorJob<'_>, cx: &mut Context<'_>, out: &mut [u8]) -> Resu
                     count += 1;
                 }
             }
-            m = m / count as f32;
+            m /= count as f32;
             y[c] = b[c] + l * m;
         }
         Ok(())

@@ -754,7 +754,11 @@ pub fn encode_call(call: &Call) -> Map<String, Value> {
             put("params", Value::Object(o));
             put("name", name.as_str().into());
         }
-        Call::BreedVerify { receipt, child, parents } => {
+        Call::BreedVerify {
+            receipt,
+            child,
+            parents,
+        } => {
             put("receipt_hex", hex(receipt).into());
             put("child_hex", hex(child).into());
             put("parents_hex", parents.iter().map(|p| Value::from(hex(p))).collect());

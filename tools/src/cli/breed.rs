@@ -152,13 +152,20 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 
 /// `child.slm` → `child.receipt.json`.
 pub fn receipt_path(child: &Path) -> PathBuf {
-    let stem = child.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = child
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     child.with_file_name(format!("{stem}.receipt.json"))
 }
 
 /// Names a parent by its file in a breeding error.
 fn explain(e: &BreedError, files: &[&Path]) -> String {
-    let who = |i: usize| files.get(i).map_or_else(|| format!("parent {i}"), |p| p.display().to_string());
+    let who = |i: usize| {
+        files
+            .get(i)
+            .map_or_else(|| format!("parent {i}"), |p| p.display().to_string())
+    };
     match e {
         BreedError::ParentInvalid { parent, .. } | BreedError::Gate { parent, .. } => {
             format!("{}: {e}", who(*parent))
@@ -222,7 +229,8 @@ fn run_verify(v: &VerifyArgs) -> Result<(), String> {
     let child_path = match &v.child {
         Some(p) => p.clone(),
         None => {
-            let claims = tinyrustlm_breed::verify::read(&receipt).map_err(|e| format!("{}: {e}", v.receipt.display()))?;
+            let claims =
+                tinyrustlm_breed::verify::read(&receipt).map_err(|e| format!("{}: {e}", v.receipt.display()))?;
             v.receipt.with_file_name(claims.name)
         }
     };
@@ -279,11 +287,19 @@ fn run_check(c: &CheckArgs) -> ExitCode {
                     r["check"].as_str().unwrap_or("?"),
                     if ok { "ok" } else { "FAIL" },
                     if ok { "" } else { r["name"].as_str().unwrap_or("") },
-                    if ok { String::new() } else { format!(": {}", r["detail"].as_str().unwrap_or("")) }
+                    if ok {
+                        String::new()
+                    } else {
+                        format!(": {}", r["detail"].as_str().unwrap_or(""))
+                    }
                 );
             }
         }
         println!("{}", if compatible { "compatible" } else { "incompatible" });
     }
-    if compatible { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if compatible {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -9,8 +9,8 @@
 use super::generation_models::{RandomModel, random_values};
 use super::{Call, Case, ModelInput, err, ok, out};
 use crate::oracle::breed::{Param, breed, uniform_ppm};
-use crate::writer::adapter::{AdapterKind, TargetSpec, package};
 use crate::writer::Bpe1Vocab;
+use crate::writer::adapter::{AdapterKind, TargetSpec, package};
 use crate::writer::{Fill, SplitMix64};
 
 const P: &str = "breeding";
@@ -191,25 +191,41 @@ fn operator_cases() -> Vec<Case> {
             &format!("federated::{dt}"),
             "BRD-FED-01",
             &format!("federated over three locals (0.5, 0.161803, 0.2), {dt} parents"),
-            call("federated", many(4), vec![ints("weights_ppm", &[500_000, 161_803, 200_000])]),
+            call(
+                "federated",
+                many(4),
+                vec![ints("weights_ppm", &[500_000, 161_803, 200_000])],
+            ),
         ));
         v.push(good(
             &format!("crossover::{dt}_row"),
             "BRD-CROSS-01",
             &format!("crossover by row, half from the second parent, seed 3, {dt} parents"),
-            call("crossover", two(), vec![text("unit", "row"), int("take_ppm", 500_000), seed(3)]),
+            call(
+                "crossover",
+                two(),
+                vec![text("unit", "row"), int("take_ppm", 500_000), seed(3)],
+            ),
         ));
         v.push(good(
             &format!("crossover::{dt}_layer"),
             "BRD-CROSS-01",
             &format!("crossover by layer, half from the second parent, seed 5, {dt} parents"),
-            call("crossover", two(), vec![text("unit", "layer"), int("take_ppm", 500_000), seed(5)]),
+            call(
+                "crossover",
+                two(),
+                vec![text("unit", "layer"), int("take_ppm", 500_000), seed(5)],
+            ),
         ));
         v.push(good(
             &format!("ties::{dt}"),
             "BRD-TIES-01",
             &format!("ties over three members at density 0.5, λ = 0.87, {dt} parents"),
-            call("ties", many(4), vec![int("density_ppm", 500_000), int("lambda_ppm", 870_000)]),
+            call(
+                "ties",
+                many(4),
+                vec![int("density_ppm", 500_000), int("lambda_ppm", 870_000)],
+            ),
         ));
     }
     v
@@ -254,7 +270,11 @@ fn edge_cases() -> Vec<Case> {
             "sparse_task_delta::keep_zero",
             "BRD-RANK-01",
             "keep_ppm = 0 keeps nothing: every element reverts to the base",
-            call("sparse_task_delta", rel(2), vec![int("keep_ppm", 0), int("lambda_ppm", 1_000_000)]),
+            call(
+                "sparse_task_delta",
+                rel(2),
+                vec![int("keep_ppm", 0), int("lambda_ppm", 1_000_000)],
+            ),
         ),
         good(
             "sparse_task_delta::keep_all",
@@ -270,7 +290,11 @@ fn edge_cases() -> Vec<Case> {
             "sparse_task_delta::one_ppm",
             "BRD-RANK-01",
             "keep_ppm = 1 keeps ⌈n/10⁶⌉ = 1 element per tensor",
-            call("sparse_task_delta", grid(2), vec![int("keep_ppm", 1), int("lambda_ppm", 1_000_000)]),
+            call(
+                "sparse_task_delta",
+                grid(2),
+                vec![int("keep_ppm", 1), int("lambda_ppm", 1_000_000)],
+            ),
         ),
         // Magnitude pruning.
         good(
@@ -316,7 +340,11 @@ fn edge_cases() -> Vec<Case> {
             "dare::other_seed",
             "BRD-PRNG-01",
             "the same call with another seed drops other elements",
-            call("dare", parents("q8_0", Values::Related(11), 2), vec![int("drop_ppm", 300_000), seed(8)]),
+            call(
+                "dare",
+                parents("q8_0", Values::Related(11), 2),
+                vec![int("drop_ppm", 300_000), seed(8)],
+            ),
         ),
         good(
             "dare::seed_max",
@@ -355,13 +383,21 @@ fn edge_cases() -> Vec<Case> {
             "crossover::take_none",
             "BRD-CROSS-01",
             "take_ppm = 0: every row from the first parent",
-            call("crossover", rel(2), vec![text("unit", "row"), int("take_ppm", 0), seed(3)]),
+            call(
+                "crossover",
+                rel(2),
+                vec![text("unit", "row"), int("take_ppm", 0), seed(3)],
+            ),
         ),
         good(
             "crossover::take_all",
             "BRD-CROSS-01",
             "take_ppm = 10⁶: every layer unit from the second parent",
-            call("crossover", q4(2), vec![text("unit", "layer"), int("take_ppm", 1_000_000), seed(3)]),
+            call(
+                "crossover",
+                q4(2),
+                vec![text("unit", "layer"), int("take_ppm", 1_000_000), seed(3)],
+            ),
         ),
         // Decisions at the PRNG's threshold: `uniform_ppm < p` is strict.
         good(
@@ -382,32 +418,52 @@ fn edge_cases() -> Vec<Case> {
             "dare::drop_at_a_draw",
             "BRD-PRNG-01",
             "drop_ppm equal to element 0 of tensor 0's uniform_ppm: that delta is kept (strict <)",
-            call("dare", rel(2), vec![int("drop_ppm", uniform_ppm(9, 0, 0) as i64), seed(9)]),
+            call(
+                "dare",
+                rel(2),
+                vec![int("drop_ppm", uniform_ppm(9, 0, 0) as i64), seed(9)],
+            ),
         ),
         // TIES.
         good(
             "ties::one_member",
             "BRD-TIES-01",
             "one member: the elected sign is its own",
-            call("ties", rel(2), vec![int("density_ppm", 600_000), int("lambda_ppm", 1_000_000)]),
+            call(
+                "ties",
+                rel(2),
+                vec![int("density_ppm", 600_000), int("lambda_ppm", 1_000_000)],
+            ),
         ),
         good(
             "ties::seven_members_grid",
             "BRD-TIES-01",
             "seven grid members: exact sums of zero keep the base, ties at the trimming threshold",
-            call("ties", grid(8), vec![int("density_ppm", 500_000), int("lambda_ppm", 1_000_000)]),
+            call(
+                "ties",
+                grid(8),
+                vec![int("density_ppm", 500_000), int("lambda_ppm", 1_000_000)],
+            ),
         ),
         good(
             "ties::density_zero",
             "BRD-TIES-01",
             "density_ppm = 0: nothing survives trimming, every sum is 0, the base's values",
-            call("ties", rel(3), vec![int("density_ppm", 0), int("lambda_ppm", 1_000_000)]),
+            call(
+                "ties",
+                rel(3),
+                vec![int("density_ppm", 0), int("lambda_ppm", 1_000_000)],
+            ),
         ),
         good(
             "ties::density_one_lambda_zero",
             "BRD-TIES-01",
             "density 1 and λ = 0: b + 0·m",
-            call("ties", grid(3), vec![int("density_ppm", 1_000_000), int("lambda_ppm", 0)]),
+            call(
+                "ties",
+                grid(3),
+                vec![int("density_ppm", 1_000_000), int("lambda_ppm", 0)],
+            ),
         ),
         good(
             "ties::density_one_q8_0",
@@ -425,7 +481,11 @@ fn edge_cases() -> Vec<Case> {
         "crossover::params_in_any_order",
         "BRD-PRM-01",
         "parameters listed seed first: the receipt lists them canonically",
-        call("crossover", rel(2), vec![seed(3), int("take_ppm", 500_000), text("unit", "row")]),
+        call(
+            "crossover",
+            rel(2),
+            vec![seed(3), int("take_ppm", 500_000), text("unit", "row")],
+        ),
     ));
     v
 }
@@ -521,7 +581,10 @@ fn gate_cases() -> Vec<Case> {
             "gate::g7_dtype",
             &["BRD-GATE-02"],
             "a q8_0 parent of an f32 base: the per-tensor dtype layout differs (G7)",
-            td(shared("q8_0-related11-p1", parent(&family("q8_0"), Values::Related(11), 1))),
+            td(shared(
+                "q8_0-related11-p1",
+                parent(&family("q8_0"), Values::Related(11), 1),
+            )),
             "BreedDtypeMismatch",
         ),
         bad(
@@ -591,14 +654,33 @@ fn param_cases() -> Vec<Case> {
             "params::placeholder",
             &["BRD-PRM-01"],
             "",
-            call("federated", parents("f32", Values::Related(11), 3), vec![ints("weights_ppm", w)]),
+            call(
+                "federated",
+                parents("f32", Values::Related(11), 3),
+                vec![ints("weights_ppm", w)],
+            ),
             "BreedBadParameter",
         )
     };
     let mut v = vec![
-        bp("lambda_above", "lambda_ppm = 10,000,001", "task_delta", vec![int("lambda_ppm", 10_000_001)]),
-        bp("lambda_below", "lambda_ppm = −10,000,001", "task_delta", vec![int("lambda_ppm", -10_000_001)]),
-        bp("lambda_text", "lambda_ppm as a string", "task_delta", vec![text("lambda_ppm", "500000")]),
+        bp(
+            "lambda_above",
+            "lambda_ppm = 10,000,001",
+            "task_delta",
+            vec![int("lambda_ppm", 10_000_001)],
+        ),
+        bp(
+            "lambda_below",
+            "lambda_ppm = −10,000,001",
+            "task_delta",
+            vec![int("lambda_ppm", -10_000_001)],
+        ),
+        bp(
+            "lambda_text",
+            "lambda_ppm as a string",
+            "task_delta",
+            vec![text("lambda_ppm", "500000")],
+        ),
         bp("lambda_missing", "task_delta without lambda_ppm", "task_delta", vec![]),
         bp(
             "unknown_name",
@@ -624,8 +706,18 @@ fn param_cases() -> Vec<Case> {
             "magnitude_prune",
             vec![int("keep_ppm", 0), int("floor_ppm", 1_000_001)],
         ),
-        bp("drop_one", "drop_ppm = 10⁶ (p = 1)", "dare", vec![int("drop_ppm", 1_000_000), seed(1)]),
-        bp("drop_negative", "drop_ppm = −1", "dare", vec![int("drop_ppm", -1), seed(1)]),
+        bp(
+            "drop_one",
+            "drop_ppm = 10⁶ (p = 1)",
+            "dare",
+            vec![int("drop_ppm", 1_000_000), seed(1)],
+        ),
+        bp(
+            "drop_negative",
+            "drop_ppm = −1",
+            "dare",
+            vec![int("drop_ppm", -1), seed(1)],
+        ),
         bp(
             "seed_upper_case",
             "a seed with upper-case hex digits",
@@ -638,7 +730,12 @@ fn param_cases() -> Vec<Case> {
             "dare",
             vec![int("drop_ppm", 0), text("seed", "0x000000000000001")],
         ),
-        bp("seed_integer", "a seed given as an integer", "dare", vec![int("drop_ppm", 0), int("seed", 1)]),
+        bp(
+            "seed_integer",
+            "a seed given as an integer",
+            "dare",
+            vec![int("drop_ppm", 0), int("seed", 1)],
+        ),
         bp(
             "unit_unknown",
             "unit = \"column\"",
@@ -669,7 +766,11 @@ fn param_cases() -> Vec<Case> {
         ("weights_too_many", "two locals, three weights", &[1, 1, 1][..]),
         ("weights_entry_above", "a weight of 1,000,001", &[1_000_001, 0][..]),
         ("weights_negative", "a weight of −1", &[-1, 1][..]),
-        ("weights_sum_above", "weights summing to 1,000,001", &[500_000, 500_001][..]),
+        (
+            "weights_sum_above",
+            "weights summing to 1,000,001",
+            &[500_000, 500_001][..],
+        ),
     ] {
         let mut c = w3(w);
         c.id = format!("breeding::params::{id}");
@@ -720,14 +821,22 @@ fn param_cases() -> Vec<Case> {
             "params::one_parent",
             &["BRD-OP-01"],
             "task_delta with the base alone",
-            call("task_delta", parents("f32", Values::Related(11), 1), vec![int("lambda_ppm", 0)]),
+            call(
+                "task_delta",
+                parents("f32", Values::Related(11), 1),
+                vec![int("lambda_ppm", 0)],
+            ),
             "BreedBadParentCount",
         ),
         bad(
             "params::three_parents_for_two",
             &["BRD-OP-01"],
             "dare with three parents",
-            call("dare", parents("f32", Values::Related(11), 3), vec![int("drop_ppm", 0), seed(1)]),
+            call(
+                "dare",
+                parents("f32", Values::Related(11), 3),
+                vec![int("drop_ppm", 0), seed(1)],
+            ),
             "BreedBadParentCount",
         ),
         bad(
@@ -745,7 +854,11 @@ fn param_cases() -> Vec<Case> {
             "params::count_before_params",
             &["BRD-OP-01"],
             "a wrong parent count is reported before a bad parameter",
-            call("task_delta", parents("f32", Values::Related(11), 1), vec![int("lambda_ppm", 99_999_999)]),
+            call(
+                "task_delta",
+                parents("f32", Values::Related(11), 1),
+                vec![int("lambda_ppm", 99_999_999)],
+            ),
             "BreedBadParentCount",
         ),
         bad(
@@ -754,7 +867,10 @@ fn param_cases() -> Vec<Case> {
             "a bad parameter is reported before an invalid parent",
             call(
                 "task_delta",
-                vec![ModelInput::own(b"not a model".to_vec()), parents("f32", Values::Related(11), 2).remove(1)],
+                vec![
+                    ModelInput::own(b"not a model".to_vec()),
+                    parents("f32", Values::Related(11), 2).remove(1),
+                ],
                 vec![int("lambda_ppm", 99_999_999)],
             ),
             "BreedBadParameter",
@@ -772,7 +888,13 @@ fn extreme(dtype: &'static str, j: u64) -> Vec<u8> {
         if p.role == "tok_embeddings" {
             let n = (p.rows * p.cols) as usize;
             let v: Vec<f32> = (0..n)
-                .map(|i| if i % 32 == 0 { if j == 0 { big } else { -big } } else { 0.5 })
+                .map(|i| {
+                    if i % 32 == 0 {
+                        if j == 0 { big } else { -big }
+                    } else {
+                        0.5
+                    }
+                })
                 .collect();
             p.fill = Fill::Values(v);
         }
@@ -781,8 +903,14 @@ fn extreme(dtype: &'static str, j: u64) -> Vec<u8> {
 }
 
 fn overflow_cases() -> Vec<Case> {
-    let f = vec![shared("f32-extreme-p0", extreme("f32", 0)), shared("f32-extreme-p1", extreme("f32", 1))];
-    let q = vec![shared("q8_0-extreme-p0", extreme("q8_0", 0)), shared("q8_0-extreme-p1", extreme("q8_0", 1))];
+    let f = vec![
+        shared("f32-extreme-p0", extreme("f32", 0)),
+        shared("f32-extreme-p1", extreme("f32", 1)),
+    ];
+    let q = vec![
+        shared("q8_0-extreme-p0", extreme("q8_0", 0)),
+        shared("q8_0-extreme-p1", extreme("q8_0", 1)),
+    ];
     vec![
         bad(
             "overflow::difference",
@@ -827,7 +955,12 @@ fn verify_cases() -> Vec<Case> {
     let own = |b: &[u8]| ModelInput::own(b.to_vec());
     let verify = |r: &[u8], c: &[u8], p: Vec<ModelInput>| Call::BreedVerify(own(r), own(c), p);
     let vr = |id: &str, desc: &str, c: Call, e: Option<&'static str>| {
-        let case = Case::new(&format!("breeding::verify::{id}"), P, &["BRD-VER-01", "BRD-REC-01", "BRD-REC-02"], desc);
+        let case = Case::new(
+            &format!("breeding::verify::{id}"),
+            P,
+            &["BRD-VER-01", "BRD-REC-01", "BRD-REC-02"],
+            desc,
+        );
         match e {
             None => case.steps(vec![ok(c)]),
             Some(e) => case.steps(vec![err(c, e)]),
@@ -853,13 +986,21 @@ fn verify_cases() -> Vec<Case> {
         vr(
             "parent_one_byte",
             "a parent altered by one byte: its SHA-256 differs from the receipt's",
-            verify(&bred.receipt, &bred.child, vec![ps[0].clone(), ps[1].clone(), own(&altered_parent)]),
+            verify(
+                &bred.receipt,
+                &bred.child,
+                vec![ps[0].clone(), ps[1].clone(), own(&altered_parent)],
+            ),
             Some("ReceiptParentMismatch"),
         ),
         vr(
             "parents_swapped",
             "the same parents in another order",
-            verify(&bred.receipt, &bred.child, vec![ps[0].clone(), ps[2].clone(), ps[1].clone()]),
+            verify(
+                &bred.receipt,
+                &bred.child,
+                vec![ps[0].clone(), ps[2].clone(), ps[1].clone()],
+            ),
             Some("ReceiptParentMismatch"),
         ),
         vr(

@@ -153,7 +153,10 @@ fn gate(b: &Summary, p: &Summary) -> Result<(), Error> {
     }
     // G3: tensor count, roles and layers.
     if b.tensors.len() != p.tensors.len()
-        || b.tensors.iter().zip(&p.tensors).any(|(x, y)| x.role != y.role || x.layer != y.layer)
+        || b.tensors
+            .iter()
+            .zip(&p.tensors)
+            .any(|(x, y)| x.role != y.role || x.layer != y.layer)
     {
         return Err(Error("BreedTensorMismatch"));
     }
@@ -176,12 +179,17 @@ fn gate(b: &Summary, p: &Summary) -> Result<(), Error> {
         || b.rope_style != p.rope_style
         || b.rope_theta != p.rope_theta
         || b.norm_eps != p.norm_eps
-        || b.tensors.iter().zip(&p.tensors).any(|(x, y)| x.rows != y.rows || x.cols != y.cols)
+        || b.tensors
+            .iter()
+            .zip(&p.tensors)
+            .any(|(x, y)| x.rows != y.rows || x.cols != y.cols)
     {
         return Err(Error("BreedDimensionMismatch"));
     }
     // G6: tokenizer.
-    if b.tokenizer_checksum != p.tokenizer_checksum || b.int("bos_id") != p.int("bos_id") || b.int("eos_id") != p.int("eos_id")
+    if b.tokenizer_checksum != p.tokenizer_checksum
+        || b.int("bos_id") != p.int("bos_id")
+        || b.int("eos_id") != p.int("eos_id")
     {
         return Err(Error("BreedTokenizerMismatch"));
     }
@@ -406,7 +414,9 @@ fn sparse_task_delta(t: &Tensor, p: &P, st: &mut Stats) -> Vec<f32> {
     st.add("kept", k as u64);
     st.add("reverted", (b.len() - k) as u64);
     st.add("nonzero_deltas", d.iter().filter(|v| **v != 0.0).count() as u64);
-    (0..b.len()).map(|i| if kept[i] { b[i] + l * d[i] } else { b[i] }).collect()
+    (0..b.len())
+        .map(|i| if kept[i] { b[i] + l * d[i] } else { b[i] })
+        .collect()
 }
 
 fn magnitude_prune(t: &Tensor, p: &P, st: &mut Stats) -> Vec<f32> {
@@ -460,6 +470,7 @@ fn dare(t: &Tensor, p: &P, st: &mut Stats, raw: &mut Vec<f32>, resc: &mut Vec<f3
     y
 }
 
+#[allow(clippy::needless_range_loop)] // i indexes every parent: the spec's formula
 fn federated(t: &Tensor, p: &P, st: &mut Stats, us: &mut Vec<f32>) -> Vec<f32> {
     let b = &t.x[0];
     let w: Vec<f32> = p.weights_ppm.iter().map(|&v| frac(v)).collect();
@@ -467,7 +478,7 @@ fn federated(t: &Tensor, p: &P, st: &mut Stats, us: &mut Vec<f32>) -> Vec<f32> {
     for i in 0..b.len() {
         let mut u = w[0] * (t.x[1][i] - b[i]);
         for j in 2..t.x.len() {
-            u = u + w[j - 1] * (t.x[j][i] - b[i]);
+            u += w[j - 1] * (t.x[j][i] - b[i]);
         }
         st.add("nonzero_updates", u64::from(u != 0.0));
         us.push(u);
@@ -532,7 +543,7 @@ fn ties(t: &Tensor, p: &P, st: &mut Stats) -> Result<Vec<f32>, Error> {
         }
         let mut s = tau[0][i];
         for tj in &tau[1..] {
-            s = s + tj[i];
+            s += tj[i];
         }
         if s.is_nan() {
             return Err(E_OVER);
@@ -550,9 +561,9 @@ fn ties(t: &Tensor, p: &P, st: &mut Stats) -> Result<Vec<f32>, Error> {
             .collect();
         let mut m = agree[0];
         for &v in &agree[1..] {
-            m = m + v;
+            m += v;
         }
-        m = m / (agree.len() as f32);
+        m /= agree.len() as f32;
         y.push(b[i] + l * m);
     }
     Ok(y)
@@ -630,7 +641,10 @@ fn identity(s: &Summary) -> J {
     ] {
         m.push((k, J::Int(s.int(k).expect("a header field").into())));
     }
-    m.push(("tensor_layout_checksum", J::Str(format!("0x{:08x}", s.tensor_layout_checksum))));
+    m.push((
+        "tensor_layout_checksum",
+        J::Str(format!("0x{:08x}", s.tensor_layout_checksum)),
+    ));
     m.push(("tokenizer_checksum", J::Str(format!("0x{:08x}", s.tokenizer_checksum))));
     obj(m)
 }
@@ -666,9 +680,18 @@ fn receipt(
     let parents_j = parents
         .iter()
         .zip(models)
-        .map(|(b, m)| obj(vec![("digest", obj(vec![("sha256", J::Str(sha256_hex(b)))])), ("identity", identity(m))]))
+        .map(|(b, m)| {
+            obj(vec![
+                ("digest", obj(vec![("sha256", J::Str(sha256_hex(b)))])),
+                ("identity", identity(m)),
+            ])
+        })
         .collect();
-    let mut stats: Vec<(String, J)> = st.ints.iter().map(|(k, v)| (k.to_string(), J::Int((*v).into()))).collect();
+    let mut stats: Vec<(String, J)> = st
+        .ints
+        .iter()
+        .map(|(k, v)| (k.to_string(), J::Int((*v).into())))
+        .collect();
     stats.extend(st.strings.iter().map(|(k, v)| (k.to_string(), J::Str(v.clone()))));
     stats.extend(
         st.arrays
@@ -721,7 +744,11 @@ pub fn verify(receipt: &[u8], child: &[u8], parents: &[Vec<u8>]) -> Result<(), E
         } else if let Some(s) = x.as_str() {
             Param::Text(s.to_string())
         } else if let Some(a) = x.as_array() {
-            Param::Ints(a.iter().map(|e| e.as_i64().ok_or(malformed)).collect::<Result<_, _>>()?)
+            Param::Ints(
+                a.iter()
+                    .map(|e| e.as_i64().ok_or(malformed))
+                    .collect::<Result<_, _>>()?,
+            )
         } else {
             return Err(malformed);
         };
@@ -730,7 +757,11 @@ pub fn verify(receipt: &[u8], child: &[u8], parents: &[Vec<u8>]) -> Result<(), E
     let rparents = pred.get("parents").and_then(|x| x.as_array()).ok_or(malformed)?;
     let mut digests = Vec::new();
     for p in rparents {
-        let d = p.get("digest").and_then(|d| d.get("sha256")).and_then(|s| s.as_str()).ok_or(malformed)?;
+        let d = p
+            .get("digest")
+            .and_then(|d| d.get("sha256"))
+            .and_then(|s| s.as_str())
+            .ok_or(malformed)?;
         digests.push(d);
     }
     let subject = v.get("subject").and_then(|x| x.as_array()).ok_or(malformed)?;
@@ -738,7 +769,11 @@ pub fn verify(receipt: &[u8], child: &[u8], parents: &[Vec<u8>]) -> Result<(), E
         return Err(malformed);
     };
     let name = s0.get("name").and_then(|x| x.as_str()).ok_or(malformed)?;
-    let cdigest = s0.get("digest").and_then(|d| d.get("sha256")).and_then(|s| s.as_str()).ok_or(malformed)?;
+    let cdigest = s0
+        .get("digest")
+        .and_then(|d| d.get("sha256"))
+        .and_then(|s| s.as_str())
+        .ok_or(malformed)?;
     // V2.
     if digests.len() != parents.len() || parents.iter().zip(&digests).any(|(p, d)| sha256_hex(p) != *d) {
         return Err(Error("ReceiptParentMismatch"));
