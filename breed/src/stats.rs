@@ -20,9 +20,16 @@ impl Statistics {
         *self.counts.entry(name).or_insert(0) += v;
     }
 
-    /// Feeds a value's 4 little-endian bytes to a CRC-32C statistic.
-    pub fn crc(&mut self, name: &'static str, v: f32) {
-        self.crcs.entry(name).or_default().update(&v.to_le_bytes());
+    /// Feeds values, each as 4 little-endian bytes, to a CRC-32C statistic.
+    pub fn crc(&mut self, name: &'static str, values: &[f32]) {
+        let c = self.crcs.entry(name).or_default();
+        let mut bytes = [0u8; 256];
+        for chunk in values.chunks(64) {
+            for (d, v) in bytes.chunks_exact_mut(4).zip(chunk) {
+                d.copy_from_slice(&v.to_le_bytes());
+            }
+            c.update(&bytes[..chunk.len() * 4]);
+        }
     }
 
     /// Appends a tensor's binary32 statistic to an array.

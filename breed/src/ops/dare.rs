@@ -13,19 +13,24 @@ pub fn tensor(job: &TensorJob<'_>, cx: &mut Context<'_>, out: &mut [u8]) -> Resu
     let p = s.drop_ppm as u64;
     let (stream, cols) = (job.position as u64, job.cols());
     let stats = &mut cx.stats;
-    stats.count("dropped", 0);
-    stats.count("kept", 0);
-    job.map_rows(out, |r, x, y| {
+    let mut dropped_count = 0u64;
+    let (mut raw, mut rescaled) = (vec![0.0f32; cols], vec![0.0f32; cols]);
+    let result = job.map_rows(out, |r, x, y| {
         let (b, t) = (&x[0], &x[1]);
         for c in 0..cols {
             let d = t[c] - b[c];
             let dropped = uniform_ppm(s.seed, stream, (r * cols + c) as u64) < p;
             let e = if dropped { 0.0 } else { d / keep };
-            stats.crc("raw_delta_crc32c", d);
-            stats.crc("rescaled_delta_crc32c", e);
-            stats.count(if dropped { "dropped" } else { "kept" }, 1);
+            raw[c] = d;
+            rescaled[c] = e;
+            dropped_count += u64::from(dropped);
             y[c] = if dropped { b[c] } else { b[c] + e };
         }
+        stats.crc("raw_delta_crc32c", &raw);
+        stats.crc("rescaled_delta_crc32c", &rescaled);
         Ok(())
-    })
+    });
+    stats.count("dropped", dropped_count);
+    stats.count("kept", job.elements() as u64 - dropped_count);
+    result
 }

@@ -9,18 +9,22 @@ use crate::walk::TensorJob;
 pub fn tensor(job: &TensorJob<'_>, cx: &mut Context<'_>, out: &mut [u8]) -> Result<(), BreedError> {
     let w: Vec<f32> = cx.settings.weights_ppm.iter().map(|&v| frac(v)).collect();
     let stats = &mut cx.stats;
-    stats.count("nonzero_updates", 0);
-    job.map_rows(out, |_, x, y| {
+    let mut nonzero = 0u64;
+    let mut us = vec![0.0f32; job.cols()];
+    let result = job.map_rows(out, |_, x, y| {
         let b = &x[0];
         for c in 0..y.len() {
             let mut u = w[0] * (x[1][c] - b[c]);
             for j in 2..x.len() {
                 u += w[j - 1] * (x[j][c] - b[c]);
             }
-            stats.count("nonzero_updates", u64::from(u != 0.0));
-            stats.crc("weighted_delta_crc32c", u);
+            nonzero += u64::from(u != 0.0);
+            us[c] = u;
             y[c] = b[c] + u;
         }
+        stats.crc("weighted_delta_crc32c", &us);
         Ok(())
-    })
+    });
+    stats.count("nonzero_updates", nonzero);
+    result
 }

@@ -36,20 +36,22 @@ pub fn tensor(job: &TensorJob<'_>, cx: &mut Context<'_>, out: &mut [u8]) -> Resu
     stats.push_bits("floors", floor);
     stats.count("kept", k as u64);
     stats.count("pruned", (n - k) as u64);
-    stats.count("floored", 0);
-    job.map_rows(out, |r, x, y| {
+    let mut floored = 0u64;
+    let result = job.map_rows(out, |r, x, y| {
         let (rf, cd) = (&x[0], &x[1]);
         for c in 0..cols {
             let a = (cd[c] - rf[c]).abs();
             y[c] = if !top.contains(r * cols + c, a) {
                 rf[c]
             } else if cd[c].abs() < floor {
-                stats.count("floored", 1);
+                floored += 1;
                 0.0
             } else {
                 cd[c]
             };
         }
         Ok(())
-    })
+    });
+    stats.count("floored", floored);
+    result
 }

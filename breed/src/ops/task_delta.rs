@@ -7,14 +7,16 @@ use crate::walk::TensorJob;
 
 pub fn tensor(job: &TensorJob<'_>, cx: &mut Context<'_>, out: &mut [u8]) -> Result<(), BreedError> {
     let l = frac(cx.settings.lambda_ppm);
-    let stats = &mut cx.stats;
-    job.map_rows(out, |_, x, y| {
+    let mut nonzero = 0u64;
+    let r = job.map_rows(out, |_, x, y| {
         let (b, t) = (&x[0], &x[1]);
         for c in 0..y.len() {
             let d = t[c] - b[c];
-            stats.count("nonzero_deltas", u64::from(d != 0.0));
+            nonzero += u64::from(d != 0.0);
             y[c] = b[c] + l * d;
         }
         Ok(())
-    })
+    });
+    cx.stats.count("nonzero_deltas", nonzero);
+    r
 }

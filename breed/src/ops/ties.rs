@@ -23,21 +23,18 @@ pub fn tensor(job: &TensorJob<'_>, cx: &mut Context<'_>, out: &mut [u8]) -> Resu
     }
     let l = frac(cx.settings.lambda_ppm);
     let cols = job.cols();
-    let stats = &mut cx.stats;
-    for name in ["positive_votes", "negative_votes", "zero_sum"] {
-        stats.count(name, 0);
-    }
+    let (mut positive_votes, mut negative_votes, mut zero_sum) = (0u64, 0u64, 0u64);
     let mut tau = vec![0.0f32; members];
     let position = job.position;
-    job.map_rows(out, |r, x, y| {
+    let result = job.map_rows(out, |r, x, y| {
         let b = &x[0];
         for c in 0..cols {
             let i = r * cols + c;
             for (j, t) in tau.iter_mut().enumerate() {
                 let d = x[j + 1][c] - b[c];
                 *t = if tops[j].contains(i, d.abs()) { d } else { 0.0 };
-                stats.count("positive_votes", u64::from(*t > 0.0));
-                stats.count("negative_votes", u64::from(*t < 0.0));
+                positive_votes += u64::from(*t > 0.0);
+                negative_votes += u64::from(*t < 0.0);
             }
             let mut s = tau[0];
             for t in &tau[1..] {
@@ -50,7 +47,7 @@ pub fn tensor(job: &TensorJob<'_>, cx: &mut Context<'_>, out: &mut [u8]) -> Resu
                 });
             }
             if s == 0.0 {
-                stats.count("zero_sum", 1);
+                zero_sum += 1;
                 y[c] = b[c];
                 continue;
             }
@@ -67,5 +64,9 @@ pub fn tensor(job: &TensorJob<'_>, cx: &mut Context<'_>, out: &mut [u8]) -> Resu
             y[c] = b[c] + l * m;
         }
         Ok(())
-    })
+    });
+    cx.stats.count("positive_votes", positive_votes);
+    cx.stats.count("negative_votes", negative_votes);
+    cx.stats.count("zero_sum", zero_sum);
+    result
 }
