@@ -928,6 +928,49 @@ mod tests {
     }
 
     #[test]
+    fn breed_calls_encode_and_decode_as_the_protocol_table_says() {
+        let call = Call::Breed {
+            operator: "federated".into(),
+            parents: vec![vec![1, 2], vec![0xff]],
+            params: vec![
+                ("weights_ppm".into(), BreedParam::Ints(vec![500_000, -1])),
+                ("seed".into(), BreedParam::Text("0x0000000000000007".into())),
+                ("lambda_ppm".into(), BreedParam::Int(-3)),
+            ],
+            name: "child.slm".into(),
+        };
+        assert_eq!(
+            Value::Object(encode_call(&call)),
+            json!({"type": "call", "call": "breed", "operator": "federated", "parents_hex": ["0102", "ff"],
+                "params": {"weights_ppm": [500000, -1], "seed": "0x0000000000000007", "lambda_ppm": -3},
+                "name": "child.slm"})
+        );
+        let ok = obj(json!({"type": "ok", "output": {"breed": {"model_hex": "00", "receipt_hex": "7b7d"}}}));
+        assert_eq!(
+            decode_reply(&call, &ok),
+            Ok(Outcome::Ok(Output::Breed {
+                model: vec![0],
+                receipt: b"{}".to_vec()
+            }))
+        );
+        let extra = obj(json!({"type": "ok", "output": {"breed": {"model_hex": "00", "receipt_hex": "", "x": 1}}}));
+        assert!(decode_reply(&call, &extra).is_err());
+        let verify = Call::BreedVerify {
+            receipt: b"{}".to_vec(),
+            child: vec![],
+            parents: vec![vec![7]],
+        };
+        assert_eq!(
+            Value::Object(encode_call(&verify)),
+            json!({"type": "call", "call": "breed_verify", "receipt_hex": "7b7d", "child_hex": "", "parents_hex": ["07"]})
+        );
+        assert_eq!(
+            decode_reply(&verify, &obj(json!({"type": "error", "code": 631}))),
+            Ok(Outcome::Error(631))
+        );
+    }
+
+    #[test]
     fn split_command_handles_quotes_and_backslashes() {
         assert_eq!(
             split_command("node  t.mjs x.wasm").unwrap(),
