@@ -2,9 +2,10 @@
 //! (§3.5), shared by the operators. A tensor is processed **row by row**:
 //! each parent's row is dequantized into a small buffer, the operator
 //! computes the child's row, and the row is stored (requantized) straight
-//! into the child's payload. Only rankings hold a whole tensor of f32
-//! magnitudes (one scratch buffer, reused), so a call holds the parents,
-//! the child and one tensor as f32 — the bound of issue 15.
+//! into the child's payload. Rankings select by histograms over a few
+//! passes instead of holding a tensor of magnitudes, so a call holds the
+//! parents, the child and some rows — below the bound of issue 15 (the
+//! parents, the child and one tensor as f32).
 
 use crate::error::BreedError;
 use tinyrustlm::quant::{Dtype, dequantize_into, quantize_row};
@@ -125,17 +126,20 @@ impl TopK {
     }
 }
 
-/// `top(k, a)` over a tensor's magnitudes. `magnitudes(r, rows, out)`
-/// writes row `r`'s magnitudes; it is called twice per row (once to fill
-/// the scratch, once to find the cut among equal magnitudes), so no index
-/// array is needed beside the one tensor of f32 in `scratch`.
+/// `top(k, a)` over a tensor's magnitudes, by a radix select on their bit
+/// patterns (magnitudes are ≥ +0 and never NaN, so the u32 bits order them
+/// as numbers): a histogram of the high 16 bits finds the threshold's
+/// bucket, a histogram of the low 16 bits inside it the threshold, and a
+/// last pass the cut among equal magnitudes (ties to the lower index).
+/// `magnitudes(r, rows, out)` writes row `r`'s magnitudes; each pass
+/// recomputes them from the parents' rows, so no tensor-sized buffer is
+/// held — only `hist`, 65,536 counters.
 pub fn top_k(
     job: &TensorJob<'_>,
     k: usize,
-    scratch: &mut Vec<f32>,
+    hist: &mut Vec<u64>,
     mut magnitudes: impl FnMut(usize, &[Vec<f32>], &mut [f32]),
 ) -> Result<TopK, BreedError> {
-    let n = job.elements();
     if k == 0 {
         return Ok(TopK {
             k,
@@ -144,38 +148,66 @@ pub fn top_k(
         });
     }
     let cols = job.cols();
-    scratch.clear();
-    scratch.resize(n, 0.0);
     let mut bufs = job.row_buffers();
-    for r in 0..job.rows() {
-        job.load_row(r, &mut bufs)?;
-        magnitudes(r, &bufs, &mut scratch[r * cols..(r + 1) * cols]);
-    }
-    // Descending by magnitude; magnitudes are never NaN (differences of
-    // finite values are finite or ±∞, and |·| makes them ≥ +0).
-    let (_, nth, _) = scratch.select_nth_unstable_by(k - 1, |x, y| y.total_cmp(x));
-    let threshold = *nth;
-    let greater = scratch[..k - 1].iter().filter(|&&v| v > threshold).count();
-    let equal_kept = k - greater;
-    let mut seen = 0;
     let mut row = vec![0.0f32; cols];
-    for r in 0..job.rows() {
-        job.load_row(r, &mut bufs)?;
-        magnitudes(r, &bufs, &mut row);
-        for (c, &a) in row.iter().enumerate() {
-            if a == threshold {
-                seen += 1;
-                if seen == equal_kept {
-                    return Ok(TopK {
-                        k,
-                        threshold,
-                        cut: r * cols + c,
-                    });
+    let mut pass = |f: &mut dyn FnMut(usize, u32) -> bool| -> Result<(), BreedError> {
+        for r in 0..job.rows() {
+            job.load_row(r, &mut bufs)?;
+            magnitudes(r, &bufs, &mut row);
+            for (c, a) in row.iter().enumerate() {
+                if f(r * cols + c, a.to_bits()) {
+                    return Ok(());
                 }
             }
         }
-    }
-    Err(overflow(job, "ranking found fewer equal magnitudes than it selected"))
+        Ok(())
+    };
+    // Walks a histogram from the top: (bucket holding the `want`-th
+    // largest, count in buckets above it).
+    let select = |hist: &[u64], want: u64| -> Option<(u32, u64)> {
+        let mut above = 0u64;
+        for (bucket, &n) in hist.iter().enumerate().rev() {
+            if above + n >= want {
+                return Some((bucket as u32, above));
+            }
+            above += n;
+        }
+        None
+    };
+    let fewer = || overflow(job, "ranking found fewer magnitudes than it keeps");
+    hist.clear();
+    hist.resize(1 << 16, 0);
+    pass(&mut |_, b| {
+        hist[(b >> 16) as usize] += 1;
+        false
+    })?;
+    let (high, above_high) = select(hist, k as u64).ok_or_else(fewer)?;
+    hist.iter_mut().for_each(|h| *h = 0);
+    pass(&mut |_, b| {
+        if b >> 16 == high {
+            hist[(b & 0xFFFF) as usize] += 1;
+        }
+        false
+    })?;
+    let (low, above_low) = select(hist, k as u64 - above_high).ok_or_else(fewer)?;
+    let key = (high << 16) | low;
+    let equal_kept = k as u64 - above_high - above_low;
+    let (mut seen, mut cut) = (0u64, None);
+    pass(&mut |i, b| {
+        if b == key {
+            seen += 1;
+            if seen == equal_kept {
+                cut = Some(i);
+                return true;
+            }
+        }
+        false
+    })?;
+    Ok(TopK {
+        k,
+        threshold: f32::from_bits(key),
+        cut: cut.ok_or_else(fewer)?,
+    })
 }
 
 #[cfg(test)]

@@ -22,8 +22,8 @@ pub struct Context<'s> {
     pub settings: &'s Settings,
     /// The base's `n_layers` (crossover's layer units).
     pub n_layers: u32,
-    /// One tensor of f32, reused by rankings.
-    pub scratch: Vec<f32>,
+    /// The rankings' histogram (65,536 counters), reused.
+    pub scratch: Vec<u64>,
     pub stats: Statistics,
 }
 
