@@ -14,7 +14,8 @@
 //! - `wasm:<path>`: any WebAssembly module exporting the ABI of
 //!   `spec/abi.md`, run in an embedded engine (wasmi);
 //! - `cmd:<command line>`: any program speaking `spec/harness-protocol.md`
-//!   on stdin/stdout (e.g. `cmd:node testees/node/testee.mjs x.wasm`).
+//!   on stdin/stdout (e.g. `cmd:node testees/node/testee.mjs x.wasm`, or
+//!   `cmd:target/debug/breed-testee` for the breeding vectors).
 //!
 //! `CONFORMANCE_PROFILES=a,b,…` limits the profiles run for a WASM module
 //! (which claims all of them) or a process testee (which states its own in
@@ -22,6 +23,7 @@
 //! selected; the others are skipped with a reason naming the side that
 //! excluded them. The reference runtime (in process) ignores it.
 
+pub mod breeding;
 pub mod reference;
 
 use std::path::PathBuf;
@@ -69,7 +71,18 @@ pub const ALL_PROFILES: &[&str] = &[
     "inspect",
     "diagnostics",
     "adapters",
+    "breeding",
 ];
+
+/// What a WebAssembly module can claim: every profile but `breeding`, which
+/// is a tool's (spec/breeding.md), not an export of the ABI.
+pub fn module_profiles() -> Vec<String> {
+    ALL_PROFILES
+        .iter()
+        .filter(|p| **p != "breeding")
+        .map(|p| p.to_string())
+        .collect()
+}
 
 /// `$CONFORMANCE_PROFILES` as a list (`None` when unset); every name must
 /// be a profile of `spec/tables/profiles.toml`.
@@ -98,7 +111,7 @@ pub fn select_implementation() -> Result<Arc<dyn Implementation>, String> {
     // testee states its claim in the handshake. CONFORMANCE_PROFILES limits
     // either: the vectors run are those of the intersection.
     let external: Option<Arc<dyn Implementation>> = if let Some(path) = choice.strip_prefix("wasm:") {
-        let all = ALL_PROFILES.iter().map(|p| p.to_string()).collect();
+        let all = module_profiles();
         let imp = tinyrustlm_harness::drivers::wasm::WasmImplementation::new(std::path::Path::new(path), all)?;
         Some(Arc::new(imp))
     } else if let Some(command) = choice.strip_prefix("cmd:") {

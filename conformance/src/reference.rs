@@ -155,6 +155,19 @@ impl Session for ReferenceSession {
                 done(inst.with_session(|s| s.validate_adapter(adapter)), |()| Output::Done)
             }
             Call::ApplyAdapter { adapter } => done(inst.with_session(|s| s.apply_adapter(adapter)), |()| Output::Done),
+            // Breeding is a tool beside the runtime (tinyrustlm-breed); it
+            // touches no session state.
+            Call::Breed {
+                operator,
+                parents,
+                params,
+                name,
+            } => crate::breeding::breed(operator, parents, params, name),
+            Call::BreedVerify {
+                receipt,
+                child,
+                parents,
+            } => crate::breeding::verify(receipt, child, parents),
             Call::Reset => done(
                 inst.with_session(|s| {
                     s.reset();

@@ -36,7 +36,12 @@ fn n(row: &Table, k: &str) -> u64 {
 
 #[test]
 fn error_kinds_match_spec_errors_toml_row_for_row() {
-    let rows = rows("errors.toml", "error");
+    // The runtime implements every profile but `breeding` (a tool's,
+    // tinyrustlm-breed, whose own test checks those rows).
+    let rows: Vec<Table> = rows("errors.toml", "error")
+        .into_iter()
+        .filter(|r| s(r, "profile") != "breeding")
+        .collect();
     assert_eq!(rows.len(), ErrorKind::ALL.len(), "one ErrorKind per row");
     for (row, &kind) in rows.iter().zip(ErrorKind::ALL) {
         assert_eq!(s(row, "name"), kind.name());

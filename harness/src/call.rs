@@ -75,6 +75,21 @@ pub enum Call {
     ValidateAdapter { adapter: Vec<u8> },
     /// Validate, then apply an adapter package (`spec/adapters.md` §3).
     ApplyAdapter { adapter: Vec<u8> },
+    /// Breed a child from parents (`spec/breeding.md` §1): needs no model
+    /// and changes no session state. Parameters in the order given.
+    Breed {
+        operator: String,
+        parents: Vec<Vec<u8>>,
+        params: Vec<(String, BreedParam)>,
+        name: String,
+    },
+    /// Verify a child and its receipt against the parents
+    /// (`spec/breeding.md` §7).
+    BreedVerify {
+        receipt: Vec<u8>,
+        child: Vec<u8>,
+        parents: Vec<Vec<u8>>,
+    },
     /// Raw ABI (`spec/abi.md`): `slm_alloc(len)`; the driver remembers the
     /// returned address under `buffer` (even 0). Outcome: `Ok(Done)` for a
     /// non-zero address, `Error(slm_last_error())` for 0
@@ -93,6 +108,15 @@ pub enum Call {
     /// Raw ABI: read a runtime-owned buffer through its pointer and length
     /// queries (`slm_result_ptr/len`, …).
     Read { region: Region },
+}
+
+/// A breeding parameter's value (`spec/breeding.md` [BRD-PRM-01]): an
+/// integer, a string or a list of integers, as the manifest gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BreedParam {
+    Int(i64),
+    Text(String),
+    Ints(Vec<i64>),
 }
 
 /// An argument of a raw ABI call.
@@ -148,6 +172,8 @@ impl Call {
             Call::TensorBytes { .. } => "tensor_bytes",
             Call::ValidateAdapter { .. } => "validate_adapter",
             Call::ApplyAdapter { .. } => "apply_adapter",
+            Call::Breed { .. } => "breed",
+            Call::BreedVerify { .. } => "breed_verify",
             Call::Alloc { .. } => "alloc",
             Call::Write { .. } => "write",
             Call::Invoke { .. } => "invoke",
@@ -278,6 +304,8 @@ pub enum Output {
     /// `alloc` (1 = non-zero address, 0 = failure), `invoke` (the raw
     /// return value).
     Value(u64),
+    /// `breed`: the child's bytes and the receipt's bytes, compared exactly.
+    Breed { model: Vec<u8>, receipt: Vec<u8> },
 }
 
 /// What an implementation did with one call.

@@ -271,6 +271,16 @@ pub fn render(out: &Output) -> String {
         Output::Value(v) => {
             let _ = writeln!(s, "{v} (0x{v:x})");
         }
+        Output::Breed { model, receipt } => {
+            // The receipt as text, one member per line where it parses;
+            // the child as bytes.
+            match serde_json::from_slice::<serde_json::Value>(receipt) {
+                Ok(v) => s.push_str(&serde_json::to_string_pretty(&v).unwrap_or_default()),
+                Err(_) => s.push_str(&String::from_utf8_lossy(receipt)),
+            }
+            let _ = writeln!(s, "\nreceipt: {} bytes", receipt.len());
+            s.push_str(&render(&Output::Bytes(model.clone())));
+        }
         Output::Logits(v) => {
             let _ = writeln!(s, "{} logits", v.len());
             for (i, x) in v.iter().enumerate() {

@@ -28,7 +28,7 @@ pub mod spec;
 pub mod suite;
 pub mod trace;
 
-pub use call::{AbiArg, Call, ModelSummary, Outcome, Output, QuantDtype, Region, TensorSummary};
+pub use call::{AbiArg, BreedParam, Call, ModelSummary, Outcome, Output, QuantDtype, Region, TensorSummary};
 pub use implementation::{ImplInfo, Implementation, Selected, Session};
 pub use manifest::{Expected, Step, Vector};
 pub use run::{Status, run_vector};

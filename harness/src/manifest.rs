@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::call::{AbiArg, Call, ModelSummary, Output, QuantDtype, Region, StopReason};
+use crate::call::{AbiArg, BreedParam, Call, ModelSummary, Output, QuantDtype, Region, StopReason};
 use crate::spec::{Level, Spec};
 
 /// A vector ready to run.
@@ -90,6 +90,12 @@ struct RawStep {
     export: Option<String>,
     args: Option<Vec<toml::Value>>,
     region: Option<String>,
+    operator: Option<String>,
+    parents: Option<Vec<String>>,
+    params: Option<toml::Table>,
+    name: Option<String>,
+    receipt: Option<String>,
+    child: Option<String>,
     /// Informative (`spec/vectors.md` §3): the margin the generator certified.
     #[allow(dead_code)]
     certified_margin: Option<f64>,
@@ -124,6 +130,13 @@ struct RawLogits {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawBreed {
+    model_file: String,
+    receipt_file: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawExpect {
     error: Option<String>,
     ok: Option<bool>,
@@ -140,6 +153,7 @@ struct RawExpect {
     logits: Option<RawLogits>,
     returns: Option<u64>,
     diagnostics: Option<toml::Table>,
+    breed: Option<RawBreed>,
 }
 
 /// The longest input a manifest may make the harness build (`model_len`).
@@ -285,6 +299,12 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         ("export", s.export.is_some()),
         ("args", s.args.is_some()),
         ("region", s.region.is_some()),
+        ("operator", s.operator.is_some()),
+        ("parents", s.parents.is_some()),
+        ("params", s.params.is_some()),
+        ("name", s.name.is_some()),
+        ("receipt", s.receipt.is_some()),
+        ("child", s.child.is_some()),
     ]
     .into_iter()
     .filter_map(|(k, p)| p.then_some(k))
@@ -308,6 +328,8 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         "write" => &["buffer", "offset", "bytes_hex", "file"],
         "invoke" => &["export", "args"],
         "read" => &["region"],
+        "breed" => &["operator", "parents", "params", "name"],
+        "breed_verify" => &["receipt", "child", "parents"],
         other => return Err(format!("unknown call {other:?}")),
     };
     if let Some(k) = present.iter().find(|k| !allowed.contains(k)) {
@@ -412,6 +434,23 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
             },
             all_positions: s.all_positions.ok_or_else(|| need("all_positions"))?,
         },
+        "breed" => Call::Breed {
+            operator: s.operator.clone().ok_or_else(|| need("operator"))?,
+            parents: read_all(files, s.parents.as_deref().ok_or_else(|| need("parents"))?)?,
+            params: s
+                .params
+                .clone()
+                .ok_or_else(|| need("params"))?
+                .into_iter()
+                .map(|(k, v)| breed_param(&k, &v).map(|p| (k, p)))
+                .collect::<Result<_, _>>()?,
+            name: s.name.clone().ok_or_else(|| need("name"))?,
+        },
+        "breed_verify" => Call::BreedVerify {
+            receipt: files.read(s.receipt.as_deref().ok_or_else(|| need("receipt"))?)?,
+            child: files.read(s.child.as_deref().ok_or_else(|| need("child"))?)?,
+            parents: read_all(files, s.parents.as_deref().ok_or_else(|| need("parents"))?)?,
+        },
         "generate_next_token" => Call::GenerateNextToken,
         "reset" => Call::Reset,
         "free_model" => Call::FreeModel,
@@ -490,6 +529,27 @@ fn abi_arg(v: &toml::Value) -> Result<AbiArg, String> {
     }
 }
 
+fn read_all(files: &Files<'_>, paths: &[String]) -> Result<Vec<Vec<u8>>, String> {
+    paths.iter().map(|p| files.read(p)).collect()
+}
+
+/// A breeding parameter: a TOML integer, string or array of integers.
+fn breed_param(k: &str, v: &toml::Value) -> Result<BreedParam, String> {
+    Ok(match v {
+        toml::Value::Integer(i) => BreedParam::Int(*i),
+        toml::Value::String(t) => BreedParam::Text(t.clone()),
+        toml::Value::Array(a) => BreedParam::Ints(
+            a.iter()
+                .map(|x| {
+                    x.as_integer()
+                        .ok_or_else(|| format!("params.{k}: an array of integers only"))
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        _ => return Err(format!("params.{k}: an integer, a string or an array of integers")),
+    })
+}
+
 fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> Result<Expected, String> {
     let keys: Vec<&str> = [
         ("error", e.error.is_some()),
@@ -507,6 +567,7 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         ("logits", e.logits.is_some()),
         ("returns", e.returns.is_some()),
         ("diagnostics", e.diagnostics.is_some()),
+        ("breed", e.breed.is_some()),
     ]
     .into_iter()
     .filter_map(|(k, p)| p.then_some(k))
@@ -582,6 +643,15 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
             atol: l.atol,
         });
     }
+    if let Some(b) = e.breed {
+        if !matches!(call, Call::Breed { .. }) {
+            return Err(wrong());
+        }
+        return Ok(Expected::Output(Output::Breed {
+            model: files.read(&b.model_file)?,
+            receipt: files.read(&b.receipt_file)?,
+        }));
+    }
     let out = match call {
         Call::Read { .. } | Call::TensorBytes { .. } => Output::Bytes(match (e.bytes_hex, e.bytes_file) {
             (Some(h), None) => parse_hex_bytes(&h)?,
@@ -642,7 +712,9 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         | Call::Logits
         | Call::Forward { .. }
         | Call::ValidateAdapter { .. }
-        | Call::ApplyAdapter { .. } => return Err(wrong()),
+        | Call::ApplyAdapter { .. }
+        | Call::Breed { .. }
+        | Call::BreedVerify { .. } => return Err(wrong()),
         Call::Diagnostics | Call::Alloc { .. } | Call::Write { .. } | Call::Invoke { .. } => return Err(wrong()),
     };
     Ok(Expected::Output(out))

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The version of the vector suite (spec/README.md §Versions).
-pub const SUITE_VERSION: &str = "1.1.0";
+pub const SUITE_VERSION: &str = "1.2.0";
 
 /// Inputs and outputs larger than these go to files.
 const INLINE_TEXT_BYTES: usize = 4096;
@@ -66,6 +66,15 @@ fn toml_str(s: &str, ascii_only: bool) -> String {
     }
     out.push('"');
     out
+}
+
+/// A TOML key: bare when it can be, quoted otherwise.
+fn toml_key(k: &str) -> String {
+    if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        k.to_string()
+    } else {
+        toml_str(k, true)
+    }
 }
 
 fn str_array(items: impl IntoIterator<Item = String>) -> String {
@@ -418,6 +427,37 @@ impl Builder<'_> {
                 let _ = writeln!(a, "all_positions = {all_positions}");
                 "forward"
             }
+            Call::Breed(op, parents, params, name) => {
+                use crate::oracle::breed::Param;
+                let _ = writeln!(a, "operator = {}", toml_str(op, true));
+                let paths = self.model_paths(parents, &format!("{file_base}.{n}.parent"))?;
+                let _ = writeln!(a, "parents = {}", str_array(paths.iter().cloned()));
+                let items: Vec<String> = params
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = match v {
+                            Param::Int(x) => x.to_string(),
+                            Param::Text(t) => toml_str(t, true),
+                            Param::Ints(xs) => {
+                                format!("[{}]", xs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "))
+                            }
+                        };
+                        format!("{} = {v}", toml_key(k))
+                    })
+                    .collect();
+                let _ = writeln!(a, "params = {{ {} }}", items.join(", "));
+                let _ = writeln!(a, "name = {}", toml_str(name, true));
+                "breed"
+            }
+            Call::BreedVerify(receipt, child, parents) => {
+                let r = self.model_paths(std::slice::from_ref(receipt), &format!("{file_base}.{n}.receipt"))?;
+                let c = self.model_paths(std::slice::from_ref(child), &format!("{file_base}.{n}.child"))?;
+                let paths = self.model_paths(parents, &format!("{file_base}.{n}.parent"))?;
+                let _ = writeln!(a, "receipt = {}", toml_str(&r[0], true));
+                let _ = writeln!(a, "child = {}", toml_str(&c[0], true));
+                let _ = writeln!(a, "parents = {}", str_array(paths.iter().cloned()));
+                "breed_verify"
+            }
             Call::GenerateNextToken => "generate_next_token",
             Call::Reset => "reset",
             Call::FreeModel => "free_model",
@@ -479,8 +519,41 @@ impl Builder<'_> {
         Ok((name, a))
     }
 
+    /// Paths for inputs of the breeding calls: shared inputs keep theirs;
+    /// own ones are stored as blobs (identical bytes share one file) at
+    /// `<stem>N.slm` (or `.json` for receipts).
+    fn model_paths(&mut self, inputs: &[ModelInput], stem: &str) -> Result<Vec<String>, String> {
+        let mut out = Vec::new();
+        for (j, m) in inputs.iter().enumerate() {
+            assert!(m.model_len.is_none(), "breeding inputs are stored whole");
+            let p = match &m.path {
+                Some(p) => self.add_file(p.clone(), m.stored.clone())?,
+                None => {
+                    let ext = if stem.ends_with(".receipt") { "json" } else { "slm" };
+                    let suffix = if inputs.len() == 1 {
+                        String::new()
+                    } else {
+                        j.to_string()
+                    };
+                    self.add_blob(format!("{stem}{suffix}.{ext}"), m.stored.clone())?
+                }
+            };
+            out.push(p);
+        }
+        Ok(out)
+    }
+
     fn expect(&mut self, out: &Output, file_base: &str, n: usize) -> Result<String, String> {
         Ok(match out {
+            Output::Breed(b) => {
+                let c = self.add_blob(format!("{file_base}.{n}.expect.child.slm"), b.child.clone())?;
+                let r = self.add_blob(format!("{file_base}.{n}.expect.receipt.json"), b.receipt.clone())?;
+                format!(
+                    "expect = {{ breed = {{ model_file = {}, receipt_file = {} }} }}\n",
+                    toml_str(&c, true),
+                    toml_str(&r, true)
+                )
+            }
             Output::Summary(s) => summary_toml(s),
             Output::Ids(ids) if ids.len() <= INLINE_EXPECT_IDS => format!("expect = {{ ids = {} }}\n", int_array(ids)),
             Output::Ids(ids) => {

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use crate::call::{AbiArg, Call, ModelSummary, Outcome, Output, StopReason};
+use crate::call::{AbiArg, BreedParam, Call, ModelSummary, Outcome, Output, StopReason};
 use crate::implementation::{ImplInfo, Implementation, Session};
 use crate::manifest::{parse_hex_bits, parse_hex_bytes};
 
@@ -732,6 +732,37 @@ pub fn encode_call(call: &Call) -> Map<String, Value> {
             );
         }
         Call::Read { region } => put("region", region.name().into()),
+        Call::Breed {
+            operator,
+            parents,
+            params,
+            name,
+        } => {
+            put("operator", operator.as_str().into());
+            put("parents_hex", parents.iter().map(|p| Value::from(hex(p))).collect());
+            let mut o = Map::new();
+            for (k, v) in params {
+                o.insert(
+                    k.clone(),
+                    match v {
+                        BreedParam::Int(i) => (*i).into(),
+                        BreedParam::Text(t) => t.as_str().into(),
+                        BreedParam::Ints(xs) => xs.iter().map(|x| Value::from(*x)).collect(),
+                    },
+                );
+            }
+            put("params", Value::Object(o));
+            put("name", name.as_str().into());
+        }
+        Call::BreedVerify {
+            receipt,
+            child,
+            parents,
+        } => {
+            put("receipt_hex", hex(receipt).into());
+            put("child_hex", hex(child).into());
+            put("parents_hex", parents.iter().map(|p| Value::from(hex(p))).collect());
+        }
         Call::Result | Call::GenerateNextToken | Call::Reset | Call::FreeModel | Call::Logits | Call::Diagnostics => {}
     }
     m
@@ -800,9 +831,17 @@ fn decode_output(call: &Call, out: &Map<String, Value>) -> Result<Output, String
         | Call::FreeModel
         | Call::Write { .. }
         | Call::ValidateAdapter { .. }
-        | Call::ApplyAdapter { .. } => {
+        | Call::ApplyAdapter { .. }
+        | Call::BreedVerify { .. } => {
             exactly(None)?;
             Output::Done
+        }
+        Call::Breed { .. } => {
+            let b = object(one("breed")?, "breed", &["model_hex", "receipt_hex"])?;
+            Output::Breed {
+                model: hex_field(&b["model_hex"], "breed.model_hex")?,
+                receipt: hex_field(&b["receipt_hex"], "breed.receipt_hex")?,
+            }
         }
         Call::Generate { .. } => {
             let g = object(one("generation")?, "generation", &["ids", "bytes_hex", "stop_reason"])?;
@@ -886,6 +925,49 @@ mod tests {
             Value::Object(m) => m,
             _ => panic!("not an object"),
         }
+    }
+
+    #[test]
+    fn breed_calls_encode_and_decode_as_the_protocol_table_says() {
+        let call = Call::Breed {
+            operator: "federated".into(),
+            parents: vec![vec![1, 2], vec![0xff]],
+            params: vec![
+                ("weights_ppm".into(), BreedParam::Ints(vec![500_000, -1])),
+                ("seed".into(), BreedParam::Text("0x0000000000000007".into())),
+                ("lambda_ppm".into(), BreedParam::Int(-3)),
+            ],
+            name: "child.slm".into(),
+        };
+        assert_eq!(
+            Value::Object(encode_call(&call)),
+            json!({"type": "call", "call": "breed", "operator": "federated", "parents_hex": ["0102", "ff"],
+                "params": {"weights_ppm": [500000, -1], "seed": "0x0000000000000007", "lambda_ppm": -3},
+                "name": "child.slm"})
+        );
+        let ok = obj(json!({"type": "ok", "output": {"breed": {"model_hex": "00", "receipt_hex": "7b7d"}}}));
+        assert_eq!(
+            decode_reply(&call, &ok),
+            Ok(Outcome::Ok(Output::Breed {
+                model: vec![0],
+                receipt: b"{}".to_vec()
+            }))
+        );
+        let extra = obj(json!({"type": "ok", "output": {"breed": {"model_hex": "00", "receipt_hex": "", "x": 1}}}));
+        assert!(decode_reply(&call, &extra).is_err());
+        let verify = Call::BreedVerify {
+            receipt: b"{}".to_vec(),
+            child: vec![],
+            parents: vec![vec![7]],
+        };
+        assert_eq!(
+            Value::Object(encode_call(&verify)),
+            json!({"type": "call", "call": "breed_verify", "receipt_hex": "7b7d", "child_hex": "", "parents_hex": ["07"]})
+        );
+        assert_eq!(
+            decode_reply(&verify, &obj(json!({"type": "error", "code": 631}))),
+            Ok(Outcome::Error(631))
+        );
     }
 
     #[test]

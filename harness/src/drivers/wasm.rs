@@ -640,6 +640,9 @@ impl WasmSession {
             Call::ApplyAdapter { adapter } => self
                 .with_input("slm_apply_adapter", adapter, Vec::from, |_| Ok(()))
                 .map(|()| Output::Done),
+            Call::Breed { .. } | Call::BreedVerify { .. } => Err(Outcome::Unsupported(
+                "breeding is a tool's call (spec/breeding.md), not an export of the ABI".into(),
+            )),
             Call::Alloc { buffer, len } => {
                 let len = u32::try_from(*len)
                     .map_err(|_| crashed(format!("harness: alloc length {len} does not fit a wasm32 size_t")))?;

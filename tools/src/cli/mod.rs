@@ -1,6 +1,6 @@
 //! The `slm` command line: one binary, subcommands as verbs
 //! (`slm inspect`, `validate`, `import`, `quantize`, `tokenize`,
-//! `detokenize`, `run`, `forward`, `perplexity`, `adapter`). Each subcommand is a
+//! `detokenize`, `run`, `forward`, `perplexity`, `adapter`, `breed`). Each subcommand is a
 //! sibling module with an `Args` struct (clap derive) and a `run` that
 //! returns the process exit status; this module only dispatches.
 //!
@@ -8,6 +8,7 @@
 //! 2 usage (clap).
 
 pub mod adapter;
+pub mod breed;
 pub mod forward;
 pub mod import;
 pub mod inspect;
@@ -52,6 +53,8 @@ pub enum Command {
     Perplexity(perplexity::Args),
     /// Build and inspect adapter packages (spec/adapters.md).
     Adapter(adapter::Args),
+    /// Breed a child from compatible parents, verify a receipt, check compatibility (spec/breeding.md).
+    Breed(breed::Args),
 }
 
 /// Parses the process arguments and runs the subcommand.
@@ -68,5 +71,6 @@ pub fn main() -> ExitCode {
         Command::Forward(args) => forward::run(&args),
         Command::Perplexity(args) => perplexity::run(&args),
         Command::Adapter(args) => adapter::run(&args),
+        Command::Breed(args) => breed::run(&args),
     }
 }

@@ -4,6 +4,7 @@
 
 mod abi;
 mod adapters;
+mod breeding;
 mod diagnostics;
 mod fixtures;
 mod generation_forward;
@@ -157,6 +158,10 @@ pub enum Call {
     ValidateAdapter(ModelInput),
     /// `apply_adapter` (adapters.md §3).
     ApplyAdapter(ModelInput),
+    /// `breed` (breeding.md §1): operator, parents, parameters, name.
+    Breed(String, Vec<ModelInput>, Vec<(String, oracle::breed::Param)>, String),
+    /// `breed_verify` (breeding.md §7): receipt, child, parents.
+    BreedVerify(ModelInput, ModelInput, Vec<ModelInput>),
     /// Raw ABI: `alloc` of a named host buffer.
     Alloc(String, u64),
     /// Raw ABI: the host writes bytes into a named buffer at an offset.
@@ -267,6 +272,14 @@ impl Call {
             Call::Logits => Ok(Output::Logits(session.logits()?)),
             Call::ValidateAdapter(a) => session.validate_adapter(&a.materialize()).map(|()| Output::Done),
             Call::ApplyAdapter(a) => session.apply_adapter(&a.materialize()).map(|()| Output::Done),
+            Call::Breed(op, parents, params, name) => {
+                let parents: Vec<Vec<u8>> = parents.iter().map(ModelInput::materialize).collect();
+                oracle::breed::breed(op, &parents, params, name).map(Output::Breed)
+            }
+            Call::BreedVerify(receipt, child, parents) => {
+                let parents: Vec<Vec<u8>> = parents.iter().map(ModelInput::materialize).collect();
+                oracle::breed::verify(&receipt.materialize(), &child.materialize(), &parents).map(|()| Output::Done)
+            }
             Call::Diagnostics
             | Call::TensorBytes(..)
             | Call::Alloc(..)
@@ -306,6 +319,8 @@ pub enum Output {
     Value(u64),
     /// `diagnostics`: the pinned members.
     Diagnostics(Vec<(String, oracle::abi::Member)>),
+    /// `breed`: the child and the receipt.
+    Breed(oracle::breed::Bred),
 }
 
 impl Output {
@@ -471,6 +486,7 @@ pub fn all() -> Vec<Case> {
     v.extend(inspect::cases());
     v.extend(diagnostics::cases());
     v.extend(adapters::cases());
+    v.extend(breeding::cases());
     v.extend(regressions::cases());
     v
 }

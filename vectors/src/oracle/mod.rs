@@ -13,6 +13,7 @@
 pub mod abi;
 pub mod adapter;
 mod bbpe;
+pub mod breed;
 pub mod convert;
 mod crc32c;
 mod f16;
