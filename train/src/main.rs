@@ -38,6 +38,14 @@ enum Cmd {
     },
     /// Train (or resume, or fine-tune with --init) and export to SLM1.
     Train(TrainArgs),
+    /// Export the checkpoint in DIR (hf/ and model-*.slm written into --out).
+    Export {
+        dir: PathBuf,
+        #[arg(long)]
+        tokenizer: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -99,6 +107,10 @@ fn main() -> ExitCode {
     let r = match cli.cmd {
         Cmd::Tokenizer { corpus, vocab, out } => run_tokenizer(&corpus, vocab, &out),
         Cmd::Train(a) => run_train(&a),
+        Cmd::Export { dir, tokenizer, out } => train::load_checkpoint(&dir).and_then(|(s, p)| {
+            eprintln!("checkpoint at step {}", s.step);
+            write_all(&s.run.config, &p, &tokenizer, &out)
+        }),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,
@@ -198,11 +210,21 @@ fn run_train(a: &TrainArgs) -> Result<(), String> {
         );
         return Ok(());
     }
-    let hf = a.out.join("hf");
-    export::write_hf(&run.config, &p, &a.tokenizer, &hf)?;
+    write_all(&run.config, &p, &a.tokenizer, &a.out)
+}
+
+/// `OUT/hf/` and `OUT/model-{f32,q8_0,q4_0}.slm`.
+fn write_all(
+    cfg: &Config,
+    p: &tinyrustlm_train::model::Params,
+    tok: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<(), String> {
+    let hf = out.join("hf");
+    export::write_hf(cfg, p, tok, &hf)?;
     for (dtype, name) in [(Dtype::F32, "f32"), (Dtype::Q8_0, "q8_0"), (Dtype::Q4_0, "q4_0")] {
         let bytes = export::to_slm(&hf, dtype)?;
-        let path = a.out.join(format!("model-{name}.slm"));
+        let path = out.join(format!("model-{name}.slm"));
         std::fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         println!("wrote {} ({} bytes)", path.display(), bytes.len());
     }

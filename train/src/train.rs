@@ -31,13 +31,27 @@ pub struct Run {
     pub init: Option<String>,
 }
 
-/// The checkpoint's bookkeeping.
+/// The checkpoint's bookkeeping (`checkpoint.json`).
 #[derive(Debug, Serialize, Deserialize)]
-struct State {
-    run: Run,
+pub struct State {
+    pub run: Run,
     /// Steps completed.
-    step: usize,
-    elapsed_s: f64,
+    pub step: usize,
+    pub elapsed_s: f64,
+}
+
+/// The parameters and bookkeeping of the checkpoint in `dir`.
+pub fn load_checkpoint(dir: &Path) -> Result<(State, Params), String> {
+    let dev = Device::Cpu;
+    let s: State =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("checkpoint.json")).map_err(err)?).map_err(err)?;
+    let map = candle_core::safetensors::load(dir.join("checkpoint.safetensors"), &dev).map_err(err)?;
+    let p = Params::init(&s.run.config, s.run.seed, &dev).map_err(err)?;
+    for (i, n) in p.names.iter().enumerate() {
+        let t = map.get(n).ok_or_else(|| format!("checkpoint lacks {n}"))?;
+        p.vars[i].set(t).map_err(err)?;
+    }
+    Ok((s, p))
 }
 
 /// Positions of the windows of batch `step`: a function of (seed, step)
