@@ -159,3 +159,46 @@ fn a_text_of_one_token_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("at least two are needed"), "{err}");
 }
+
+/// `--adapter` applies a package before scoring: on the trained demo base, a
+/// sparse package built from the comedy child moves the comedy test text's
+/// perplexity, and a package for another model is refused with its name.
+#[test]
+fn an_adapter_is_applied_before_scoring() {
+    let bard = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/bard");
+    let (base, child) = (bard.join("bard-q8_0.slm"), bard.join("bard-comedy-q8_0.slm"));
+    if !child.is_file() {
+        eprintln!("models/bard/ is absent: skipped");
+        return;
+    }
+    let pkg = std::env::temp_dir().join(format!("slm-ppl-adapter-{}.asp1", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_slm"))
+        .args(["adapter", "build", "--kind", "sparse", "--keep-ppm", "20000", "-o"])
+        .arg(&pkg)
+        .args([&base, &child])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = write_tmp(
+        "adapter",
+        "VIOLA.\nWhat country, friends, is this?\n\nCAPTAIN.\nThis is Illyria, lady.\n",
+    );
+    let plain = slm_json(&[&base, &text]);
+    let adapted = slm_json(&[&base, &text, Path::new("--adapter"), &pkg]);
+    let (p, a) = (
+        plain["perplexity"].as_f64().unwrap(),
+        adapted["perplexity"].as_f64().unwrap(),
+    );
+    assert!(a.is_finite() && p.is_finite() && a != p, "{p} vs {a}");
+    let other = Command::new(env!("CARGO_BIN_EXE_slm"))
+        .arg("perplexity")
+        .arg(model_path())
+        .arg(&text)
+        .arg("--adapter")
+        .arg(&pkg)
+        .output()
+        .unwrap();
+    assert!(!other.status.success());
+    assert!(String::from_utf8_lossy(&other.stderr).contains("slm-ppl-adapter"));
+    let _ = std::fs::remove_file(&pkg);
+}

@@ -60,6 +60,9 @@ pub struct Args {
     /// Print one JSON object on one line instead of the human summary.
     #[arg(long)]
     pub json: bool,
+    /// Apply this adapter package first (spec/adapters.md); repeat for a stack, in order.
+    #[arg(long = "adapter", value_name = "PACKAGE")]
+    pub adapters: Vec<PathBuf>,
 }
 
 /// What a perplexity run measured.
@@ -237,6 +240,12 @@ fn measure(args: &Args) -> Result<Report, String> {
     session
         .load_model(bytes)
         .map_err(|e| format!("{at}: {e} (check it with `slm validate`)"))?;
+    for a in &args.adapters {
+        let package = std::fs::read(a).map_err(|e| format!("{}: cannot read: {e}", a.display()))?;
+        session
+            .apply_adapter(&package)
+            .map_err(|e| format!("{}: {e} (check it with `slm adapter inspect`)", a.display()))?;
+    }
     let tokenizing = Stage::new("tokenizing");
     let text = read_text(&args.file)?;
     let ids = tokenize_long(&session, &text).map_err(|e| format!("{}: tokenizing: {e}", args.file.display()))?;
