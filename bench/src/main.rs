@@ -23,6 +23,8 @@
 //!
 //! `cargo run --release -p tinyrustlm-bench`; a few minutes. `… -- kernels`
 //! only the kernels; `… -- largest` the largest models instead of stories15M.
+//! `… -- long-context` measures generation tokens/s near position 8,191
+//! (`MAX_CONTEXT_LENGTH`) against the same steps at the start of a context.
 //! `… -- write-model DTYPE PATH` only writes the stories15M-shaped model of
 //! that dtype (`f32` with the 4,096 vocabulary) to PATH, for measuring the
 //! same file elsewhere (the browser demo's `web/tests/bench.mjs`).
@@ -413,6 +415,11 @@ fn main() {
         kernels(&paths);
         return;
     }
+    if arg.as_deref() == Some("long-context") {
+        header(&paths);
+        long_context();
+        return;
+    }
     if arg.as_deref() == Some("write-model") {
         write_model(std::env::args().skip(2).collect());
         return;
@@ -490,6 +497,57 @@ fn main() {
         started.elapsed().as_secs_f64(),
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
     );
+}
+
+/// Generation tokens/s at the end of an 8,192-position context: the
+/// stories15M shape in `q8_0` with 2 KV heads (GQA 3:1, so that the KV cache
+/// of 8,192 positions, 37.7 MB, fits `MAX_KV_CACHE_BYTES`). `forward` fills
+/// positions 0 … n − 1 with byte ids, then `STEPS` greedy steps are timed;
+/// short context (n = 64) against long (n = 8,192 − STEPS). Medians of 3.
+fn long_context() {
+    const STEPS: usize = 64;
+    let vocab = vocabulary(32_000);
+    let shape = Shape {
+        n_kv_heads: 2,
+        context_length: 8192,
+        ..stories15m("stories15M, 2 KV heads, context 8192", Dtype::Q8_0, 32_000)
+    };
+    assert!(shape.fits(vocab.to_section().len() as u64), "{shape:?}");
+    let bytes = shape.build(&vocab);
+    let mut s = Session::new();
+    s.load_model(bytes.clone()).unwrap();
+    let ids: Vec<u32> = random_bytes(8192, 3).iter().map(|&b| u32::from(b)).collect();
+    println!(
+        "Long context: {} {} ({}), {} greedy generate_next_token after forward over n ids; medians of 3; path {}",
+        shape.name,
+        shape.dtype.name(),
+        shape.describe(),
+        STEPS,
+        Isa::selected().name()
+    );
+    println!();
+    println!("| positions stepped | forward n ids (s) | gen tok/s |");
+    println!("|---|---:|---:|");
+    for n in [64usize, 8192 - STEPS] {
+        let mut fwd = Vec::new();
+        let mut steps = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            s.forward(&ids[..n], false).unwrap();
+            fwd.push(t.elapsed());
+            let t = Instant::now();
+            for _ in 0..STEPS {
+                s.generate_next_token().unwrap();
+            }
+            steps.push(t.elapsed());
+        }
+        println!(
+            "| {n} … {} | {:.2} | {:.1} |",
+            n + STEPS - 1,
+            median(fwd).as_secs_f64(),
+            STEPS as f64 / median(steps).as_secs_f64()
+        );
+    }
 }
 
 /// The machine: CPUs, load, the CPU flags the kernels use, the paths.

@@ -100,6 +100,13 @@ impl Rng {
 
 /// A logit as an ordering key: NaN ranks below every number (below −∞
 /// too, by id), so a NaN is never preferred to a number.
+///
+/// Mutation note: dropping the NaN guard survives the suite, and must: SLM1
+/// weights are finite ([SLM1-PAY-01]), so a NaN logit only comes from an
+/// overflow in binary32, which an implementation computing wider
+/// ([NUM-GEN-01]) does not have — no vector can pin it. The unit tests
+/// `greedy_picks_the_lowest_id_among_equal_largest_without_a_draw` and
+/// `non_finite_logits_do_not_panic` cover it.
 fn key(logits: &[f32], id: u32) -> f32 {
     match logits.get(id as usize) {
         Some(v) if !v.is_nan() => *v,
@@ -109,6 +116,11 @@ fn key(logits: &[f32], id: u32) -> f32 {
 
 /// Whether `a` ranks before `b`: larger logit, then lower id (§3 order:
 /// logit desc, id asc). A strict total order on distinct ids.
+///
+/// Mutation note: `a < b` → `a <= b` is equivalent — `ranks_before` is never
+/// called with `a == b` (heap slots hold distinct ids, a new id is in no
+/// slot, and the sort comparator answers `a == b` itself). `a < b` →
+/// `a == b` is killed by `sampling::ties::top_k_cut_inside_a_tie_group_keeps_lower_ids`.
 fn ranks_before(logits: &[f32], a: u32, b: u32) -> bool {
     let (ka, kb) = (key(logits, a), key(logits, b));
     ka > kb || (ka == kb && a < b)
@@ -141,12 +153,18 @@ impl Candidates {
         }
     }
 
-    /// Number of entries.
+    /// Number of entries (tests only: nothing outside them depends on it).
+    #[cfg(test)]
     pub fn capacity(&self) -> usize {
         self.ids.len()
     }
 
     /// Bytes held.
+    ///
+    /// Mutation note: mutants that make this smaller (0, 1, `4 + len`,
+    /// `4 / len`) survive the suite, and must: it only feeds
+    /// `peak_scratch_bytes`, which diagnostics.md bounds from above and no
+    /// vector pins (timings and peaks vary between implementations).
     pub fn bytes(&self) -> usize {
         4 * self.ids.len()
     }
@@ -200,6 +218,10 @@ fn worse(heap: &[u32], logits: &[f32], i: usize, j: usize) -> bool {
 }
 
 /// Restores the heap order (worst at the root) upwards from `i`.
+///
+/// Mutation note: `(i - 1) / 2` → `i / 2` (a sibling for even `i`) is killed
+/// by `sampling::ties::top_k_cut_inside_a_tie_group_keeps_lower_ids`, whose
+/// exact-tie logits were searched so that the broken heap evicts a candidate.
 fn sift_up(heap: &mut [u32], logits: &[f32], mut i: usize) {
     while i > 0 {
         let parent = (i - 1) / 2;
@@ -212,6 +234,9 @@ fn sift_up(heap: &mut [u32], logits: &[f32], mut i: usize) {
 }
 
 /// Restores the heap order downwards from `i`.
+///
+/// Mutation note: `child < heap.len()` → `<=` is equivalent: `worse` reads
+/// the slots with `get`, so `child == len` compares as "not worse".
 fn sift_down(heap: &mut [u32], logits: &[f32], mut i: usize) {
     loop {
         let mut w = i;
@@ -250,6 +275,12 @@ pub fn sample(logits: &[f32], cfg: &SamplingConfig, rng: &mut Rng, candidates: &
     // [SAMP-TOPP-01] the nucleus: a prefix of C in (logit desc, id asc) order.
     let mut n = c.len();
     let mut mass: f64 = c.iter().map(|&id| weight(id)).sum();
+    // Mutation note: `<` → `<=` is equivalent for every certifiable vector.
+    // With top_p = 1 the threshold is the whole mass, summed in the same
+    // order, so the loop can stop early only past ids whose weight no longer
+    // changes the f64 sum (< 2⁻⁵³ of it): such an id is drawn only when the
+    // target falls within that width of a boundary, which sampling.md §5 never
+    // certifies (slack σ), and `mass` is the same either way.
     if cfg.top_p < 1.0 {
         let threshold = f64::from(cfg.top_p) * mass;
         let mut acc = 0.0f64;
@@ -270,6 +301,8 @@ pub fn sample(logits: &[f32], cfg: &SamplingConfig, rng: &mut Rng, candidates: &
     let mut acc = 0.0f64;
     for &id in nucleus.iter() {
         acc += weight(id);
+        // "exceeds" ([SAMP-DRAW-01]): a target equal to the cumulative weight
+        // goes on to the next id (`sampling::ties::draw_on_a_boundary_takes_the_next_id`).
         if target < acc {
             return id;
         }

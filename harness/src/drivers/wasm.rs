@@ -29,14 +29,16 @@ use crate::implementation::{ImplInfo, Implementation, Session};
 
 /// The default fuel for one export call, refilled before each. `wasmi`
 /// charges a few units per executed instruction (9 for an iteration of a
-/// three-instruction counting loop). The costliest call of the suite, the
-/// reference runtime validating a 32 MiB model, takes 0.5·10⁹ units, so this
-/// leaves a factor of 40 for implementations that execute more instructions.
-/// An endless loop exhausts it in 10–30 s with `wasmi` built for release
-/// (tail-call or portable dispatch) and in about 2 minutes in the
-/// workspace's test profile (portable dispatch at `opt-level = 2`). Metering costs
-/// 3–10 % of the interpreter's time.
-pub const FUEL_PER_CALL: u64 = 20_000_000_000;
+/// three-instruction counting loop). The costliest call of the suite is the
+/// reference runtime's `forward` over 8,191 positions in
+/// `model::long_context::*` (attention is quadratic): 2.67·10¹⁰ units, so
+/// this leaves a factor of 3.7 for implementations that execute more
+/// instructions (the next costliest, validating a 32 MiB model, takes
+/// 0.5·10⁹). An endless loop exhausts it in about 1–2.5 minutes with
+/// `wasmi` built for release (tail-call or portable dispatch) and in about
+/// 10 minutes in the workspace's test profile (portable dispatch at
+/// `opt-level = 2`). Metering costs 3–10 % of the interpreter's time.
+pub const FUEL_PER_CALL: u64 = 100_000_000_000;
 
 /// `MODEL_BYTE_BUDGET` (`spec/limits.md`): a larger model is passed to
 /// `slm_load_model` as `(0, len)` without allocating it ([ABI-LOAD-01]).

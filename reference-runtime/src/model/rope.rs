@@ -8,7 +8,9 @@
 //!
 //! Angles, their sines and cosines and the rotation are computed in f64
 //! (allowed: [NUM-GEN-01]) so that large positions lose no accuracy to a
-//! binary32 angle.
+//! binary32 angle: [MODEL-ROPE-02] bounds the angle's error by 2⁻²⁰ rad
+//! below position 8,192, which `pos as f64 * inv_freq` in binary64 meets by
+//! a factor of about 2¹⁶ (`model::long_context::*` test it).
 
 use crate::slm1::RopeStyle;
 
@@ -24,7 +26,8 @@ fn pair_mut(h: &mut [f32], ia: usize, ib: usize) -> Option<(&mut f32, &mut f32)>
 pub fn rope(v: &mut [f32], head_dim: usize, rotary_dims: usize, style: RopeStyle, rope_theta: f32, pos: usize) {
     let half = rotary_dims / 2;
     for i in 0..half {
-        // The exponent is taken over rotary_dims, not head_dim.
+        // The exponent is taken over rotary_dims, not head_dim; [MODEL-ROPE-02]
+        // inv_freq and the angle in binary64.
         let freq = f64::from(rope_theta).powf(-2.0 * i as f64 / rotary_dims as f64);
         let (sin, cos) = (pos as f64 * freq).sin_cos();
         let (ia, ib) = match style {

@@ -144,7 +144,100 @@ pub fn cases() -> Vec<Case> {
     topp_cases(&mut out, &load);
     draws_cases(&mut out, &load);
     tie_cases(&mut out);
+    exact_tie_cases(&mut out);
     out
+}
+
+/// The logit levels of the one-hot model, `W_out[i][0]` for ids 0 … 20 (the
+/// other ids have −10). Found by a search over small integer patterns: with
+/// `c > 0` and top_k 8 the candidates are the five 4s (ids 1, 7, 9, 13, 18)
+/// and the three lowest 3s (ids 4, 5, 8), while a heap that orders ties
+/// arbitrarily keeps id 12 instead of 8 and a heap whose sift-up compares
+/// with a sibling keeps id 0 (a 2) instead of 8.
+const ONE_HOT_LEVELS: [f32; 21] = [
+    2.0, 4.0, 0.0, 2.0, 3.0, 3.0, 2.0, 4.0, 3.0, 4.0, 0.0, 1.0, 3.0, 4.0, 1.0, 3.0, 1.0, 0.0, 4.0, 2.0, 1.0,
+];
+
+fn one_hot_level(i: usize) -> f32 {
+    ONE_HOT_LEVELS.get(i).copied().unwrap_or(-10.0)
+}
+
+/// Vectors that pin the top-k heap and the draw boundary exactly (they
+/// kill the sampler mutants no tolerance-certified vector can: a tie at the
+/// cut, a heap whose order is broken, a `u` exactly on a boundary).
+fn exact_tie_cases(out: &mut Vec<Case>) {
+    // 1. A draw exactly on a boundary: all 258 logits ±0, top_k 256, so the
+    //    nucleus is 256 ids of weight exactly 1 and `u · 256` is exact.
+    let mut m = sampling_model();
+    m.name = "llama-f32-zero-output-norm";
+    let mut b = m.builder();
+    b.tensor_mut("output_norm", 0).fill = crate::writer::Fill::Zero;
+    let load = Call::LoadModel(ModelInput::shared(&m.path(), b.build().bytes));
+    let c = Cfg::new(1.0, 256, 1.0);
+    let seed = (1u64..)
+        .find(|&s| {
+            let k = crate::oracle::sampler::Rng::seeded(s).next_u32() >> 8;
+            k != 0 && k % 65_536 == 0
+        })
+        .expect("a seed whose first draw is j/256");
+    let u = crate::oracle::sampler::Rng::seeded(seed).next_uniform();
+    let steps = vec![load, c.call(seed), Call::generate(b"tie", 4)];
+    assert!(certified(&steps) && caught_by(&steps, SamplerMistake::DrawBoundaryTakesEarlierId));
+    out.push(case(
+        "sampling::ties::draw_on_a_boundary_takes_the_next_id",
+        &with(SAMPLED, &["SAMP-NUM-02"]),
+        &format!(
+            "all logits exactly ±0 (zero output_norm), temperature 1, top_k 256: the nucleus is ids 0 … 255, each of weight exactly 1; \
+             seed {seed} makes the first draw u = {u} = {}/256 exactly, so target = u · 256 equals the cumulative weight of the first {} ids \
+             and the walk returns id {} (target < acc fails at equality), not id {}; 4 tokens, every draw exact",
+            u * 256.0,
+            u * 256.0,
+            u * 256.0,
+            u * 256.0 - 1.0
+        ),
+        intents(steps),
+    ));
+
+    // 2. Exact ties between nonzero logits: output_norm is one-hot, so every
+    //    logit is c · W_out[i][0] with the levels of `one_hot_level`.
+    let mut m = sampling_model();
+    m.name = "llama-f32-one-hot-output-norm";
+    let mut b = m.builder();
+    let dim = m.dim as usize;
+    let vocab = m.vocab_size as usize;
+    let mut g = vec![0.0f32; dim];
+    g[0] = 1.0;
+    b.tensor_mut("output_norm", 0).fill = crate::writer::Fill::Values(g);
+    let mut w = vec![0.0f32; vocab * dim];
+    for i in 0..vocab {
+        w[i * dim] = one_hot_level(i);
+    }
+    b.tensor_mut("output", 0).fill = crate::writer::Fill::Values(w);
+    let load = Call::LoadModel(ModelInput::shared(&m.path(), b.build().bytes));
+    let pattern = "output_norm is one-hot and W_out[i][0] is 2 4 0 2 3 3 2 4 3 4 0 1 3 4 1 3 1 0 4 2 1 for ids 0 … 20 and −10 \
+                   above, so every logit is c · W_out[i][0] and equal levels tie exactly in every implementation (sampling.md §5 \
+                   \"Exact ties\")";
+    let cfg = Cfg::new(2.0, 8, 1.0);
+    let steps = |p: &[u8], s: u64| vec![load.clone(), cfg.call(s), Call::generate(p, 12)];
+    let (p, seed) = (0..40)
+        .map(|k| search(9000 + 120 * k, steps))
+        .find(|&(p, s)| {
+            caught_by(&steps(p, s), SamplerMistake::TopKTiesUnordered)
+                && caught_by(&steps(p, s), SamplerMistake::TopKHeapSiblingParent)
+        })
+        .expect("a certified seed that tells both heap mistakes apart");
+    out.push(case(
+        "sampling::ties::top_k_cut_inside_a_tie_group_keeps_lower_ids",
+        &with(SAMPLED, &[]),
+        &format!(
+            "{pattern}; temperature 2, top_k 8: where c > 0 the candidates are ids 1, 4, 5, 7, 8, 9, 13, 18 (the cut falls \
+             inside the group of 3s and keeps its lower ids; a bounded heap that orders ties arbitrarily keeps id 12 instead \
+             of 8, one whose sift-up compares with a sibling keeps id 0 instead of 8); 12 sampled tokens from {}, seed {seed}, \
+             each certified",
+            q(p)
+        ),
+        intents(steps(p, seed)),
+    ));
 }
 
 /// [SAMP-GREEDY-01]'s tie-break, testable only with exact logits

@@ -9,6 +9,7 @@ mod diagnostics;
 mod fixtures;
 mod generation_forward;
 mod generation_forward_ids;
+mod generation_long_context;
 pub mod generation_models;
 mod generation_sampling;
 mod generation_session;
@@ -481,6 +482,7 @@ pub fn all() -> Vec<Case> {
     v.extend(generation_forward::cases());
     v.extend(generation_forward_ids::cases());
     v.extend(generation_sampling::cases());
+    v.extend(generation_long_context::cases());
     v.extend(generation_session::cases());
     v.extend(abi::cases());
     v.extend(inspect::cases());

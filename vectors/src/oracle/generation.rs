@@ -15,7 +15,9 @@
 use super::Error;
 use super::adapter::{self, Stats};
 use super::model::{Forward, Pass, Weights};
-use super::sampler::{Rng, SamplerMistake, SamplingConfig, Tolerance, certify, draws_binary32, sample_binary32_with};
+use super::sampler::{
+    Rng, SamplerMistake, SamplingConfig, Tolerance, certify_with, draws_binary32, sample_binary32_with,
+};
 use super::slm1::{Model, validate_model};
 use crate::tables::tables;
 use std::collections::HashMap;
@@ -206,6 +208,9 @@ struct Context {
     stop_reason: Option<StopReason>,
     /// The last token generated in this context (diagnostics.md §2).
     last_token: Option<u32>,
+    /// sampling.md §5 "Exact ties": the final norm is RMSNorm with exactly
+    /// one nonzero weight, so equal logits are equal in every implementation.
+    exact_ties: bool,
 }
 
 /// One session (vectors.md §3, generation.md §1).
@@ -581,6 +586,7 @@ impl Session {
             ),
             Mode::Replay(r) => (Forward::new(Arc::clone(&w), r.pass), None),
         };
+        self.ctx.exact_ties = w.output_norm_bias.is_none() && w.output_norm.iter().filter(|&&g| g != 0.0).count() == 1;
         self.ctx.main = Some(main);
         self.ctx.variant = variant;
     }
@@ -596,7 +602,7 @@ impl Session {
         };
         let u = draws.then(|| self.rng.next_uniform());
         match self.mode {
-            Mode::Oracle => match certify(&l.values, l.tol, &self.config, u) {
+            Mode::Oracle => match certify_with(&l.values, l.tol, &self.config, u, self.ctx.exact_ties) {
                 Ok(c) => (c.token, Some(c.margin)),
                 Err(why) => {
                     if self.uncertain.is_none() {

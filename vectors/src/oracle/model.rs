@@ -326,6 +326,9 @@ pub enum Mistake {
     NoFinalNorm,
     /// NeoX projection biases ignored.
     NeoxNoBiases,
+    /// RoPE angles computed in binary32 (`inv_freq` and `pos · inv_freq`
+    /// rounded to binary32, as llama2.c does), against [MODEL-ROPE-02].
+    RopeAngleBinary32,
 }
 
 impl Mistake {
@@ -349,6 +352,7 @@ impl Mistake {
         Mistake::UntiedUsesEmbeddings,
         Mistake::NoFinalNorm,
         Mistake::NeoxNoBiases,
+        Mistake::RopeAngleBinary32,
     ];
 }
 
@@ -394,6 +398,8 @@ pub struct RopeParams {
     pub sign: f64,
     /// `rope_theta`.
     pub theta: f64,
+    /// Angles in binary32 (a mistake, [MODEL-ROPE-02]).
+    pub angle_f32: bool,
 }
 
 impl RopeParams {
@@ -406,6 +412,7 @@ impl RopeParams {
             half: rotary_dims / 2,
             sign: 1.0,
             theta,
+            angle_f32: false,
         }
     }
 }
@@ -415,7 +422,12 @@ impl RopeParams {
 /// arithmetic result (identity in the exact pass).
 pub fn rope_head(x: &mut [f64], p: &RopeParams, pos: usize, r: &dyn Fn(f64) -> f64) {
     for i in 0..p.rotary_dims / 2 {
-        let theta = p.sign * pos as f64 * math::pow(p.theta, -2.0 * i as f64 / p.exponent_dims as f64);
+        let inv_freq = math::pow(p.theta, -2.0 * i as f64 / p.exponent_dims as f64);
+        let theta = if p.angle_f32 {
+            p.sign * f64::from(pos as f32 * inv_freq as f32)
+        } else {
+            p.sign * pos as f64 * inv_freq
+        };
         let (s, c) = math::sin_cos(theta);
         let (s, c) = (r(s), r(c));
         let (ia, ib) = match p.style {
@@ -613,6 +625,7 @@ impl Forward {
             },
             sign: if self.has(Mistake::RopeReversed) { -1.0 } else { 1.0 },
             theta: h.rope_theta,
+            angle_f32: self.has(Mistake::RopeAngleBinary32),
         };
         for head in 0..n {
             rope_head(&mut v[head * hd..(head + 1) * hd], &p, pos, &|x| self.r(x));

@@ -239,6 +239,31 @@ pub struct Certificate {
 /// sampling.md §5: certifies the choice of [`sample`] on exact logits `e`
 /// with tolerance `tol` and draw `u` (None when greedy). Err says why not.
 pub fn certify(e: &[f64], tol: Tolerance, cfg: &SamplingConfig, u: Option<f64>) -> Result<Certificate, String> {
+    certify_with(e, tol, cfg, u, false)
+}
+
+/// [`certify`]; with `exact_ties` (sampling.md §5 "Exact ties": a one-hot
+/// final RMSNorm weight) equal `e[i]` are equal in every implementation.
+pub fn certify_with(
+    e: &[f64],
+    tol: Tolerance,
+    cfg: &SamplingConfig,
+    u: Option<f64>,
+    exact_ties: bool,
+) -> Result<Certificate, String> {
+    let c = certify_inner(e, tol, cfg, u, exact_ties)?;
+    // An exact step may have no distance to report at all.
+    let margin = if c.margin.is_finite() { c.margin } else { 0.0 };
+    Ok(Certificate { margin, ..c })
+}
+
+fn certify_inner(
+    e: &[f64],
+    tol: Tolerance,
+    cfg: &SamplingConfig,
+    u: Option<f64>,
+    exact_ties: bool,
+) -> Result<Certificate, String> {
     let eps: Vec<f64> = e.iter().map(|x| tol.atol + tol.rtol * x.abs()).collect();
     let lo: Vec<f64> = e.iter().zip(&eps).map(|(x, d)| x - d).collect();
     let hi: Vec<f64> = e.iter().zip(&eps).map(|(x, d)| x + d).collect();
@@ -246,8 +271,10 @@ pub fn certify(e: &[f64], tol: Tolerance, cfg: &SamplingConfig, u: Option<f64>) 
     // (x ± ε is monotone in x, so the neighbours decide).
     // Exact logits (sampling.md §5): ties at a cut are decided by id, nothing can move.
     let exact = tol.atol == 0.0 && tol.rtol == 0.0;
+    // Exact ties (sampling.md §5): equal values stay equal, the id decides.
+    let tied = |a: usize, b: usize| exact || (exact_ties && e[a] == e[b]);
     let gap = |order: &[usize], k: usize| {
-        if exact {
+        if tied(order[k - 1], order[k]) {
             f64::INFINITY
         } else {
             lo[order[k - 1]] - hi[order[k]]
@@ -264,7 +291,7 @@ pub fn certify(e: &[f64], tol: Tolerance, cfg: &SamplingConfig, u: Option<f64>) 
             });
         }
         let rival = (0..e.len())
-            .filter(|&j| j != top)
+            .filter(|&j| j != top && !tied(j, top))
             .map(|j| hi[j])
             .fold(f64::NEG_INFINITY, f64::max);
         let margin = lo[top] - rival;
@@ -358,6 +385,13 @@ pub fn certify(e: &[f64], tol: Tolerance, cfg: &SamplingConfig, u: Option<f64>) 
         suf_lo[j] = suf_lo[j + 1].push(lo[i], t);
         suf_hi[j] = suf_hi[j + 1].push(hi[i], t);
     }
+    // Exact draws (sampling.md §5): one tie group of a power-of-two size.
+    let one_group = nucleus.iter().all(|&i| tied(i, nucleus[0]));
+    if one_group && len.is_power_of_two() {
+        let token = nucleus[(u * len as f64).floor() as usize] as u32;
+        assert_eq!(token, sample(e, cfg, u), "exact draw differs from the exact sampler");
+        return Ok(Certificate { token, margin });
+    }
     let mut chosen = None;
     for j in 1..len {
         let low = fraction(pre_lo[j], suf_hi[j], t);
@@ -399,6 +433,15 @@ pub enum SamplerMistake {
     SeedZeroNotReplaced,
     /// Weights `exp((logit − m) × temperature)`.
     TemperatureMultiplies,
+    /// A bounded-heap top-k that orders equal logits arbitrarily (by heap
+    /// position, not by id), so a tie at the cut may keep a higher id.
+    TopKTiesUnordered,
+    /// A bounded-heap top-k whose sift-up takes `i / 2` as the parent of
+    /// `i` (a sibling for even `i`), breaking the heap order.
+    TopKHeapSiblingParent,
+    /// The draw returns the first id with `target ≤ acc` (a `u` on a
+    /// boundary picks the earlier id).
+    DrawBoundaryTakesEarlierId,
 }
 
 impl SamplerMistake {
@@ -411,6 +454,9 @@ impl SamplerMistake {
         SamplerMistake::TopPBeforeTopK,
         SamplerMistake::SeedZeroNotReplaced,
         SamplerMistake::TemperatureMultiplies,
+        SamplerMistake::TopKTiesUnordered,
+        SamplerMistake::TopKHeapSiblingParent,
+        SamplerMistake::DrawBoundaryTakesEarlierId,
     ];
 }
 
@@ -434,8 +480,15 @@ fn nucleus_binary32(logits: &[f32], cfg: &SamplingConfig, mistake: Option<Sample
         };
         math::exp(f64::from(x)) as f32
     };
+    let heap;
     let pool: &[usize] = if mistake == Some(SamplerMistake::TopPBeforeTopK) {
         &order
+    } else if matches!(
+        mistake,
+        Some(SamplerMistake::TopKTiesUnordered | SamplerMistake::TopKHeapSiblingParent)
+    ) {
+        heap = heap_top_k(logits, k, mistake);
+        &heap
     } else {
         &order[..k]
     };
@@ -471,6 +524,53 @@ fn nucleus_binary32(logits: &[f32], cfg: &SamplingConfig, mistake: Option<Sample
     (nucleus, weights)
 }
 
+/// The `k` best ids by a bounded heap whose root is the worst kept so far,
+/// as a fast implementation writes it, with one of the heap mistakes; the
+/// result is ordered by (logit desc, id asc).
+fn heap_top_k(logits: &[f32], k: usize, mistake: Option<SamplerMistake>) -> Vec<usize> {
+    let unordered_ties = mistake == Some(SamplerMistake::TopKTiesUnordered);
+    let before = |a: usize, b: usize| {
+        let (x, y) = (logits[a], logits[b]);
+        x > y || (x == y && if unordered_ties { a == b } else { a < b })
+    };
+    let parent = |i: usize| {
+        if mistake == Some(SamplerMistake::TopKHeapSiblingParent) {
+            i / 2
+        } else {
+            (i - 1) / 2
+        }
+    };
+    let mut heap: Vec<usize> = Vec::with_capacity(k);
+    for id in 0..logits.len() {
+        if heap.len() < k {
+            heap.push(id);
+            let mut i = heap.len() - 1;
+            while i > 0 && before(heap[parent(i)], heap[i]) {
+                heap.swap(i, parent(i));
+                i = parent(i);
+            }
+        } else if k > 0 && before(id, heap[0]) {
+            heap[0] = id;
+            let mut i = 0;
+            loop {
+                let mut w = i;
+                for child in [2 * i + 1, 2 * i + 2] {
+                    if child < heap.len() && before(heap[w], heap[child]) {
+                        w = child;
+                    }
+                }
+                if w == i {
+                    break;
+                }
+                heap.swap(i, w);
+                i = w;
+            }
+        }
+    }
+    heap.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
+    heap
+}
+
 /// Does the binary32 sampler draw for this step? (Always when sampled,
 /// except under [`SamplerMistake::SkipDrawForSingleCandidate`].)
 pub fn draws_binary32(logits: &[f32], cfg: &SamplingConfig, mistake: Option<SamplerMistake>) -> bool {
@@ -502,7 +602,7 @@ pub fn sample_binary32_with(logits: &[f32], cfg: &SamplingConfig, u: f32, mistak
     let mut acc = 0.0f32;
     for (j, &i) in nucleus.iter().enumerate() {
         acc += w[j];
-        if target < acc {
+        if target < acc || (mistake == Some(SamplerMistake::DrawBoundaryTakesEarlierId) && target == acc) {
             return i as u32;
         }
     }
