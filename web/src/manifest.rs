@@ -194,22 +194,17 @@ fn demo_entry(suite: &Path, (case, title, description): (&str, &str, &str), out:
     std::fs::write(out.join("models").join(file_name), &bytes).map_err(|e| e.to_string())?;
     let summary = model_summary(&bytes).map_err(|e| format!("{model_rel}: {e}"))?;
     let id = file_name.trim_end_matches(".slm");
-    Ok(json!({
-        "id": id,
-        "group": "test",
-        "title": title,
-        "file": format!("models/{file_name}"),
-        "bytes": bytes.len(),
-        "sha256": sha256_hex(&bytes),
-        "source": format!("vectors/suite/{model_rel}"),
-        "architecture": summary["architecture"],
-        "tokenizer": summary["tokenizer"],
-        "quantization": summary["quantization"],
-        "vocab_size": summary["vocab_size"],
-        "context_length": summary["context_length"],
-        "param_count": summary["param_count"],
-        "description": description,
-        "example": {
+    let mut entry = model_entry(
+        id,
+        "test",
+        title,
+        file_name,
+        &bytes,
+        &format!("vectors/suite/{model_rel}"),
+        &summary,
+        description,
+    );
+    entry["example"] = json!({
             "vector": doc.get("id").and_then(toml::Value::as_str).unwrap_or_default(),
             "prompt": prompt,
             "max_tokens": max_tokens,
@@ -220,8 +215,38 @@ fn demo_entry(suite: &Path, (case, title, description): (&str, &str, &str), out:
             "seed": 0,
             "expected": expected,
             "stop_reason": stop_reason,
-        },
-    }))
+    });
+    Ok(entry)
+}
+
+/// The fields every manifest entry has, from the model's bytes and summary.
+#[allow(clippy::too_many_arguments)]
+fn model_entry(
+    id: &str,
+    group: &str,
+    title: &str,
+    file_name: &str,
+    bytes: &[u8],
+    source: &str,
+    summary: &Value,
+    description: &str,
+) -> Value {
+    json!({
+        "id": id,
+        "group": group,
+        "title": title,
+        "file": format!("models/{file_name}"),
+        "bytes": bytes.len(),
+        "sha256": sha256_hex(bytes),
+        "source": source,
+        "architecture": summary["architecture"],
+        "tokenizer": summary["tokenizer"],
+        "quantization": summary["quantization"],
+        "vocab_size": summary["vocab_size"],
+        "context_length": summary["context_length"],
+        "param_count": summary["param_count"],
+        "description": description,
+    })
 }
 
 /// The entries of the trained models in `dir` (none when it does not
@@ -267,30 +292,25 @@ pub fn trained_entries(dir: &Path, out: &Path) -> Result<Vec<Value>, String> {
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         std::fs::write(out.join("models").join(&file_name), &bytes).map_err(|e| e.to_string())?;
         let summary = model_summary(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-        entries.push(json!({
-            "id": stem,
-            "group": "trained",
-            "title": title,
-            "file": format!("models/{file_name}"),
-            "bytes": bytes.len(),
-            "sha256": sha256_hex(&bytes),
-            "source": format!("{TRAINED_DIR}/{file_name}"),
-            "architecture": summary["architecture"],
-            "tokenizer": summary["tokenizer"],
-            "quantization": summary["quantization"],
-            "vocab_size": summary["vocab_size"],
-            "context_length": summary["context_length"],
-            "param_count": summary["param_count"],
-            "description": description,
-            "example": {
+        let mut entry = model_entry(
+            stem,
+            "trained",
+            title,
+            &file_name,
+            &bytes,
+            &format!("{TRAINED_DIR}/{file_name}"),
+            &summary,
+            description,
+        );
+        entry["example"] = json!({
                 "prompt": prompt,
                 "max_tokens": max_tokens,
                 "temperature": temperature,
                 "top_k": top_k,
                 "top_p": top_p,
                 "seed": seed,
-            },
-        }));
+        });
+        entries.push(entry);
     }
     Ok(entries)
 }
