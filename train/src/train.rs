@@ -120,7 +120,7 @@ pub fn train(
     let state_path = out.join("checkpoint.json");
     let csv_path = out.join("loss.csv");
     let tab = Tables::new(&run.config, &dev).map_err(err)?;
-    let (p, mut opt, start, mut elapsed0) = if state_path.exists() {
+    let (p, mut opt, start, elapsed0) = if state_path.exists() {
         let s: State = serde_json::from_str(&std::fs::read_to_string(&state_path).map_err(err)?).map_err(err)?;
         if s.run != *run {
             return Err(format!(
@@ -211,8 +211,8 @@ pub fn train(
             val.map(|v| format!(" val {v:.3}")).unwrap_or_default()
         ));
         bar.set_position(done as u64);
-        if !bar.is_hidden() {
-        } else if done % run.eval_every == 0 {
+        // Without a terminal the bar draws nothing: log each evaluation instead.
+        if bar.is_hidden() && done % run.eval_every == 0 {
             eprintln!(
                 "step {done}/{} loss {mean:.4}{} {tps:.0} tok/s",
                 h.steps,
@@ -223,11 +223,8 @@ pub fn train(
             save(&p, &opt, run, done, elapsed, &ckpt, &state_path)?;
             let _ = plot::draw(&rows, "training loss", &out.join("loss.png"));
         }
-        let _ = &mut elapsed0;
     }
     bar.finish();
-    elapsed0 += t0.elapsed().as_secs_f64();
-    let _ = elapsed0;
     Ok(p)
 }
 
