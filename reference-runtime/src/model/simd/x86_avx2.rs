@@ -153,26 +153,45 @@ fn q4_natural(b: &[u8; 16]) -> (__m128i, __m128i) {
     (_mm_unpacklo_epi8(evens, odds), _mm_unpackhi_epi8(evens, odds))
 }
 
-/// A row of f32 weights (little-endian bytes) times `x`.
+/// A row of f32 weights (little-endian bytes) times `x`: four independent
+/// accumulators over 32 columns at a time, which hides the FMA latency (two
+/// chains left the FMA units idle: issue 17's f32 gap to `run.c`).
 #[target_feature(enable = "avx2,fma,f16c")]
-fn row_f32(row: &[u8], x: &[f32]) -> f32 {
-    let (mut a0, mut a1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-    let (rows16, xs16) = (row.chunks_exact(64), x.chunks_exact(16));
-    let (row_rest, x_rest) = (rows16.remainder(), xs16.remainder());
-    for (w, x) in rows16.zip(xs16) {
-        let (Ok(w), Ok(x)) = (<&[u8; 64]>::try_from(w), <&[f32; 16]>::try_from(x)) else {
+pub(super) fn row_f32(row: &[u8], x: &[f32]) -> f32 {
+    let mut acc = [_mm256_setzero_ps(); 4];
+    let (rows32, xs32) = (row.chunks_exact(128), x.chunks_exact(32));
+    let (row_rest, x_rest) = (rows32.remainder(), xs32.remainder());
+    for (w, x) in rows32.zip(xs32) {
+        let (Ok(w), Ok(x)) = (<&[u8; 128]>::try_from(w), <&[f32; 32]>::try_from(x)) else {
             continue;
         };
-        let (w0, w1) = split_bytes(w);
-        let (x0, x1) = split_f32(x);
-        a0 = _mm256_fmadd_ps(load_le8(w0), load8(x0), a0);
-        a1 = _mm256_fmadd_ps(load_le8(w1), load8(x1), a1);
+        let (w01, w23) = split_bytes_128(w);
+        let (x01, x23) = split_f32_32(x);
+        let ((w0, w1), (w2, w3)) = (split_bytes(w01), split_bytes(w23));
+        let ((x0, x1), (x2, x3)) = (split_f32(x01), split_f32(x23));
+        acc[0] = _mm256_fmadd_ps(load_le8(w0), load8(x0), acc[0]);
+        acc[1] = _mm256_fmadd_ps(load_le8(w1), load8(x1), acc[1]);
+        acc[2] = _mm256_fmadd_ps(load_le8(w2), load8(x2), acc[2]);
+        acc[3] = _mm256_fmadd_ps(load_le8(w3), load8(x3), acc[3]);
     }
-    let mut sum = hsum(_mm256_add_ps(a0, a1));
+    let [a0, a1, a2, a3] = acc;
+    let mut sum = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
     for (w, &x) in row_rest.chunks_exact(4).zip(x_rest) {
         sum += w.first_chunk::<4>().map_or(0.0, |w| f32::from_le_bytes(*w)) * x;
     }
     sum
+}
+
+fn split_bytes_128(b: &[u8; 128]) -> (&[u8; 64], &[u8; 64]) {
+    let (lo, hi) = b.split_first_chunk::<64>().map_or((&[0; 64], &[][..]), |(l, h)| (l, h));
+    (lo, hi.first_chunk::<64>().unwrap_or(&[0; 64]))
+}
+
+fn split_f32_32(x: &[f32; 32]) -> (&[f32; 16], &[f32; 16]) {
+    let (lo, hi) = x
+        .split_first_chunk::<16>()
+        .map_or((&[0.0; 16], &[][..]), |(l, h)| (l, h));
+    (lo, hi.first_chunk::<16>().unwrap_or(&[0.0; 16]))
 }
 
 fn split_bytes(b: &[u8; 64]) -> (&[u8; 32], &[u8; 32]) {
