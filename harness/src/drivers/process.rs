@@ -973,7 +973,10 @@ mod tests {
             json!({"type": "call", "call": "eval_digest", "cases_hex": "0a"})
         );
         let text = obj(json!({"type": "ok", "output": {"text": "sha256:00"}}));
-        assert_eq!(decode_reply(&digest, &text), Ok(Outcome::Ok(Output::Text("sha256:00".into()))));
+        assert_eq!(
+            decode_reply(&digest, &text),
+            Ok(Outcome::Ok(Output::Text("sha256:00".into())))
+        );
         let verify = Call::EvalVerify {
             sidecar: vec![1],
             cases: vec![2],
