@@ -382,6 +382,17 @@ fn defect_cases() -> Vec<Case> {
             "EvalDuplicateCaseId",
         ),
         defect(
+            "duplicate_id_checked_last",
+            c,
+            "a repeated id and max_tokens 2,000 in one case: the duplicate is checked after the case's rows",
+            file(&[
+                HEADER,
+                C_TEXT,
+                &C_IDS.replace("ids.2", "text-1").replace(":3,", ":2000,"),
+            ]),
+            "EvalMaxTokensOutOfRange",
+        ),
+        defect(
             "max_tokens_1025",
             c,
             "max_tokens 1,025 (MAX_EVAL_MAX_TOKENS is 1,024)",
