@@ -24,6 +24,7 @@
 //! excluded them. The reference runtime (in process) ignores it.
 
 pub mod breeding;
+pub mod evaluation;
 pub mod reference;
 
 use std::path::PathBuf;
@@ -72,17 +73,23 @@ pub const ALL_PROFILES: &[&str] = &[
     "diagnostics",
     "adapters",
     "breeding",
+    "evaluation",
 ];
 
-/// What a WebAssembly module can claim: every profile but `breeding`, which
-/// is a tool's (spec/breeding.md), not an export of the ABI.
+/// What a WebAssembly module can claim: every profile but the tools'
+/// `breeding` and `evaluation` (spec/breeding.md, spec/evaluation.md), which
+/// are not exports of the ABI.
 pub fn module_profiles() -> Vec<String> {
     ALL_PROFILES
         .iter()
-        .filter(|p| **p != "breeding")
+        .filter(|p| !TOOL_PROFILES.contains(p))
         .map(|p| p.to_string())
         .collect()
 }
+
+/// The profiles a tool claims, not a runtime: only the in-process driver
+/// (through tinyrustlm-breed and tinyrustlm-eval) and tool testees run them.
+pub const TOOL_PROFILES: &[&str] = &["breeding", "evaluation"];
 
 /// `$CONFORMANCE_PROFILES` as a list (`None` when unset); every name must
 /// be a profile of `spec/tables/profiles.toml`.
@@ -107,6 +114,14 @@ pub fn selected_profiles() -> Result<Option<Vec<String>>, String> {
 /// The implementation named by `$CONFORMANCE_IMPL` (default `reference`).
 pub fn select_implementation() -> Result<Arc<dyn Implementation>, String> {
     let choice = std::env::var("CONFORMANCE_IMPL").unwrap_or_else(|_| "reference".to_string());
+    implementation_named(&choice)
+}
+
+/// The implementation a `CONFORMANCE_IMPL` value names (`reference`,
+/// `reference-q8act`, `wasm:<path>`, `cmd:<command line>`), limited by
+/// `$CONFORMANCE_PROFILES`. Tools that run a runtime (`slm eval --impl`)
+/// select it the same way.
+pub fn implementation_named(choice: &str) -> Result<Arc<dyn Implementation>, String> {
     // A module claims every profile (its exports say nothing more); a process
     // testee states its claim in the handshake. CONFORMANCE_PROFILES limits
     // either: the vectors run are those of the intersection.
@@ -126,7 +141,7 @@ pub fn select_implementation() -> Result<Arc<dyn Implementation>, String> {
             None => imp,
         });
     }
-    match choice.as_str() {
+    match choice {
         "reference" => Ok(Arc::new(reference::Reference {
             activation_quant: false,
         })),

@@ -90,6 +90,22 @@ pub enum Call {
         child: Vec<u8>,
         parents: Vec<Vec<u8>>,
     },
+    /// Read a case file and return its `eval_case_evidence_checksum`
+    /// (`spec/evaluation.md` §2): needs no model, changes no session state.
+    EvalDigest { cases: Vec<u8> },
+    /// Write the sidecar of a run whose actual outputs are given, one per
+    /// case (`spec/evaluation.md` §4–§5): the writer and the gate without
+    /// running a model. Changes no session state.
+    EvalSidecar {
+        cases: Vec<u8>,
+        model: Vec<u8>,
+        adapters: Vec<Vec<u8>>,
+        actuals: Vec<String>,
+        implementation: (String, String),
+    },
+    /// Verify a sidecar against its case file (`spec/evaluation.md` §6,
+    /// V1–V10).
+    EvalVerify { sidecar: Vec<u8>, cases: Vec<u8> },
     /// Raw ABI (`spec/abi.md`): `slm_alloc(len)`; the driver remembers the
     /// returned address under `buffer` (even 0). Outcome: `Ok(Done)` for a
     /// non-zero address, `Error(slm_last_error())` for 0
@@ -174,6 +190,9 @@ impl Call {
             Call::ApplyAdapter { .. } => "apply_adapter",
             Call::Breed { .. } => "breed",
             Call::BreedVerify { .. } => "breed_verify",
+            Call::EvalDigest { .. } => "eval_digest",
+            Call::EvalSidecar { .. } => "eval_sidecar",
+            Call::EvalVerify { .. } => "eval_verify",
             Call::Alloc { .. } => "alloc",
             Call::Write { .. } => "write",
             Call::Invoke { .. } => "invoke",

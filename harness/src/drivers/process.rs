@@ -763,6 +763,27 @@ pub fn encode_call(call: &Call) -> Map<String, Value> {
             put("child_hex", hex(child).into());
             put("parents_hex", parents.iter().map(|p| Value::from(hex(p))).collect());
         }
+        Call::EvalDigest { cases } => put("cases_hex", hex(cases).into()),
+        Call::EvalSidecar {
+            cases,
+            model,
+            adapters,
+            actuals,
+            implementation,
+        } => {
+            put("cases_hex", hex(cases).into());
+            put("model_hex", hex(model).into());
+            put("adapters_hex", adapters.iter().map(|a| Value::from(hex(a))).collect());
+            put("actuals", actuals.iter().map(|a| Value::from(a.as_str())).collect());
+            put(
+                "implementation",
+                json!({"name": implementation.0, "version": implementation.1}),
+            );
+        }
+        Call::EvalVerify { sidecar, cases } => {
+            put("sidecar_hex", hex(sidecar).into());
+            put("cases_hex", hex(cases).into());
+        }
         Call::Result | Call::GenerateNextToken | Call::Reset | Call::FreeModel | Call::Logits | Call::Diagnostics => {}
     }
     m
@@ -821,18 +842,20 @@ fn decode_output(call: &Call, out: &Map<String, Value>) -> Result<Output, String
         | Call::Result
         | Call::Quantize { .. }
         | Call::TensorBytes { .. }
-        | Call::Read { .. } => Output::Bytes(hex_field(one("bytes_hex")?, "bytes_hex")?),
+        | Call::Read { .. }
+        | Call::EvalSidecar { .. } => Output::Bytes(hex_field(one("bytes_hex")?, "bytes_hex")?),
         Call::Dequantize { .. } => Output::Values(f32_array(one("values")?, "values")?),
         Call::F32ToF16 { .. } => Output::F16(bits_field(one("value")?, 4, "value")? as u16),
         Call::F16ToF32 { .. } => Output::F32(f32::from_bits(bits_field(one("value")?, 8, "value")? as u32)),
-        Call::Utf8Lossy { .. } => Output::Text(str_field(one("text")?, "text")?.to_string()),
+        Call::Utf8Lossy { .. } | Call::EvalDigest { .. } => Output::Text(str_field(one("text")?, "text")?.to_string()),
         Call::SetSampling { .. }
         | Call::Reset
         | Call::FreeModel
         | Call::Write { .. }
         | Call::ValidateAdapter { .. }
         | Call::ApplyAdapter { .. }
-        | Call::BreedVerify { .. } => {
+        | Call::BreedVerify { .. }
+        | Call::EvalVerify { .. } => {
             exactly(None)?;
             Output::Done
         }
@@ -925,6 +948,47 @@ mod tests {
             Value::Object(m) => m,
             _ => panic!("not an object"),
         }
+    }
+
+    #[test]
+    fn eval_calls_encode_and_decode_as_the_protocol_table_says() {
+        let call = Call::EvalSidecar {
+            cases: b"{}".to_vec(),
+            model: vec![0xab],
+            adapters: vec![vec![1], vec![2, 3]],
+            actuals: vec!["a\n\u{e9}".into()],
+            implementation: ("node-wasm".into(), "1".into()),
+        };
+        assert_eq!(
+            Value::Object(encode_call(&call)),
+            json!({"type": "call", "call": "eval_sidecar", "cases_hex": "7b7d", "model_hex": "ab",
+                "adapters_hex": ["01", "0203"], "actuals": ["a\n\u{e9}"],
+                "implementation": {"name": "node-wasm", "version": "1"}})
+        );
+        let ok = obj(json!({"type": "ok", "output": {"bytes_hex": "7b7d"}}));
+        assert_eq!(decode_reply(&call, &ok), Ok(Outcome::Ok(Output::Bytes(b"{}".to_vec()))));
+        let digest = Call::EvalDigest { cases: vec![0x0a] };
+        assert_eq!(
+            Value::Object(encode_call(&digest)),
+            json!({"type": "call", "call": "eval_digest", "cases_hex": "0a"})
+        );
+        let text = obj(json!({"type": "ok", "output": {"text": "sha256:00"}}));
+        assert_eq!(
+            decode_reply(&digest, &text),
+            Ok(Outcome::Ok(Output::Text("sha256:00".into())))
+        );
+        let verify = Call::EvalVerify {
+            sidecar: vec![1],
+            cases: vec![2],
+        };
+        assert_eq!(
+            Value::Object(encode_call(&verify)),
+            json!({"type": "call", "call": "eval_verify", "sidecar_hex": "01", "cases_hex": "02"})
+        );
+        let done = obj(json!({"type": "ok", "output": {}}));
+        assert_eq!(decode_reply(&verify, &done), Ok(Outcome::Ok(Output::Done)));
+        let refused = obj(json!({"type": "error", "code": 827}));
+        assert_eq!(decode_reply(&verify, &refused), Ok(Outcome::Error(827)));
     }
 
     #[test]
