@@ -25,6 +25,7 @@
 
 pub mod breeding;
 pub mod reference;
+pub mod registry;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -72,14 +73,16 @@ pub const ALL_PROFILES: &[&str] = &[
     "diagnostics",
     "adapters",
     "breeding",
+    "registry",
 ];
 
-/// What a WebAssembly module can claim: every profile but `breeding`, which
-/// is a tool's (spec/breeding.md), not an export of the ABI.
+/// What a WebAssembly module can claim: every profile but `breeding` and
+/// `registry`, which are tools' (spec/breeding.md, spec/registry.md), not
+/// exports of the ABI.
 pub fn module_profiles() -> Vec<String> {
     ALL_PROFILES
         .iter()
-        .filter(|p| **p != "breeding")
+        .filter(|p| **p != "breeding" && **p != "registry")
         .map(|p| p.to_string())
         .collect()
 }

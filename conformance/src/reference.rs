@@ -168,6 +168,8 @@ impl Session for ReferenceSession {
                 child,
                 parents,
             } => crate::breeding::verify(receipt, child, parents),
+            // So is the registry (tinyrustlm-registry).
+            Call::RegistryVerify { target, files } => crate::registry::verify(target, files),
             Call::Reset => done(
                 inst.with_session(|s| {
                     s.reset();

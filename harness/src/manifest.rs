@@ -96,6 +96,8 @@ struct RawStep {
     name: Option<String>,
     receipt: Option<String>,
     child: Option<String>,
+    target: Option<String>,
+    files: Option<std::collections::BTreeMap<String, String>>,
     /// Informative (`spec/vectors.md` §3): the margin the generator certified.
     #[allow(dead_code)]
     certified_margin: Option<f64>,
@@ -305,6 +307,8 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         ("name", s.name.is_some()),
         ("receipt", s.receipt.is_some()),
         ("child", s.child.is_some()),
+        ("target", s.target.is_some()),
+        ("files", s.files.is_some()),
     ]
     .into_iter()
     .filter_map(|(k, p)| p.then_some(k))
@@ -330,6 +334,7 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         "read" => &["region"],
         "breed" => &["operator", "parents", "params", "name"],
         "breed_verify" => &["receipt", "child", "parents"],
+        "registry_verify" => &["target", "files"],
         other => return Err(format!("unknown call {other:?}")),
     };
     if let Some(k) = present.iter().find(|k| !allowed.contains(k)) {
@@ -450,6 +455,23 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
             receipt: files.read(s.receipt.as_deref().ok_or_else(|| need("receipt"))?)?,
             child: files.read(s.child.as_deref().ok_or_else(|| need("child"))?)?,
             parents: read_all(files, s.parents.as_deref().ok_or_else(|| need("parents"))?)?,
+        },
+        "registry_verify" => Call::RegistryVerify {
+            target: match s.target.as_deref().ok_or_else(|| need("target"))? {
+                t @ ("ledger" | "registry" | "plan") => t.to_string(),
+                other => {
+                    return Err(format!(
+                        "registry_verify target {other:?} is not ledger, registry or plan"
+                    ));
+                }
+            },
+            files: s
+                .files
+                .as_ref()
+                .ok_or_else(|| need("files"))?
+                .iter()
+                .map(|(k, p)| files.read(p).map(|b| (k.clone(), b)))
+                .collect::<Result<_, _>>()?,
         },
         "generate_next_token" => Call::GenerateNextToken,
         "reset" => Call::Reset,
@@ -714,7 +736,8 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         | Call::ValidateAdapter { .. }
         | Call::ApplyAdapter { .. }
         | Call::Breed { .. }
-        | Call::BreedVerify { .. } => return Err(wrong()),
+        | Call::BreedVerify { .. }
+        | Call::RegistryVerify { .. } => return Err(wrong()),
         Call::Diagnostics | Call::Alloc { .. } | Call::Write { .. } | Call::Invoke { .. } => return Err(wrong()),
     };
     Ok(Expected::Output(out))

@@ -763,6 +763,13 @@ pub fn encode_call(call: &Call) -> Map<String, Value> {
             put("child_hex", hex(child).into());
             put("parents_hex", parents.iter().map(|p| Value::from(hex(p))).collect());
         }
+        Call::RegistryVerify { target, files } => {
+            put("target", target.as_str().into());
+            put(
+                "files_hex",
+                Value::Object(files.iter().map(|(k, b)| (k.clone(), Value::from(hex(b)))).collect()),
+            );
+        }
         Call::Result | Call::GenerateNextToken | Call::Reset | Call::FreeModel | Call::Logits | Call::Diagnostics => {}
     }
     m
@@ -832,7 +839,8 @@ fn decode_output(call: &Call, out: &Map<String, Value>) -> Result<Output, String
         | Call::Write { .. }
         | Call::ValidateAdapter { .. }
         | Call::ApplyAdapter { .. }
-        | Call::BreedVerify { .. } => {
+        | Call::BreedVerify { .. }
+        | Call::RegistryVerify { .. } => {
             exactly(None)?;
             Output::Done
         }

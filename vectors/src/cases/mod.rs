@@ -16,6 +16,7 @@ mod generation_session;
 mod inspect;
 mod mutate;
 mod quant;
+mod registry;
 mod regressions;
 mod slm1_directory;
 mod slm1_framing;
@@ -163,6 +164,9 @@ pub enum Call {
     Breed(String, Vec<ModelInput>, Vec<(String, oracle::breed::Param)>, String),
     /// `breed_verify` (breeding.md §7): receipt, child, parents.
     BreedVerify(ModelInput, ModelInput, Vec<ModelInput>),
+    /// `registry_verify` (registry.md): a target (`ledger`, `registry`,
+    /// `plan`) and the files by the paths the documents name.
+    RegistryVerify(&'static str, Vec<(String, Vec<u8>)>),
     /// Raw ABI: `alloc` of a named host buffer.
     Alloc(String, u64),
     /// Raw ABI: the host writes bytes into a named buffer at an offset.
@@ -280,6 +284,10 @@ impl Call {
             Call::BreedVerify(receipt, child, parents) => {
                 let parents: Vec<Vec<u8>> = parents.iter().map(ModelInput::materialize).collect();
                 oracle::breed::verify(&receipt.materialize(), &child.materialize(), &parents).map(|()| Output::Done)
+            }
+            Call::RegistryVerify(target, files) => {
+                let files = files.iter().cloned().collect();
+                oracle::registry::verify(target, &files).map(|()| Output::Done)
             }
             Call::Diagnostics
             | Call::TensorBytes(..)
@@ -489,6 +497,7 @@ pub fn all() -> Vec<Case> {
     v.extend(diagnostics::cases());
     v.extend(adapters::cases());
     v.extend(breeding::cases());
+    v.extend(registry::cases());
     v.extend(regressions::cases());
     v
 }
