@@ -24,6 +24,7 @@
 //! excluded them. The reference runtime (in process) ignores it.
 
 pub mod breeding;
+pub mod evaluation;
 pub mod reference;
 pub mod registry;
 
@@ -73,19 +74,25 @@ pub const ALL_PROFILES: &[&str] = &[
     "diagnostics",
     "adapters",
     "breeding",
+    "evaluation",
     "registry",
 ];
 
-/// What a WebAssembly module can claim: every profile but `breeding` and
-/// `registry`, which are tools' (spec/breeding.md, spec/registry.md), not
-/// exports of the ABI.
+/// What a WebAssembly module can claim: every profile but the tools'
+/// `breeding`, `evaluation` and `registry` (spec/breeding.md,
+/// spec/evaluation.md, spec/registry.md), which are not exports of the ABI.
 pub fn module_profiles() -> Vec<String> {
     ALL_PROFILES
         .iter()
-        .filter(|p| **p != "breeding" && **p != "registry")
+        .filter(|p| !TOOL_PROFILES.contains(p))
         .map(|p| p.to_string())
         .collect()
 }
+
+/// The profiles a tool claims, not a runtime: only the in-process driver
+/// (through tinyrustlm-breed, tinyrustlm-eval and tinyrustlm-registry) and
+/// tool testees run them.
+pub const TOOL_PROFILES: &[&str] = &["breeding", "evaluation", "registry"];
 
 /// `$CONFORMANCE_PROFILES` as a list (`None` when unset); every name must
 /// be a profile of `spec/tables/profiles.toml`.
@@ -110,6 +117,14 @@ pub fn selected_profiles() -> Result<Option<Vec<String>>, String> {
 /// The implementation named by `$CONFORMANCE_IMPL` (default `reference`).
 pub fn select_implementation() -> Result<Arc<dyn Implementation>, String> {
     let choice = std::env::var("CONFORMANCE_IMPL").unwrap_or_else(|_| "reference".to_string());
+    implementation_named(&choice)
+}
+
+/// The implementation a `CONFORMANCE_IMPL` value names (`reference`,
+/// `reference-q8act`, `wasm:<path>`, `cmd:<command line>`), limited by
+/// `$CONFORMANCE_PROFILES`. Tools that run a runtime (`slm eval --impl`)
+/// select it the same way.
+pub fn implementation_named(choice: &str) -> Result<Arc<dyn Implementation>, String> {
     // A module claims every profile (its exports say nothing more); a process
     // testee states its claim in the handshake. CONFORMANCE_PROFILES limits
     // either: the vectors run are those of the intersection.
@@ -129,7 +144,7 @@ pub fn select_implementation() -> Result<Arc<dyn Implementation>, String> {
             None => imp,
         });
     }
-    match choice.as_str() {
+    match choice {
         "reference" => Ok(Arc::new(reference::Reference {
             activation_quant: false,
         })),

@@ -40,7 +40,7 @@ fn error_kinds_match_spec_errors_toml_row_for_row() {
     // (tools': tinyrustlm-breed and tinyrustlm-registry check those rows).
     let rows: Vec<Table> = rows("errors.toml", "error")
         .into_iter()
-        .filter(|r| s(r, "profile") != "breeding" && s(r, "profile") != "registry")
+        .filter(|r| !matches!(s(r, "profile"), "breeding" | "evaluation" | "registry"))
         .collect();
     assert_eq!(rows.len(), ErrorKind::ALL.len(), "one ErrorKind per row");
     for (row, &kind) in rows.iter().zip(ErrorKind::ALL) {
@@ -59,10 +59,11 @@ fn limits_match_spec_limits_toml() {
         .iter()
         .map(|&(k, v)| (k.to_string(), v))
         .collect();
-    // The registry's limits are a tool's and the browser's (tinyrustlm-registry), not the runtime's.
+    // The evaluation and registry limits are tools' (tinyrustlm-eval and
+    // tinyrustlm-registry check them).
     let want: Vec<(String, u64)> = rows
         .iter()
-        .filter(|r| s(r, "profile") != "registry")
+        .filter(|r| !matches!(s(r, "profile"), "evaluation" | "registry"))
         .map(|r| (s(r, "name").to_string(), n(r, "value")))
         .collect();
     assert_eq!(got, want);
