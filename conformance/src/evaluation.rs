@@ -12,7 +12,13 @@ pub fn digest(cases: &[u8]) -> Outcome {
 }
 
 /// `eval_sidecar` ([EVAL-SIDE-01]–[EVAL-SIDE-03], the gate of §5).
-pub fn sidecar(cases: &[u8], model: &[u8], adapters: &[Vec<u8>], actuals: &[String], implementation: &(String, String)) -> Outcome {
+pub fn sidecar(
+    cases: &[u8],
+    model: &[u8],
+    adapters: &[Vec<u8>],
+    actuals: &[String],
+    implementation: &(String, String),
+) -> Outcome {
     let file = match tinyrustlm_eval::parse_cases(cases) {
         Ok(f) => f,
         Err(e) => return Outcome::Error(e.code()),

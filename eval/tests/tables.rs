@@ -30,7 +30,12 @@ fn limits_match_spec_limits_toml() {
     use tinyrustlm_eval::{cases, json, sidecar};
     let want: Vec<(String, i64)> = rows("limits.toml", "limit")
         .iter()
-        .map(|r| (r["name"].as_str().unwrap_or_default().to_string(), r["value"].as_integer().unwrap_or(-1)))
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap_or_default().to_string(),
+                r["value"].as_integer().unwrap_or(-1),
+            )
+        })
         .collect();
     let got: Vec<(String, i64)> = [
         ("MAX_EVAL_CASE_FILE_BYTES", cases::MAX_EVAL_CASE_FILE_BYTES as i64),

@@ -705,11 +705,13 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         }));
     }
     let out = match call {
-        Call::Read { .. } | Call::TensorBytes { .. } | Call::EvalSidecar { .. } => Output::Bytes(match (e.bytes_hex, e.bytes_file) {
-            (Some(h), None) => parse_hex_bytes(&h)?,
-            (None, Some(p)) => files.read(&p)?,
-            _ => return Err(wrong()),
-        }),
+        Call::Read { .. } | Call::TensorBytes { .. } | Call::EvalSidecar { .. } => {
+            Output::Bytes(match (e.bytes_hex, e.bytes_file) {
+                (Some(h), None) => parse_hex_bytes(&h)?,
+                (None, Some(p)) => files.read(&p)?,
+                _ => return Err(wrong()),
+            })
+        }
         Call::LoadModel { .. } => Output::Summary(Box::new(e.summary.ok_or_else(wrong)?)),
         Call::Tokenize { .. } => Output::Ids(match (e.ids, e.ids_file) {
             (Some(ids), None) => ids,

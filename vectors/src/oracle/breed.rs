@@ -623,6 +623,12 @@ fn obj(members: Vec<(&str, J)>) -> J {
     J::Obj(members.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
+pub(crate) fn identity_json(s: &Summary) -> String {
+    let mut out = String::new();
+    identity(s).write(&mut out);
+    out
+}
+
 fn identity(s: &Summary) -> J {
     let mut m: Vec<(&str, J)> = vec![
         ("architecture", J::Int(arch_code(s).into())),

@@ -16,6 +16,7 @@ mod bbpe;
 pub mod breed;
 pub mod convert;
 mod crc32c;
+pub mod eval;
 mod f16;
 pub mod generation;
 pub mod math;
