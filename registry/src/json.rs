@@ -83,7 +83,7 @@ pub fn is_path(s: &str) -> bool {
                 Some(c) if c.is_ascii_alphanumeric() || c == b'_' => {}
                 _ => return false,
             }
-            if !b.all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || c == b'-') {
+            if !b.all(|c| c.is_ascii_alphanumeric() || b"._+-".contains(&c)) {
                 return false;
             }
         }

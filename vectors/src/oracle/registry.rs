@@ -133,7 +133,7 @@ fn is_path(v: &Value) -> bool {
         let b = seg.as_bytes();
         !b.is_empty()
             && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || b"._+-".contains(c))
     })
 }
 
