@@ -116,7 +116,7 @@ fn main() {
                 // (spec/breeding.md, spec/evaluation.md, spec/registry.md): a
                 // runtime driver (the .wasm in wasmi or Node) does not claim them.
                 let tool_profile = conformance::TOOL_PROFILES.contains(&v.profile.as_str())
-                    && !info.profiles.iter().any(|p| *p == v.profile);
+                    && !info.profiles.contains(&v.profile);
                 if is_reference && !tool_profile {
                     if let Status::Skipped { reason } = &status {
                         // The reference runtime claims every profile and skips nothing.

@@ -10,6 +10,9 @@ use crate::registry::{self, Registry, What};
 
 pub const FORMAT: &str = "slm-module-plan/1";
 
+/// A sidecar's length by its digest.
+pub type SidecarBytes<'a> = &'a dyn Fn(&str) -> Option<u64>;
+
 /// The six phases in the seeds' order (§4.1).
 pub const PHASES: [&str; 6] = [
     "load-model-bytes",
@@ -90,7 +93,7 @@ impl Plan {
 
 /// [REG-PLAN-01] over a registry; `sidecar_bytes(digest)` gives a sidecar's
 /// length.
-pub fn build(reg: &Registry, registry_bytes: &[u8], sidecar_bytes: &dyn Fn(&str) -> Option<u64>) -> Result<Plan> {
+pub fn build(reg: &Registry, registry_bytes: &[u8], sidecar_bytes: SidecarBytes<'_>) -> Result<Plan> {
     let mut entries = Vec::new();
     for e in &reg.entries {
         let mut mods = Vec::new();
@@ -229,7 +232,7 @@ pub fn parse(bytes: &[u8]) -> Result<Plan> {
 /// P1–P8 of [REG-PLAN-04], given the plan and the registry's bytes;
 /// `sidecar_bytes` as for [`build`] (the tool's; a browser passes `None`
 /// and checks the lengths as it fetches).
-pub fn verify(plan: &[u8], registry_bytes: &[u8], sidecar_bytes: Option<&dyn Fn(&str) -> Option<u64>>) -> Result<Plan> {
+pub fn verify(plan: &[u8], registry_bytes: &[u8], sidecar_bytes: Option<SidecarBytes<'_>>) -> Result<Plan> {
     let p = parse(plan)?; // P1–P2
     if digest(registry_bytes) != p.registry_sha256 {
         return fail(

@@ -12,6 +12,9 @@ use super::Error;
 
 type Files = BTreeMap<String, Vec<u8>>;
 type R<T> = Result<T, Error>;
+/// An entry as R11 compares it: id, kind or base, model digest, the
+/// model's or adapters' references, evidence (path, digest).
+type Shape = (String, String, String, Vec<Value>, Vec<(String, String)>);
 
 const FETCH_ENVELOPE: u64 = 32;
 const ADAPTER_AUTO_APPLY_BUDGET: u64 = 1_048_576;
@@ -591,7 +594,7 @@ fn registry(files: &Files) -> R<Value> {
             return Err(Error("RegistryLedgerMismatch"));
         }
     }
-    let mut want: Vec<(String, String, String, Vec<Value>, Vec<(String, String)>)> = Vec::new();
+    let mut want: Vec<Shape> = Vec::new();
     let mut removed_bases: Vec<String> = Vec::new();
     for v in vs.iter().filter(|v| v["event"] == "admitted") {
         let model = s(&v["subject"]["model"]).to_string();
@@ -648,7 +651,7 @@ fn registry(files: &Files) -> R<Value> {
         }
     }
     let es = reg["entries"].as_array().unwrap();
-    let got: Vec<(String, String, String, Vec<Value>, Vec<(String, String)>)> = es
+    let got: Vec<Shape> = es
         .iter()
         .map(|e| {
             let evidence = e["admission"]["evidence"]
@@ -678,7 +681,7 @@ fn registry(files: &Files) -> R<Value> {
         })
         .collect();
     // Ledger artifact references carry `kind`; compare without it.
-    let strip = |w: &mut Vec<(String, String, String, Vec<Value>, Vec<(String, String)>)>| {
+    let strip = |w: &mut Vec<Shape>| {
         for x in w.iter_mut() {
             for r in x.3.iter_mut() {
                 if let Some(o) = r.as_object_mut() {
