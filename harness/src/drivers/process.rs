@@ -959,6 +959,30 @@ mod tests {
     }
 
     #[test]
+    fn registry_verify_encodes_its_files_by_path_and_decodes_done_or_a_code() {
+        let call = Call::RegistryVerify {
+            target: "plan".into(),
+            files: vec![
+                ("module.plan.json".into(), b"{}".to_vec()),
+                ("../bard/x.slm".into(), vec![0xab]),
+            ],
+        };
+        assert_eq!(
+            Value::Object(encode_call(&call)),
+            json!({"type": "call", "call": "registry_verify", "target": "plan",
+                "files_hex": {"module.plan.json": "7b7d", "../bard/x.slm": "ab"}})
+        );
+        assert_eq!(
+            decode_reply(&call, &obj(json!({"type": "ok", "output": {}}))),
+            Ok(Outcome::Ok(Output::Done))
+        );
+        assert_eq!(
+            decode_reply(&call, &obj(json!({"type": "error", "code": 878}))),
+            Ok(Outcome::Error(878))
+        );
+    }
+
+    #[test]
     fn breed_calls_encode_and_decode_as_the_protocol_table_says() {
         let call = Call::Breed {
             operator: "federated".into(),
