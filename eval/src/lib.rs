@@ -42,6 +42,23 @@ pub fn evaluate(
     Ok(run::sidecar(&file, model_ref, (&info.name, &info.version), actuals))
 }
 
+/// `slm eval --perplexity TEXT`: [`evaluate`], plus the optional perplexity
+/// figure of `text` ([EVAL-SIDE-04]) measured on a fresh session of `imp`.
+pub fn evaluate_with_perplexity(
+    imp: &dyn Implementation,
+    case_file: &[u8],
+    model: &[u8],
+    adapters: &[Vec<u8>],
+    text: &[u8],
+) -> Result<Sidecar, EvalError> {
+    let mut s = evaluate(imp, case_file, model, adapters)?;
+    let mut session = imp
+        .new_session()
+        .map_err(|e| EvalError::new(ErrorKind::EvalRunFailed, format!("no session: {e}")))?;
+    s.perplexity = Some(run::perplexity(session.as_mut(), model, adapters, text)?);
+    Ok(s)
+}
+
 /// What a re-run needs (V11–V13): the runtime, the model, the adapters.
 pub type Rerun<'a> = (&'a dyn Implementation, &'a [u8], &'a [Vec<u8>]);
 

@@ -180,3 +180,69 @@ pub fn sidecar(file: &CaseFile, model: ModelRef, implementation: (&str, &str), a
         perplexity: None,
     }
 }
+
+/// `MAX_FORWARD_LOGITS_BYTES` (limits.md): the most one `forward` returns.
+const MAX_FORWARD_LOGITS_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The optional perplexity figure ([EVAL-SIDE-04]) of `text` under the
+/// model with its adapters, on a fresh session of the same runtime:
+/// `{"nll_bits","text_sha256","tokens"}`.
+pub fn perplexity(
+    session: &mut dyn Session,
+    model: &[u8],
+    adapters: &[Vec<u8>],
+    text: &[u8],
+) -> Result<tinyrustlm_breed::json::Json, EvalError> {
+    use tinyrustlm_breed::json::Json;
+    let what = "perplexity";
+    let summary = match session.call(&Call::LoadModel { model: model.to_vec() }) {
+        Outcome::Ok(Output::Summary(s)) => s,
+        other => return Err(failed(what, "load_model", &other)),
+    };
+    for a in adapters {
+        match session.call(&Call::ApplyAdapter { adapter: a.clone() }) {
+            Outcome::Ok(Output::Done) => {}
+            other => return Err(failed(what, "apply_adapter", &other)),
+        }
+    }
+    // One tokenize call without BOS: the text is at most MAX_PROMPT_BYTES.
+    let ids = match session.call(&Call::Tokenize {
+        text: text.to_vec(),
+        add_bos: false,
+    }) {
+        Outcome::Ok(Output::Ids(ids)) => ids,
+        other => return Err(failed(what, "tokenize", &other)),
+    };
+    let vocab = u64::from(summary.vocab_size).max(1);
+    let w = (u64::from(summary.context_length).min(MAX_FORWARD_LOGITS_BYTES / (4 * vocab))).max(2) as usize;
+    let mut nll = 0f64;
+    let mut scored = 0u64;
+    for window in ids.chunks(w) {
+        if window.len() < 2 {
+            continue;
+        }
+        let logits = match session.call(&Call::Forward {
+            ids: window.to_vec(),
+            all_positions: true,
+        }) {
+            Outcome::Ok(Output::Logits(l)) => l,
+            other => return Err(failed(what, "forward", &other)),
+        };
+        let v = vocab as usize;
+        for (i, &id) in window.iter().enumerate().skip(1) {
+            let row = logits.get((i - 1) * v..i * v).unwrap_or_default();
+            let m = row.iter().fold(f64::NEG_INFINITY, |a, &x| a.max(f64::from(x)));
+            let lse = m + row.iter().map(|&x| (f64::from(x) - m).exp()).sum::<f64>().ln();
+            nll += lse - f64::from(row.get(id as usize).copied().unwrap_or(f32::NEG_INFINITY));
+            scored += 1;
+        }
+    }
+    Ok(Json::obj([
+        ("text_sha256", Json::text(crate::cases::sha256_tag(text))),
+        ("tokens", Json::Int(scored as i64)),
+        (
+            "nll_bits",
+            Json::text(format!("0x{:016x}", (nll / std::f64::consts::LN_2).to_bits())),
+        ),
+    ]))
+}

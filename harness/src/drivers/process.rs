@@ -959,6 +959,47 @@ mod tests {
     }
 
     #[test]
+    fn eval_calls_encode_and_decode_as_the_protocol_table_says() {
+        let call = Call::EvalSidecar {
+            cases: b"{}".to_vec(),
+            model: vec![0xab],
+            adapters: vec![vec![1], vec![2, 3]],
+            actuals: vec!["a\n\u{e9}".into()],
+            implementation: ("node-wasm".into(), "1".into()),
+        };
+        assert_eq!(
+            Value::Object(encode_call(&call)),
+            json!({"type": "call", "call": "eval_sidecar", "cases_hex": "7b7d", "model_hex": "ab",
+                "adapters_hex": ["01", "0203"], "actuals": ["a\n\u{e9}"],
+                "implementation": {"name": "node-wasm", "version": "1"}})
+        );
+        let ok = obj(json!({"type": "ok", "output": {"bytes_hex": "7b7d"}}));
+        assert_eq!(decode_reply(&call, &ok), Ok(Outcome::Ok(Output::Bytes(b"{}".to_vec()))));
+        let digest = Call::EvalDigest { cases: vec![0x0a] };
+        assert_eq!(
+            Value::Object(encode_call(&digest)),
+            json!({"type": "call", "call": "eval_digest", "cases_hex": "0a"})
+        );
+        let text = obj(json!({"type": "ok", "output": {"text": "sha256:00"}}));
+        assert_eq!(
+            decode_reply(&digest, &text),
+            Ok(Outcome::Ok(Output::Text("sha256:00".into())))
+        );
+        let verify = Call::EvalVerify {
+            sidecar: vec![1],
+            cases: vec![2],
+        };
+        assert_eq!(
+            Value::Object(encode_call(&verify)),
+            json!({"type": "call", "call": "eval_verify", "sidecar_hex": "01", "cases_hex": "02"})
+        );
+        let done = obj(json!({"type": "ok", "output": {}}));
+        assert_eq!(decode_reply(&verify, &done), Ok(Outcome::Ok(Output::Done)));
+        let refused = obj(json!({"type": "error", "code": 827}));
+        assert_eq!(decode_reply(&verify, &refused), Ok(Outcome::Error(827)));
+    }
+
+    #[test]
     fn registry_verify_encodes_its_files_by_path_and_decodes_done_or_a_code() {
         let call = Call::RegistryVerify {
             target: "plan".into(),

@@ -54,6 +54,9 @@ pub struct RunArgs {
     /// Where to write the sidecar (default: stdout).
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
+    /// Also measure the perplexity of this UTF-8 text (at most 65,536 bytes) and record it (evaluation.md [EVAL-SIDE-04]; a figure, never a gate).
+    #[arg(long = "perplexity", value_name = "TEXT")]
+    pub perplexity: Option<PathBuf>,
 }
 
 /// `slm eval verify`.
@@ -143,7 +146,15 @@ fn run_cases(a: &RunArgs) -> ExitCode {
         Ok(i) => i,
         Err(e) => return fail(format!("--impl: {e}")),
     };
-    let sidecar = match tinyrustlm_eval::evaluate(imp.as_ref(), &cases, &model, &adapters) {
+    let text = match a.perplexity.as_deref().map(read).transpose() {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let result = match &text {
+        None => tinyrustlm_eval::evaluate(imp.as_ref(), &cases, &model, &adapters),
+        Some(t) => tinyrustlm_eval::evaluate_with_perplexity(imp.as_ref(), &cases, &model, &adapters, t),
+    };
+    let sidecar = match result {
         Ok(s) => s,
         Err(e) => return eval_fail(cases_path, &e),
     };

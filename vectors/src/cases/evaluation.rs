@@ -382,6 +382,17 @@ fn defect_cases() -> Vec<Case> {
             "EvalDuplicateCaseId",
         ),
         defect(
+            "duplicate_id_checked_last",
+            c,
+            "a repeated id and max_tokens 2,000 in one case: the duplicate is checked after the case's rows",
+            file(&[
+                HEADER,
+                C_TEXT,
+                &C_IDS.replace("ids.2", "text-1").replace(":3,", ":2000,"),
+            ]),
+            "EvalMaxTokensOutOfRange",
+        ),
+        defect(
             "max_tokens_1025",
             c,
             "max_tokens 1,025 (MAX_EVAL_MAX_TOKENS is 1,024)",
@@ -671,7 +682,13 @@ fn verify_cases() -> Vec<Case> {
         t.replacen(",\"format\":\"slm-eval-sidecar/1\"", "", 1).into_bytes()
     };
     let other_cases = file(&[HEADER, C_TEXT, &C_IDS.replace("[1,2,259]", "[1,2,258]")]);
-    vec![
+    let ppl = |nll_bits: &str| {
+        format!(
+            ",\"perplexity\":{{\"nll_bits\":{nll_bits},\"text_sha256\":\"sha256:{}\",\"tokens\":7724}},\"quality_scope\":",
+            "0".repeat(64)
+        )
+    };
+    let mut all = vec![
         v(
             "valid",
             "a sidecar and its case file: verified",
@@ -807,13 +824,31 @@ fn verify_cases() -> Vec<Case> {
             Some("SidecarClaimMismatch"),
         ),
         v(
+            "with_perplexity",
+            "a sidecar with the optional perplexity figure: verified (its value is no input of the gate)",
+            tamper(",\"quality_scope\":", &ppl("\"0x40e516cbd7230b93\"")),
+            cases.clone(),
+            None,
+        ),
+        v(
+            "perplexity_malformed",
+            "V2: a perplexity figure whose nll_bits is not 16 hex digits",
+            tamper(",\"quality_scope\":", &ppl("\"48.2\"")),
+            cases.clone(),
+            Some("SidecarMalformed"),
+        ),
+        v(
             "claim_deflated",
             "V10: claim none for a task-eval run with cases",
             tamper("\"claim\":\"runtime-smoke\"", "\"claim\":\"none\""),
             cases,
             Some("SidecarClaimMismatch"),
         ),
-    ]
+    ];
+    for c in all.iter_mut().filter(|c| c.id.contains("perplexity")) {
+        c.requirements.push("EVAL-SIDE-04");
+    }
+    all
 }
 
 /// Every evaluation case.
