@@ -26,6 +26,7 @@
 pub mod breeding;
 pub mod evaluation;
 pub mod reference;
+pub mod registry;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -74,11 +75,12 @@ pub const ALL_PROFILES: &[&str] = &[
     "adapters",
     "breeding",
     "evaluation",
+    "registry",
 ];
 
 /// What a WebAssembly module can claim: every profile but the tools'
-/// `breeding` and `evaluation` (spec/breeding.md, spec/evaluation.md), which
-/// are not exports of the ABI.
+/// `breeding`, `evaluation` and `registry` (spec/breeding.md,
+/// spec/evaluation.md, spec/registry.md), which are not exports of the ABI.
 pub fn module_profiles() -> Vec<String> {
     ALL_PROFILES
         .iter()
@@ -88,8 +90,9 @@ pub fn module_profiles() -> Vec<String> {
 }
 
 /// The profiles a tool claims, not a runtime: only the in-process driver
-/// (through tinyrustlm-breed and tinyrustlm-eval) and tool testees run them.
-pub const TOOL_PROFILES: &[&str] = &["breeding", "evaluation"];
+/// (through tinyrustlm-breed, tinyrustlm-eval and tinyrustlm-registry) and
+/// tool testees run them.
+pub const TOOL_PROFILES: &[&str] = &["breeding", "evaluation", "registry"];
 
 /// `$CONFORMANCE_PROFILES` as a list (`None` when unset); every name must
 /// be a profile of `spec/tables/profiles.toml`.

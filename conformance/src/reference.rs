@@ -178,6 +178,8 @@ impl Session for ReferenceSession {
                 implementation,
             } => crate::evaluation::sidecar(cases, model, adapters, actuals, implementation),
             Call::EvalVerify { sidecar, cases } => crate::evaluation::verify(sidecar, cases),
+            // So is the registry (tinyrustlm-registry).
+            Call::RegistryVerify { target, files } => crate::registry::verify(target, files),
             Call::Reset => done(
                 inst.with_session(|s| {
                     s.reset();

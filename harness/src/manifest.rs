@@ -101,6 +101,8 @@ struct RawStep {
     adapters: Option<Vec<String>>,
     actuals: Option<Vec<String>>,
     implementation: Option<Vec<String>>,
+    target: Option<String>,
+    files: Option<std::collections::BTreeMap<String, String>>,
     /// Informative (`spec/vectors.md` §3): the margin the generator certified.
     #[allow(dead_code)]
     certified_margin: Option<f64>,
@@ -315,6 +317,8 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         ("adapters", s.adapters.is_some()),
         ("actuals", s.actuals.is_some()),
         ("implementation", s.implementation.is_some()),
+        ("target", s.target.is_some()),
+        ("files", s.files.is_some()),
     ]
     .into_iter()
     .filter_map(|(k, p)| p.then_some(k))
@@ -343,6 +347,7 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         "eval_digest" => &["cases"],
         "eval_sidecar" => &["cases", "model", "adapters", "actuals", "implementation"],
         "eval_verify" => &["sidecar", "cases"],
+        "registry_verify" => &["target", "files"],
         other => return Err(format!("unknown call {other:?}")),
     };
     if let Some(k) = present.iter().find(|k| !allowed.contains(k)) {
@@ -480,6 +485,23 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         "eval_verify" => Call::EvalVerify {
             sidecar: files.read(s.sidecar.as_deref().ok_or_else(|| need("sidecar"))?)?,
             cases: files.read(s.cases.as_deref().ok_or_else(|| need("cases"))?)?,
+        },
+        "registry_verify" => Call::RegistryVerify {
+            target: match s.target.as_deref().ok_or_else(|| need("target"))? {
+                t @ ("ledger" | "registry" | "plan") => t.to_string(),
+                other => {
+                    return Err(format!(
+                        "registry_verify target {other:?} is not ledger, registry or plan"
+                    ));
+                }
+            },
+            files: s
+                .files
+                .as_ref()
+                .ok_or_else(|| need("files"))?
+                .iter()
+                .map(|(k, p)| files.read(p).map(|b| (k.clone(), b)))
+                .collect::<Result<_, _>>()?,
         },
         "generate_next_token" => Call::GenerateNextToken,
         "reset" => Call::Reset,
@@ -747,7 +769,8 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         | Call::ApplyAdapter { .. }
         | Call::Breed { .. }
         | Call::BreedVerify { .. }
-        | Call::EvalVerify { .. } => return Err(wrong()),
+        | Call::EvalVerify { .. }
+        | Call::RegistryVerify { .. } => return Err(wrong()),
         Call::Diagnostics | Call::Alloc { .. } | Call::Write { .. } | Call::Invoke { .. } => return Err(wrong()),
     };
     Ok(Expected::Output(out))

@@ -498,6 +498,17 @@ impl Builder<'_> {
                 let _ = writeln!(a, "cases = {}", toml_str(&c, true));
                 "eval_verify"
             }
+            Call::RegistryVerify(target, files) => {
+                let _ = writeln!(a, "target = {}", toml_str(target, true));
+                let mut items = Vec::new();
+                for (path, bytes) in files {
+                    let base = path.rsplit('/').next().unwrap_or(path);
+                    let p = self.add_blob(format!("{file_base}.{n}.{base}"), bytes.clone())?;
+                    items.push(format!("{} = {}", toml_str(path, true), toml_str(&p, true)));
+                }
+                let _ = writeln!(a, "files = {{ {} }}", items.join(", "));
+                "registry_verify"
+            }
             Call::GenerateNextToken => "generate_next_token",
             Call::Reset => "reset",
             Call::FreeModel => "free_model",

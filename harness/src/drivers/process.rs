@@ -784,6 +784,13 @@ pub fn encode_call(call: &Call) -> Map<String, Value> {
             put("sidecar_hex", hex(sidecar).into());
             put("cases_hex", hex(cases).into());
         }
+        Call::RegistryVerify { target, files } => {
+            put("target", target.as_str().into());
+            put(
+                "files_hex",
+                Value::Object(files.iter().map(|(k, b)| (k.clone(), Value::from(hex(b)))).collect()),
+            );
+        }
         Call::Result | Call::GenerateNextToken | Call::Reset | Call::FreeModel | Call::Logits | Call::Diagnostics => {}
     }
     m
@@ -855,7 +862,8 @@ fn decode_output(call: &Call, out: &Map<String, Value>) -> Result<Output, String
         | Call::ValidateAdapter { .. }
         | Call::ApplyAdapter { .. }
         | Call::BreedVerify { .. }
-        | Call::EvalVerify { .. } => {
+        | Call::EvalVerify { .. }
+        | Call::RegistryVerify { .. } => {
             exactly(None)?;
             Output::Done
         }
@@ -989,6 +997,30 @@ mod tests {
         assert_eq!(decode_reply(&verify, &done), Ok(Outcome::Ok(Output::Done)));
         let refused = obj(json!({"type": "error", "code": 827}));
         assert_eq!(decode_reply(&verify, &refused), Ok(Outcome::Error(827)));
+    }
+
+    #[test]
+    fn registry_verify_encodes_its_files_by_path_and_decodes_done_or_a_code() {
+        let call = Call::RegistryVerify {
+            target: "plan".into(),
+            files: vec![
+                ("module.plan.json".into(), b"{}".to_vec()),
+                ("../bard/x.slm".into(), vec![0xab]),
+            ],
+        };
+        assert_eq!(
+            Value::Object(encode_call(&call)),
+            json!({"type": "call", "call": "registry_verify", "target": "plan",
+                "files_hex": {"module.plan.json": "7b7d", "../bard/x.slm": "ab"}})
+        );
+        assert_eq!(
+            decode_reply(&call, &obj(json!({"type": "ok", "output": {}}))),
+            Ok(Outcome::Ok(Output::Done))
+        );
+        assert_eq!(
+            decode_reply(&call, &obj(json!({"type": "error", "code": 878}))),
+            Ok(Outcome::Error(878))
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod generation_session;
 mod inspect;
 mod mutate;
 mod quant;
+mod registry;
 mod regressions;
 mod slm1_directory;
 mod slm1_framing;
@@ -177,6 +178,9 @@ pub enum Call {
     },
     /// `eval_verify` (evaluation.md §6): sidecar, case file.
     EvalVerify(ModelInput, ModelInput),
+    /// `registry_verify` (registry.md): a target (`ledger`, `registry`,
+    /// `plan`) and the files by the paths the documents name.
+    RegistryVerify(&'static str, Vec<(String, Vec<u8>)>),
     /// Raw ABI: `alloc` of a named host buffer.
     Alloc(String, u64),
     /// Raw ABI: the host writes bytes into a named buffer at an offset.
@@ -315,6 +319,10 @@ impl Call {
             }
             Call::EvalVerify(sidecar, cases) => {
                 oracle::eval::verify(&sidecar.materialize(), &cases.materialize()).map(|()| Output::Done)
+            }
+            Call::RegistryVerify(target, files) => {
+                let files = files.iter().cloned().collect();
+                oracle::registry::verify(target, &files).map(|()| Output::Done)
             }
             Call::Diagnostics
             | Call::TensorBytes(..)
@@ -525,6 +533,7 @@ pub fn all() -> Vec<Case> {
     v.extend(adapters::cases());
     v.extend(breeding::cases());
     v.extend(evaluation::cases());
+    v.extend(registry::cases());
     v.extend(regressions::cases());
     v
 }

@@ -800,6 +800,15 @@ pub fn verify(receipt: &[u8], child: &[u8], parents: &[Vec<u8>]) -> Result<(), E
     Ok(())
 }
 
+/// The identity object of a valid model as canonical JSON text
+/// ([BRD-REC-02]); the registry oracle's base entries hold it.
+pub(crate) fn identity_text(model: &[u8]) -> Option<String> {
+    let m = crate::oracle::validate_model(model).ok()?;
+    let mut s = String::new();
+    identity(&m.summary).write(&mut s);
+    Some(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@ pub mod math;
 pub mod model;
 mod pretokenize;
 mod quant;
+pub mod registry;
 pub mod sampler;
 mod slm1;
 mod tokenizer;
