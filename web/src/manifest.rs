@@ -63,6 +63,11 @@ pub const DEMO_CASES: &[(&str, &str, &str)] = &[
 /// folder is optional: without it the demo offers the test models only.
 pub const TRAINED_DIR: &str = "models/bard";
 
+/// The selector registry's directory (reg16's demo content), served as `registry/`.
+pub const REGISTRY_DIR: &str = "models/registry";
+/// Its module plan, the first file the page fetches from it.
+pub const REGISTRY_PLAN: &str = "module.plan.json";
+
 /// The trained models the page knows by name, in the order it lists them
 /// (the first present one is the page's default choice): file stem, title,
 /// one-line description and the example prompt. Other `*.slm` files in
@@ -355,6 +360,8 @@ pub struct Built {
     pub models: usize,
     /// Of which trained (from `models/bard/`).
     pub trained: usize,
+    /// Whether `models/registry/` was copied to `registry/`.
+    pub registry: bool,
     pub wasm_bytes: u64,
     /// Bytes of `tinyrustlm-simd128.wasm`, if it was built.
     pub simd_wasm_bytes: Option<u64>,
@@ -385,6 +392,14 @@ pub fn build_site(repo: &Path, wasm: &Path, out: &Path) -> Result<Built, String>
         None => None,
     };
     std::fs::create_dir_all(out.join("models")).map_err(|e| e.to_string())?;
+    // The selector registry (spec/registry.md): plan, registry, sidecars,
+    // adapters and the models they bind, as committed; the page fetches
+    // `registry/module.plan.json` first. Without it the page says so.
+    let registry = repo.join(REGISTRY_DIR);
+    let has_registry = registry.join(REGISTRY_PLAN).is_file();
+    if has_registry {
+        copy_dir(&registry, &out.join("registry"))?;
+    }
     let suite = repo.join("vectors/suite");
     // The trained models first (the page's default is the first entry), then the test models.
     let mut models = trained_entries(&repo.join(TRAINED_DIR), out)?;
@@ -408,6 +423,7 @@ pub fn build_site(repo: &Path, wasm: &Path, out: &Path) -> Result<Built, String>
     Ok(Built {
         models: count,
         trained,
+        registry: has_registry,
         wasm_bytes,
         simd_wasm_bytes,
     })
