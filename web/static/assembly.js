@@ -6,13 +6,35 @@
 // entry's evidence (sidecar digests, the model they name, the quality gate
 // recomputed here), and then validating and applying each adapter through
 // the runtime, whose assembly checksum must equal the registry's.
-// Formats: /work/briefs/contract16.md, spec/registry.md, spec/evaluation.md.
-// Shares app.js's globals (state, request, loadIntoRuntime, sha256, …).
+// Formats and check orders: spec/registry.md (§3.3 R1–R8, §4 P1–P8, [REG-VER-02])
+// and spec/evaluation.md (§4 the sidecar, §5 the gate). Shares app.js's
+// globals (state, request, loadIntoRuntime, sha256, …).
 'use strict';
 
-// Named limits of spec/registry.md.
-const FETCH_ENVELOPE = 32; // fetches one boot may make for the plan, the registry and every module
-const ADAPTER_AUTO_APPLY_BUDGET = 1048576; // bytes of one entry's adapters
+// Named limits (spec/limits.md, registry profile).
+const FETCH_ENVELOPE = 32; // files one boot may fetch: the plan, the registry and every module
+const ADAPTER_AUTO_APPLY_BUDGET = 1048576; // adapter_bytes of one stack
+const MAX_PLAN_BYTES = 1048576;
+const MAX_REGISTRY_BYTES = 1048576;
+const MAX_REGISTRY_ENTRIES = 64;
+const MAX_EVIDENCE = 8;
+const MAX_STACK_ADAPTERS = 2;
+const MAX_PATH_BYTES = 255;
+const MAX_EVIDENCE_BYTES = 16777216; // a sidecar
+const MODEL_BYTE_BUDGET_BYTES = 33554432;
+const ADAPTER_BYTE_BUDGET_BYTES = 1048576;
+// Error codes of spec/errors.md (registry 850–899, evaluation 800–849) the page reports.
+const CODES = {
+  ModelDigestMismatch: 859, AdapterDigestMismatch: 860, SidecarDigestMismatch: 862, EvidenceMismatch: 863,
+  RegistryTooLarge: 864, RegistryMalformed: 865, RegistryDuplicateEntry: 866, RegistryUnknownBase: 867,
+  StackTooDeep: 868, AdapterBudgetExceeded: 869, AdmissionWithoutEvidence: 870, AdmissionClaimMismatch: 871,
+  AssemblyChecksumMismatch: 874, IdentityMismatch: 875, PlanTooLarge: 876, PlanMalformed: 877,
+  PlanRegistryDrift: 878, PlanCountMismatch: 879, FetchEnvelopeExceeded: 880, PlanOutOfOrder: 881,
+  PlanRegistryMismatch: 882, QuarantinedDependency: 883,
+  SidecarMalformed: 820, SidecarNotCanonical: 821, SidecarPassMismatch: 825, SidecarCountsMismatch: 826,
+  SidecarClaimMismatch: 827,
+};
+const codeName = (code) => Object.keys(CODES).find((k) => CODES[k] === code) || errorName(code);
 const PLAN_URL = 'registry/module.plan.json';
 const PLAN_FORMAT = 'slm-module-plan/1';
 const REGISTRY_FORMAT = 'slm-selector-registry/1';
@@ -49,12 +71,15 @@ const asm = {
   evidence: [], // { file, sidecar, recomputed, problems }
 };
 
+/** A refused boot or assembly: `name` is the spec's error name, `code` its number. */
 class Refusal extends Error {
-  constructor(code, message) {
-    super(message);
-    this.code = code;
+  constructor(name, message, prefix = '') {
+    super(`${prefix}${name} (${CODES[name]}): ${message}`);
+    this.name = name;
+    this.code = CODES[name];
   }
 }
+const evidenceRejected = (name, message) => new Refusal(name, message, 'assembly evidence rejected: ');
 
 // ---------------------------------------------------------------------------
 // Canonical JSON (spec/breeding.md [BRD-REC-01], RFC 8785 subset): used to
@@ -88,26 +113,37 @@ function casePassHolds(c) {
   return c.pass ? c.actual.startsWith(c.expected) : c.actual !== c.expected;
 }
 
-const PLACEHOLDER_SCOPES = new Set(['', 'placeholder', 'todo', 'tbd', 'none', 'n/a', 'unknown', 'example', 'test']);
-const isPlaceholderScope = (s) => typeof s !== 'string' || PLACEHOLDER_SCOPES.has(s.trim().toLowerCase());
+// [EVAL-GATE-04]
+const PLACEHOLDER_SCOPES = new Set(['none', 'n/a', 'na', 'unspecified', 'unknown', 'example', 'test', 'scope', 'default']);
+function isPlaceholderScope(scope) {
+  if (typeof scope !== 'string') return true;
+  const s = scope.replace(/^[ \t]+|[ \t]+$/g, '').replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return s === '' || s.startsWith('placeholder') || s.startsWith('todo') || s.startsWith('tbd') || PLACEHOLDER_SCOPES.has(s);
+}
 
-/** { claim, passed, failed, problems }: the claim the page's gate gives this sidecar. */
+/**
+ * The gate of spec/evaluation.md §5 over a sidecar, with verification's V8–V10
+ * (the page has no case file, so a case's match rule is unknown: see
+ * casePassHolds). Returns { claim, passed, failed, cases, problem } where
+ * problem is the first failure as [name, text], or null.
+ */
 function gate(sc) {
-  const problems = [];
-  const cases = Array.isArray(sc.cases) ? sc.cases : [];
+  const cases = sc.cases;
   const passed = cases.filter((c) => c.pass === true).length;
   const failed = cases.length - passed;
-  const counts = sc.counts || {};
-  if (counts.cases !== cases.length || counts.passed !== passed || counts.failed !== failed) {
-    problems.push(`counts ${counts.passed}/${counts.cases} passed do not match the cases (${passed}/${cases.length})`);
+  let problem = null;
+  const wrong = cases.find((c) => !casePassHolds(c));
+  const counts = sc.counts;
+  if (wrong) problem = ['SidecarPassMismatch', `case ${wrong.id}: pass ${wrong.pass} is not what matching expected and actual gives`];
+  else if (counts.cases !== cases.length || counts.passed !== passed || counts.failed !== failed) {
+    problem = ['SidecarCountsMismatch', `counts say ${counts.passed}/${counts.cases} passed, the cases ${passed}/${cases.length}`];
   }
-  const wrong = cases.filter((c) => !casePassHolds(c)).map((c) => c.id);
-  if (wrong.length) problems.push(`case ${wrong[0]}: the recorded pass is not what its match rule gives`);
-  const completed = problems.length === 0 && cases.length > 0;
+  const q35 = cases.length > 0 && failed === 0 && !wrong; // Q3, Q4, Q5
   let claim = 'none';
-  if (completed && sc.source_kind === 'task-eval' && !isPlaceholderScope(sc.quality_scope) && failed === 0) claim = 'task-quality';
-  else if (completed && (sc.source_kind !== 'runtime-smoke' || failed === 0)) claim = 'runtime-smoke';
-  return { claim, passed, failed, cases: cases.length, problems };
+  if (sc.source_kind === 'task-eval' && !isPlaceholderScope(sc.quality_scope) && q35) claim = 'task-quality'; // [EVAL-GATE-01]
+  else if (sc.source_kind === 'task-eval' || q35) claim = 'runtime-smoke'; // [EVAL-GATE-02]: the run completed
+  if (!problem && claim !== sc.claim) problem = ['SidecarClaimMismatch', `the sidecar claims ${sc.claim}, the gate gives ${claim}`];
+  return { claim, passed, failed, cases: cases.length, problem };
 }
 
 // ---------------------------------------------------------------------------
@@ -189,7 +225,7 @@ function renderEvidence() {
     div.append(h);
     const sc = ev.sidecar;
     const lines = [];
-    if (sc) {
+    if (sc && ev.recomputed) {
       const g = ev.recomputed;
       lines.push(`Source: ${sc.source_kind}; quality scope: ${sc.quality_scope}; implementation: ${sc.implementation && sc.implementation.name} ${sc.implementation && sc.implementation.version}`);
       lines.push(`Cases: ${g.cases}, passed ${g.passed}, failed ${g.failed}.`);
@@ -209,7 +245,7 @@ function renderEvidence() {
       p.textContent = `Rejected: ${problem}`;
       div.append(p);
     }
-    if (sc && Array.isArray(sc.cases)) {
+    if (sc && ev.recomputed) {
       const table = document.createElement('table');
       table.className = 'cases';
       const head = document.createElement('tr');
@@ -262,47 +298,229 @@ function assemblyReplaced(model) {
 }
 
 // ---------------------------------------------------------------------------
-// Fetch accounting: every fetch of the plan, the registry and the modules
-// counts against the plan's planned count and FETCH_ENVELOPE; a module whose
-// bytes were verified once in this page is not fetched again.
+// Fetch accounting ([REG-PLAN-03]): every file fetched — the plan, the
+// registry, each module — counts; never more than the plan's
+// planned_fetch_count (itself at most FETCH_ENVELOPE). A module whose bytes
+// were verified once in this page is not fetched again.
 
-async function accountedFetch(url) {
+async function accountedFetch(url, limitBytes, tooLarge) {
   const limit = asm.plan ? asm.plan.planned_fetch_count : FETCH_ENVELOPE;
   if (asm.fetches.length + 1 > limit) {
-    throw new Refusal('fetch-envelope-exceeded', `fetch ${asm.fetches.length + 1} of ${url} would exceed the plan's ${limit} planned fetches (FETCH_ENVELOPE ${FETCH_ENVELOPE})`);
+    throw new Refusal('FetchEnvelopeExceeded', `fetching ${url} would be fetch ${asm.fetches.length + 1}, over the plan's ${limit} planned fetches`);
   }
   asm.fetches.push(new URL(url, location.href).pathname);
   const response = await fetch(url, { cache: 'no-store' });
-  if (!response.ok) throw new Refusal('module-unavailable', `${url}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  if (!response.ok) {
+    const err = new Error(`${url}: HTTP ${response.status}`);
+    err.missing = true;
+    throw err;
+  }
+  // The length before the body, where the server says it ([REG-REF-01]).
+  const declared = Number(response.headers.get('Content-Length'));
+  if (limitBytes && declared > limitBytes) throw tooLarge(declared);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (limitBytes && bytes.length > limitBytes) throw tooLarge(bytes.length);
+  return bytes;
 }
 
 // ---------------------------------------------------------------------------
-// Boot: the plan, then the registry.
+// Shapes (P2, R2): canonical JSON with exactly the members of the formats.
 
-function checkPlan(plan) {
-  if (!plan || plan.format !== PLAN_FORMAT) throw new Refusal('plan-invalid', `module plan: format is not ${PLAN_FORMAT}`);
-  if (plan.fetch_envelope !== FETCH_ENVELOPE) throw new Refusal('plan-invalid', `module plan: fetch_envelope ${plan.fetch_envelope}, the spec's FETCH_ENVELOPE is ${FETCH_ENVELOPE}`);
-  if (plan.adapter_auto_apply_budget !== ADAPTER_AUTO_APPLY_BUDGET) {
-    throw new Refusal('plan-invalid', `module plan: adapter_auto_apply_budget ${plan.adapter_auto_apply_budget}, the spec's ADAPTER_AUTO_APPLY_BUDGET is ${ADAPTER_AUTO_APPLY_BUDGET}`);
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const CHECKSUM = /^0x[0-9a-f]{8}$/;
+const ENTRY_ID = /^[A-Za-z0-9._+-]{1,64}$/;
+const CLAIMS = ['none', 'runtime-smoke', 'task-quality'];
+const SOURCE_KINDS = ['runtime-smoke', 'task-eval'];
+const IDENTITY_INTS = ['architecture', 'dim', 'ffn_dim', 'flags', 'head_dim', 'n_heads', 'n_kv_heads', 'n_layers', 'param_count', 'tensor_count', 'vocab_size'];
+
+/** [REG-PATH-01] */
+function isPath(p) {
+  if (typeof p !== 'string' || p.length < 1 || p.length > MAX_PATH_BYTES || !/^[\x21-\x7e]+$/.test(p)) return false;
+  const segs = p.split('/');
+  let pastDots = false;
+  for (const seg of segs) {
+    if (seg === '..') { if (pastDots) return false; continue; }
+    pastDots = true;
+    if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(seg)) return false;
   }
-  if (!Number.isSafeInteger(plan.planned_fetch_count) || plan.planned_fetch_count > FETCH_ENVELOPE) {
-    throw new Refusal('fetch-envelope-exceeded', `module plan: ${plan.planned_fetch_count} planned fetches, over the envelope of ${FETCH_ENVELOPE} (FETCH_ENVELOPE)`);
+  return pastDots;
+}
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isCount = (v) => Number.isSafeInteger(v) && v >= 0;
+/** The object has exactly these members. */
+const hasMembers = (v, names) => isObject(v) && Object.keys(v).length === names.length && names.every((n) => n in v);
+
+/** Parses canonical JSON bytes, or throws Refusal(name). */
+function parseCanonical(bytes, name, what) {
+  let text;
+  let v;
+  try {
+    text = utf8Text.decode(bytes);
+    v = JSON.parse(text);
+  } catch {
+    throw new Refusal(name, `${what} is not JSON`);
   }
-  let withFile = 0;
-  for (const e of plan.entries || []) {
+  let again;
+  try {
+    again = canonical(v);
+  } catch (err) {
+    throw new Refusal(name, `${what} is not canonical JSON (${err.message})`);
+  }
+  if (again !== text) throw new Refusal(name, `${what} is not canonical JSON`);
+  return v;
+}
+
+function isRef(r, limit) {
+  return hasMembers(r, ['bytes', 'file', 'sha256']) && isCount(r.bytes) && r.bytes <= limit && isPath(r.file) && DIGEST.test(r.sha256);
+}
+
+function isIdentity(id) {
+  return hasMembers(id, [...IDENTITY_INTS, 'tensor_layout_checksum', 'tokenizer_checksum'])
+    && IDENTITY_INTS.every((k) => isCount(id[k])) && CHECKSUM.test(id.tensor_layout_checksum) && CHECKSUM.test(id.tokenizer_checksum);
+}
+
+function isAdmission(a) {
+  return hasMembers(a, ['claim', 'evidence']) && CLAIMS.includes(a.claim) && Array.isArray(a.evidence)
+    && a.evidence.length >= 1 && a.evidence.length <= MAX_EVIDENCE
+    && a.evidence.every((e) => hasMembers(e, ['cases', 'claim', 'eval_case_evidence_checksum', 'passed', 'sidecar', 'sidecar_sha256', 'source_kind'])
+      && isCount(e.cases) && isCount(e.passed) && CLAIMS.includes(e.claim) && DIGEST.test(e.eval_case_evidence_checksum)
+      && isPath(e.sidecar) && DIGEST.test(e.sidecar_sha256) && SOURCE_KINDS.includes(e.source_kind));
+}
+
+/** R2's shape of one entry (the stack's adapter count is R5's). */
+function entryShapeProblem(e) {
+  if (!isObject(e) || !ENTRY_ID.test(e.id)) return 'an entry without a valid id';
+  if (e.kind === 'base') {
+    if (!hasMembers(e, ['admission', 'bytes', 'file', 'id', 'identity', 'kind', 'sha256'])) return `${e.id}: members`;
+    if (!isRef({ bytes: e.bytes, file: e.file, sha256: e.sha256 }, MODEL_BYTE_BUDGET_BYTES)) return `${e.id}: the model reference`;
+    if (!isIdentity(e.identity)) return `${e.id}: identity`;
+  } else if (e.kind === 'stack') {
+    if (!hasMembers(e, ['adapter_bytes', 'adapters', 'admission', 'assembly_checksum', 'base', 'id', 'kind'])) return `${e.id}: members`;
+    if (!ENTRY_ID.test(e.base) || !CHECKSUM.test(e.assembly_checksum) || !isCount(e.adapter_bytes)) return `${e.id}: base, assembly_checksum or adapter_bytes`;
+    if (!Array.isArray(e.adapters) || e.adapters.length < 1) return `${e.id}: no adapters`;
+    for (const a of e.adapters) {
+      if (!hasMembers(a, ['bytes', 'file', 'format', 'sha256']) || !ADAPTER_MAGIC[a.format]
+        || !isRef({ bytes: a.bytes, file: a.file, sha256: a.sha256 }, ADAPTER_BYTE_BUDGET_BYTES)) return `${e.id}: an adapter reference`;
+    }
+    if (e.adapters.reduce((n, a) => n + a.bytes, 0) !== e.adapter_bytes) return `${e.id}: adapter_bytes is not the sum of its adapters' bytes`;
+  } else {
+    return `${e.id}: kind ${e.kind}`;
+  }
+  if (!isAdmission(e.admission)) return `${e.id}: admission`;
+  return null;
+}
+
+/** spec/registry.md §3.3 R1–R8, the browser's part of registry verification. */
+function verifyRegistry(bytes) {
+  if (bytes.length > MAX_REGISTRY_BYTES) throw new Refusal('RegistryTooLarge', `${bytes.length} bytes, over MAX_REGISTRY_BYTES (${MAX_REGISTRY_BYTES})`); // R1
+  const reg = parseCanonical(bytes, 'RegistryMalformed', 'the registry'); // R2
+  if (!hasMembers(reg, ['entries', 'format', 'ledger_head', 'quarantined']) || reg.format !== REGISTRY_FORMAT || !DIGEST.test(reg.ledger_head)
+    || !Array.isArray(reg.entries) || reg.entries.length > MAX_REGISTRY_ENTRIES || !Array.isArray(reg.quarantined)) {
+    throw new Refusal('RegistryMalformed', `the registry's members, format (${REGISTRY_FORMAT}) or entry count (at most ${MAX_REGISTRY_ENTRIES})`);
+  }
+  for (const e of reg.entries) {
+    const why = entryShapeProblem(e);
+    if (why) throw new Refusal('RegistryMalformed', why);
+  }
+  for (const q of reg.quarantined) {
+    if (!hasMembers(q, ['entries', 'file', 'reason', 'sha256']) || !isPath(q.file) || !DIGEST.test(q.sha256) || !isCount(q.reason)
+      || !Array.isArray(q.entries) || !q.entries.every((id) => ENTRY_ID.test(id))) throw new Refusal('RegistryMalformed', 'a quarantined item');
+  }
+  const seen = new Set();
+  for (const e of reg.entries) { // R3
+    if (seen.has(e.id)) throw new Refusal('RegistryDuplicateEntry', `two entries have the id ${e.id}`);
+    seen.add(e.id);
+  }
+  reg.entries.forEach((e, i) => { // R4
+    if (e.kind === 'stack' && !reg.entries.slice(0, i).some((b) => b.kind === 'base' && b.id === e.base)) {
+      throw new Refusal('RegistryUnknownBase', `${e.id}: base ${e.base} is not an earlier base entry`);
+    }
+  });
+  for (const e of reg.entries) { // R5
+    if (e.kind === 'stack' && e.adapters.length > MAX_STACK_ADAPTERS) throw new Refusal('StackTooDeep', `${e.id}: ${e.adapters.length} adapters, over MAX_STACK_ADAPTERS (${MAX_STACK_ADAPTERS})`);
+  }
+  for (const e of reg.entries) { // R6
+    if (e.kind === 'stack' && e.adapter_bytes > ADAPTER_AUTO_APPLY_BUDGET) {
+      throw new Refusal('AdapterBudgetExceeded', `${e.id}: its adapters are ${e.adapter_bytes.toLocaleString('en-US')} bytes, over the auto-apply budget of ${ADAPTER_AUTO_APPLY_BUDGET.toLocaleString('en-US')} bytes (ADAPTER_AUTO_APPLY_BUDGET)`);
+    }
+  }
+  for (const e of reg.entries) { // R7
+    if (!e.admission.evidence.some((v) => v.claim !== 'none')) throw new Refusal('AdmissionWithoutEvidence', `${e.id}: no evidence claims more than none`);
+  }
+  for (const e of reg.entries) { // R8
+    const strongest = e.admission.evidence.reduce((best, v) => (CLAIM_RANK[v.claim] > CLAIM_RANK[best] ? v.claim : best), 'none');
+    if (e.admission.claim !== strongest) throw new Refusal('AdmissionClaimMismatch', `${e.id}: admission claims ${e.admission.claim}, its strongest evidence ${strongest}`);
+  }
+  return reg;
+}
+
+/** P2's shape of the plan. */
+function planShape(bytes) {
+  const plan = parseCanonical(bytes, 'PlanMalformed', 'the module plan');
+  const ok = hasMembers(plan, ['adapter_auto_apply_budget', 'entries', 'fetch_envelope', 'format', 'planned_fetch_count', 'registry', 'registry_sha256'])
+    && plan.format === PLAN_FORMAT && isPath(plan.registry) && DIGEST.test(plan.registry_sha256) && isCount(plan.planned_fetch_count)
+    && plan.fetch_envelope === FETCH_ENVELOPE && plan.adapter_auto_apply_budget === ADAPTER_AUTO_APPLY_BUDGET && Array.isArray(plan.entries)
+    && plan.entries.every((e) => hasMembers(e, ['entry', 'modules']) && typeof e.entry === 'string' && Array.isArray(e.modules)
+      && e.modules.every((m) => hasMembers(m, ['bytes', 'file', 'index', 'phase', 'sha256']) && isCount(m.index) && PHASES.includes(m.phase)
+        && (m.file === null
+          ? m.bytes === null && m.sha256 === null
+          : isPath(m.file) && isCount(m.bytes) && DIGEST.test(m.sha256))));
+  if (!ok) {
+    throw new Refusal('PlanMalformed', `the module plan's members or their types (format ${PLAN_FORMAT}, fetch_envelope ${FETCH_ENVELOPE}, adapter_auto_apply_budget ${ADAPTER_AUTO_APPLY_BUDGET}, a module's file, bytes and sha256 all null or none)`);
+  }
+  return plan;
+}
+
+/** [REG-PLAN-01]: the modules a plan must have for a registry entry (a sidecar's bytes are not in the registry). */
+function expectedModules(reg, e) {
+  const base = e.kind === 'stack' ? reg.entries.find((b) => b.id === e.base) : e;
+  const none = { bytes: null, file: null, sha256: null };
+  const mods = [
+    { phase: 'load-model-bytes', bytes: base.bytes, file: base.file, sha256: base.sha256 },
+    { phase: 'verify-model-manifest', ...none },
+    ...e.admission.evidence.map((v) => ({ phase: 'verify-assembly-evidence', bytes: undefined, file: v.sidecar, sha256: v.sidecar_sha256 })),
+  ];
+  if (e.kind === 'stack') {
+    mods.push({ phase: 'verify-adapter-family', ...none });
+    e.adapters.forEach((a, k) => mods.push({ phase: `apply-adapter-stack-${k}`, bytes: a.bytes, file: a.file, sha256: a.sha256 }));
+  }
+  return mods.map((m, index) => ({ ...m, index }));
+}
+
+/** P5–P8, after P3 and P4. */
+function verifyPlanAgainst(plan, reg) {
+  const withFile = plan.entries.reduce((n, e) => n + e.modules.filter((m) => m.file !== null).length, 0);
+  if (plan.planned_fetch_count !== withFile + 2) { // P5
+    throw new Refusal('PlanCountMismatch', `planned_fetch_count ${plan.planned_fetch_count}, but the modules with a file plus the plan and the registry are ${withFile + 2}`);
+  }
+  if (plan.planned_fetch_count > FETCH_ENVELOPE) { // P6
+    throw new Refusal('FetchEnvelopeExceeded', `${plan.planned_fetch_count} planned fetches, over the envelope of ${FETCH_ENVELOPE} (FETCH_ENVELOPE)`);
+  }
+  for (const e of plan.entries) { // P7
     let last = -1;
-    (e.modules || []).forEach((m, i) => {
+    e.modules.forEach((m, i) => {
       const rank = PHASES.indexOf(m.phase);
-      if (m.index !== i || rank < 0 || rank < last) throw new Refusal('plan-invalid', `module plan: entry ${e.entry}: module ${i} (${m.phase}) is out of order`);
+      const repeats = rank === last && m.phase === 'verify-assembly-evidence';
+      if (m.index !== i || (rank <= last && !repeats)) throw new Refusal('PlanOutOfOrder', `entry ${e.entry}: module ${i} (index ${m.index}, ${m.phase}) is out of order`);
       last = rank;
-      if (m.file !== null) withFile += 1;
     });
   }
-  if (withFile + 2 !== plan.planned_fetch_count) {
-    throw new Refusal('plan-invalid', `module plan: planned_fetch_count ${plan.planned_fetch_count}, but its modules with a file plus the plan and the registry are ${withFile + 2}`);
-  }
+  // P8
+  if (plan.entries.length !== reg.entries.length) throw new Refusal('PlanRegistryMismatch', `${plan.entries.length} plan entries, ${reg.entries.length} registry entries`);
+  reg.entries.forEach((e, i) => {
+    const p = plan.entries[i];
+    const want = expectedModules(reg, e);
+    const same = p.entry === e.id && p.modules.length === want.length && want.every((w, k) => {
+      const m = p.modules[k];
+      return m.phase === w.phase && m.file === w.file && m.sha256 === w.sha256 && (w.bytes === undefined || m.bytes === w.bytes);
+    });
+    if (!same) throw new Refusal('PlanRegistryMismatch', `plan entry ${i} (${p.entry}) is not what the registry's entry ${e.id} needs`);
+  });
 }
+
+// ---------------------------------------------------------------------------
+// Boot: the plan, then the registry ([REG-PLAN-03], P1–P8).
 
 async function bootRegistry() {
   renderPhases();
@@ -311,9 +529,9 @@ async function bootRegistry() {
     asm.planUrl = new URL(PLAN_URL, location.href).href;
     let planBytes;
     try {
-      planBytes = await accountedFetch(PLAN_URL);
+      planBytes = await accountedFetch(PLAN_URL, MAX_PLAN_BYTES, (n) => new Refusal('PlanTooLarge', `${n} bytes, over MAX_PLAN_BYTES (${MAX_PLAN_BYTES})`)); // P1
     } catch (err) {
-      if (err.code === 'module-unavailable') { // a site without a registry: the rest of the page works
+      if (err.missing) { // a site without a registry: the rest of the page works
         asm.fetches = [];
         setRegistryState('absent', 'This site has no selector registry (registry/module.plan.json): assembly is off.');
         ax.entry.replaceChildren();
@@ -321,27 +539,27 @@ async function bootRegistry() {
       }
       throw err;
     }
-    const plan = JSON.parse(utf8Text.decode(planBytes));
-    checkPlan(plan);
-    asm.plan = plan;
-    setRegistryState('booting', `Module plan read (${plan.planned_fetch_count} planned fetches within ${FETCH_ENVELOPE}); reading the registry…`);
+    const plan = planShape(planBytes); // P2
+    // The registry counts against the plan's own count (at most the envelope) until P5 checks it.
+    asm.plan = { planned_fetch_count: Math.min(plan.planned_fetch_count, FETCH_ENVELOPE) };
+    setRegistryState('booting', 'Module plan read; reading the registry it binds…');
     asm.registryUrl = new URL(plan.registry, asm.planUrl).href;
-    const registryBytes = await accountedFetch(asm.registryUrl);
+    const registryBytes = await accountedFetch(asm.registryUrl, MAX_REGISTRY_BYTES, (n) => new Refusal('RegistryTooLarge', `${n} bytes, over MAX_REGISTRY_BYTES (${MAX_REGISTRY_BYTES})`));
     const digest = digestOf(await sha256(registryBytes));
-    if (digest !== plan.registry_sha256) {
-      // Halt before any .slm request.
-      throw new Refusal('runtime-manifest-drift', `runtime-manifest-drift: the registry's SHA-256 is ${digest}, the module plan binds ${plan.registry_sha256}. Assembly halted; no model was requested.`);
+    if (digest !== plan.registry_sha256) { // P3: halt before any .slm request
+      throw new Refusal('PlanRegistryDrift', `the registry's SHA-256 is ${digest}, the module plan binds ${plan.registry_sha256}. Assembly halted; no model was requested.`, 'runtime-manifest-drift: ');
     }
-    const registry = JSON.parse(utf8Text.decode(registryBytes));
-    if (registry.format !== REGISTRY_FORMAT) throw new Refusal('registry-invalid', `registry: format is not ${REGISTRY_FORMAT}`);
+    const registry = verifyRegistry(registryBytes); // P4 = R1–R8
+    verifyPlanAgainst(plan, registry); // P5–P8
+    asm.plan = plan;
     asm.registry = registry;
     fillEntries();
     asm.booted = true;
-    setRegistryState('ready', `Registry verified (${registry.entries.length} admitted entries, ${(registry.quarantined || []).length} quarantined; ledger head ${registry.ledger_head.slice(0, 23)}…). Choose an entry and assemble it.`);
+    setRegistryState('ready', `Module plan and registry verified: ${registry.entries.length} admitted entries, ${registry.quarantined.length} quarantined artifacts; ${plan.planned_fetch_count} planned fetches within ${FETCH_ENVELOPE}; ledger head ${registry.ledger_head.slice(0, 23)}…. Choose an entry and assemble it.`);
   } catch (err) {
-    asm.halted = { code: err.code || 'registry-invalid', message: err.message };
+    asm.halted = { code: err.code || null, name: err.name, message: err.message };
     setRegistryState('halted', err.message);
-    showOutcome(false, asm.halted.code, err.message);
+    showOutcome(false, err.name, err.message);
   } finally {
     updateControls();
   }
@@ -358,28 +576,35 @@ function fillEntries() {
   admitted.label = 'Admitted';
   admitted.append(...asm.registry.entries.map((e) => option(e.id, `${e.id} — ${e.kind}, claim ${e.admission.claim}`)));
   const groups = [admitted];
-  const q = asm.registry.quarantined || [];
-  if (q.length) {
+  // Entries removed by quarantine ([REG-QUA-02]) stay choosable: assembling one shows why it is refused.
+  const removed = asm.registry.quarantined.flatMap((q, i) => q.entries.map((id) => option(`quarantined:${i}:${id}`, `${id} — removed: ${q.file} quarantined (${codeName(q.reason)} ${q.reason})`)));
+  if (removed.length) {
     const g = document.createElement('optgroup');
     g.label = 'Quarantined';
-    g.append(...q.map((item, i) => option(`quarantined:${i}`, `${item.file || item.sha256} — quarantined (${item.reason})`)));
+    g.append(...removed);
     groups.push(g);
   }
   ax.entry.replaceChildren(...groups);
   describeEntry();
 }
 
+/** The quarantined item and entry id of a "quarantined:i:id" choice. */
+function quarantinedChoice(value) {
+  const m = /^quarantined:(\d+):(.+)$/.exec(value);
+  return m ? { item: asm.registry.quarantined[Number(m[1])], id: m[2] } : null;
+}
+
 function describeEntry() {
   const id = ax.entry.value;
   const e = asm.registry && asm.registry.entries.find((x) => x.id === id);
+  const q = asm.registry && quarantinedChoice(id);
   if (e) {
     const ev = e.admission.evidence.map((v) => `${v.source_kind} ${v.passed}/${v.cases} → ${v.claim}`).join('; ');
     ax.entryDescription.textContent = e.kind === 'stack'
       ? `Stack on ${e.base}: ${e.adapters.map((a) => `${a.file} (${a.format}, ${a.bytes.toLocaleString('en-US')} bytes)`).join(' + ')}; assembly checksum ${e.assembly_checksum}. Evidence: ${ev}.`
       : `Base model ${e.file}, ${e.bytes.toLocaleString('en-US')} bytes. Evidence: ${ev}.`;
-  } else if (id.startsWith('quarantined:')) {
-    const q = asm.registry.quarantined[Number(id.slice(12))];
-    ax.entryDescription.textContent = `Quarantined by the registry (${q.reason}): ${q.file || q.sha256}.`;
+  } else if (q) {
+    ax.entryDescription.textContent = `${q.id} was removed by quarantine: ${q.item.file} (${q.item.sha256.slice(0, 23)}…), reason ${codeName(q.item.reason)} (${q.item.reason}).`;
   } else {
     ax.entryDescription.textContent = '';
   }
@@ -388,7 +613,7 @@ function describeEntry() {
 ax.entry.addEventListener('change', describeEntry);
 
 // ---------------------------------------------------------------------------
-// Assembly of one entry.
+// Assembly of one entry (§4.1's phases, in the plan's index order).
 
 function identityFromSummary(s) {
   return {
@@ -408,27 +633,27 @@ function identityFromSummary(s) {
   };
 }
 
-/** Fetches (or reuses) one module's bytes and checks them against the plan: size first, then SHA-256. */
-async function moduleBytes(m, row) {
+/** Fetches (or reuses) one module's bytes and checks them: length first, then SHA-256 (the kind's code of L11). */
+async function moduleBytes(m, row, kind, limit) {
   const want = m.sha256.replace(/^sha256:/, '');
   let bytes = asm.verified.get(want);
   if (bytes) {
     row.reused = true;
   } else {
-    bytes = await accountedFetch(new URL(m.file, asm.planUrl).href);
+    bytes = await accountedFetch(new URL(m.file, asm.planUrl).href, limit, (n) => evidenceRejected(kind, `module ${m.index} (${m.file}): ${n} bytes, over its limit of ${limit}`));
   }
   row.actual = bytes.length;
   renderModules();
   if (bytes.length !== m.bytes) {
-    row.sha256 = 'not checked (size differs)';
+    row.sha256 = 'not checked (length differs)';
     renderModules();
-    throw new Refusal('module-size-mismatch', `module ${m.index} (${m.file}): ${bytes.length.toLocaleString('en-US')} bytes fetched, the plan says ${m.bytes.toLocaleString('en-US')}`);
+    throw evidenceRejected(kind, `module ${m.index} (${m.file}): ${bytes.length.toLocaleString('en-US')} bytes fetched, the plan says ${m.bytes.toLocaleString('en-US')}`);
   }
   const got = await sha256(bytes);
   if (got !== want) {
     row.sha256 = `mismatch: ${got.slice(0, 16)}…`;
     renderModules();
-    throw new Refusal('module-digest-mismatch', `module ${m.index} (${m.file}): SHA-256 ${got.slice(0, 16)}…, the plan says ${want.slice(0, 16)}…`);
+    throw evidenceRejected(kind, `module ${m.index} (${m.file}): SHA-256 ${got.slice(0, 16)}…, the plan says ${want.slice(0, 16)}…`);
   }
   row.sha256 = 'verified';
   renderModules();
@@ -436,38 +661,42 @@ async function moduleBytes(m, row) {
   return bytes;
 }
 
-/** Checks one sidecar against the registry's admission evidence and the entry; returns its problems. */
+/**
+ * A fetched sidecar (its digest already verified): its shape (V2, V3), the
+ * gate recomputed (V8–V10), its evidence item (R13) and its entry
+ * ([REG-VER-02]). Returns { sidecar, recomputed, problem: [name, text] | null }.
+ */
 function checkSidecar(bytes, item, ctx) {
-  const problems = [];
-  let sc = null;
-  let text;
+  let sc;
   try {
-    text = utf8Text.decode(bytes);
-    sc = JSON.parse(text);
-  } catch {
-    return { sidecar: null, recomputed: null, problems: ['the sidecar is not JSON'] };
-  }
-  try {
-    if (canonical(sc) !== text) problems.push('the sidecar is not canonical JSON');
+    sc = parseCanonical(bytes, 'SidecarNotCanonical', 'the sidecar');
   } catch (err) {
-    problems.push(`the sidecar is not canonical JSON (${err.message})`);
+    return { sidecar: null, recomputed: null, problem: [err.name === 'SidecarNotCanonical' && /not JSON/.test(err.message) ? 'SidecarMalformed' : err.name, err.message.replace(/^\w+ \(\d+\): /, '')] };
   }
-  if (sc.format !== SIDECAR_FORMAT) problems.push(`format is not ${SIDECAR_FORMAT}`);
-  const model = sc.model || {};
-  if (model.sha256 !== ctx.modelSha256) problems.push(`the sidecar's model sha256 ${String(model.sha256).slice(0, 23)}… is not the model's ${ctx.modelSha256.slice(0, 23)}…`);
-  if (canonical(model.identity || null) !== canonical(ctx.identity)) problems.push('the sidecar\'s model identity is not the model\'s');
-  if (canonical(model.adapters || null) !== canonical(ctx.adapters)) problems.push('the sidecar\'s adapters are not the entry\'s stack');
-  if ((model.assembly_checksum === undefined ? undefined : model.assembly_checksum) !== ctx.assemblyChecksum) {
-    problems.push(`the sidecar's assembly checksum ${model.assembly_checksum} is not the entry's ${ctx.assemblyChecksum}`);
-  }
-  if (sc.eval_case_evidence_checksum !== item.eval_case_evidence_checksum) problems.push('the eval-case evidence checksum differs from the admission record\'s');
-  if (sc.source_kind !== item.source_kind) problems.push(`source kind ${sc.source_kind}, the admission record says ${item.source_kind}`);
+  const names = ['cases', 'claim', 'counts', 'eval_case_evidence_checksum', 'format', 'implementation', 'model', 'quality_scope', 'source_kind'];
+  const shaped = isObject(sc) && names.every((n) => n in sc) && Object.keys(sc).every((k) => names.includes(k) || k === 'perplexity')
+    && sc.format === SIDECAR_FORMAT && Array.isArray(sc.cases) && sc.cases.every((c) => hasMembers(c, ['actual', 'expected', 'id', 'pass'])
+      && typeof c.actual === 'string' && typeof c.expected === 'string' && typeof c.id === 'string' && typeof c.pass === 'boolean')
+    && hasMembers(sc.counts, ['cases', 'failed', 'passed']) && ['cases', 'failed', 'passed'].every((k) => isCount(sc.counts[k]))
+    && CLAIMS.includes(sc.claim) && SOURCE_KINDS.includes(sc.source_kind) && typeof sc.quality_scope === 'string'
+    && DIGEST.test(sc.eval_case_evidence_checksum) && hasMembers(sc.implementation, ['name', 'version'])
+    && hasMembers(sc.model, ['adapters', 'assembly_checksum', 'identity', 'sha256']) && DIGEST.test(sc.model.sha256)
+    && Array.isArray(sc.model.adapters) && (sc.model.assembly_checksum === null || CHECKSUM.test(sc.model.assembly_checksum));
+  if (!shaped) return { sidecar: isObject(sc) ? sc : null, recomputed: null, problem: ['SidecarMalformed', `not the members of ${SIDECAR_FORMAT}`] };
   const g = gate(sc);
-  problems.push(...g.problems);
-  if (g.claim !== sc.claim) problems.push(`the sidecar claims ${sc.claim}, the gate gives ${g.claim}`);
-  if (g.claim !== item.claim) problems.push(`the admission record says ${item.claim}, the gate gives ${g.claim}`);
-  if (item.passed !== g.passed || item.cases !== g.cases) problems.push(`the admission record says ${item.passed}/${item.cases} passed, the sidecar ${g.passed}/${g.cases}`);
-  return { sidecar: sc, recomputed: g, problems };
+  if (g.problem) return { sidecar: sc, recomputed: g, problem: g.problem };
+  // R13: the evidence item is the sidecar's.
+  for (const [k, got, want] of [['cases', sc.counts.cases, item.cases], ['passed', sc.counts.passed, item.passed], ['claim', sc.claim, item.claim],
+    ['eval_case_evidence_checksum', sc.eval_case_evidence_checksum, item.eval_case_evidence_checksum], ['source_kind', sc.source_kind, item.source_kind]]) {
+    if (got !== want) return { sidecar: sc, recomputed: g, problem: ['EvidenceMismatch', `the sidecar's ${k} is ${got}, the admission record's ${want}`] };
+  }
+  // [REG-VER-02]: the sidecar is about this entry's model and stack.
+  const model = sc.model;
+  if (model.sha256 !== ctx.modelSha256) return { sidecar: sc, recomputed: g, problem: ['EvidenceMismatch', `the sidecar's model.sha256 ${model.sha256.slice(0, 23)}… is not the entry's model ${ctx.modelSha256.slice(0, 23)}…`] };
+  if (canonical(model.identity) !== canonical(ctx.identity)) return { sidecar: sc, recomputed: g, problem: ['EvidenceMismatch', 'the sidecar\'s model identity is not the entry\'s'] };
+  if (canonical(model.adapters) !== canonical(ctx.adapters)) return { sidecar: sc, recomputed: g, problem: ['EvidenceMismatch', 'the sidecar\'s adapters are not the entry\'s stack, in order'] };
+  if (model.assembly_checksum !== ctx.assemblyChecksum) return { sidecar: sc, recomputed: g, problem: ['EvidenceMismatch', `the sidecar's assembly checksum ${model.assembly_checksum} is not the entry's ${ctx.assemblyChecksum}`] };
+  return { sidecar: sc, recomputed: g, problem: null };
 }
 
 async function assemble() {
@@ -487,16 +716,18 @@ async function assemble() {
   ax.result.hidden = true;
   let current = null;
   try {
-    if (id.startsWith('quarantined:')) {
-      const q = asm.registry.quarantined[Number(id.slice(12))];
-      asm.evidence = [{ file: q.file || q.sha256, sidecar: null, recomputed: null, problems: [`quarantined by the registry (reason ${q.reason})`] }];
-      throw new Refusal('evidence-rejected', `assembly evidence rejected: ${q.file || q.sha256} is quarantined (reason ${q.reason})`);
+    const q = quarantinedChoice(id);
+    if (q) { // [REG-QUA-02]: removed from the entries, and from the plan; nothing is fetched
+      const why = `${q.item.file} is quarantined (${codeName(q.item.reason)} ${q.item.reason})`;
+      asm.evidence = [{ file: q.item.file, sidecar: null, recomputed: null, problems: [why] }];
+      const err = new Error(`assembly evidence rejected: ${codeName(q.item.reason)} (${q.item.reason}): ${q.id} was removed by quarantine: ${why}`);
+      err.name = codeName(q.item.reason);
+      err.code = q.item.reason;
+      throw err;
     }
     const entry = asm.registry.entries.find((e) => e.id === id);
-    const planned = asm.plan.entries.find((e) => e.entry === id);
-    if (!entry || !planned) throw new Refusal('plan-invalid', `entry ${id} is not in both the registry and the module plan`);
+    const planned = asm.plan.entries.find((e) => e.entry === id); // P8 made it the registry's
     const base = entry.kind === 'stack' ? asm.registry.entries.find((e) => e.id === entry.base) : entry;
-    if (!base) throw new Refusal('registry-invalid', `stack ${id}: base ${entry.base} is not in the registry`);
     const adapters = entry.kind === 'stack' ? entry.adapters : [];
     const ctx = {
       modelSha256: base.sha256,
@@ -504,69 +735,60 @@ async function assemble() {
       adapters: adapters.map((a) => a.sha256),
       assemblyChecksum: entry.kind === 'stack' ? entry.assembly_checksum : null,
     };
-    // The budget is checked before any byte is fetched.
-    const declared = adapters.reduce((n, a) => n + a.bytes, 0);
-    const plannedAdapterBytes = planned.modules.filter((m) => m.phase.startsWith('apply-adapter-stack-')).reduce((n, m) => n + m.bytes, 0);
-    if (Math.max(declared, plannedAdapterBytes) > ADAPTER_AUTO_APPLY_BUDGET) {
-      throw new Refusal('adapter-auto-apply-budget-exceeded', `${id}: the adapters are ${Math.max(declared, plannedAdapterBytes).toLocaleString('en-US')} bytes, over the auto-apply budget of ${ADAPTER_AUTO_APPLY_BUDGET.toLocaleString('en-US')} bytes (ADAPTER_AUTO_APPLY_BUDGET); nothing was fetched`);
-    }
     for (const p of PHASES) setPhase(p, planned.modules.some((m) => m.phase === p) ? 'pending' : 'skipped');
-    asm.modules = planned.modules.map((m) => ({ index: m.index, phase: m.phase, file: m.file, planned: m.file === null ? null : m.bytes, actual: null, sha256: m.file === null ? 'no file' : 'pending', reused: false }));
+    asm.modules = planned.modules.map((m) => ({ index: m.index, phase: m.phase, file: m.file, planned: m.bytes, actual: null, sha256: m.file === null ? 'no file' : 'pending', reused: false }));
     renderModules();
     let modelBytes = null;
-    let evidenceSeen = 0;
     let adapterAt = 0;
     for (const m of planned.modules) {
       current = m.phase;
       setPhase(m.phase, 'running');
       const row = asm.modules[m.index];
-      const bytes = m.file === null ? null : await moduleBytes(m, row);
       switch (m.phase) {
         case 'load-model-bytes':
-          if (m.sha256 !== base.sha256 || m.bytes !== base.bytes) throw new Refusal('plan-invalid', `module ${m.index}: the plan's model is not the registry's ${base.file}`);
-          modelBytes = bytes;
+          modelBytes = await moduleBytes(m, row, 'ModelDigestMismatch', MODEL_BYTE_BUDGET_BYTES);
           break;
         case 'verify-model-manifest': {
-          // The runtime validates the model (every rule of slm1.md); its
-          // identity must be the registry's.
-          if (!modelBytes) throw new Refusal('plan-invalid', 'verify-model-manifest before load-model-bytes');
+          // The runtime validates the model (slm1.md); its identity must be the base entry's.
           const ok = await loadIntoRuntime(modelBytes.slice(), { name: id, source: 'registry', sha256: base.sha256.replace(/^sha256:/, '') });
-          if (!ok) throw new Refusal('model-rejected', `the runtime refused ${base.file}: ${state.lastError.name} (${state.lastError.code})`);
+          if (!ok) {
+            const err = new Error(`assembly evidence rejected: ${state.lastError.name} (${state.lastError.code}): the runtime refused ${base.file}`);
+            err.name = state.lastError.name;
+            err.code = state.lastError.code;
+            throw err;
+          }
           const got = identityFromSummary(state.summary);
-          if (canonical(got) !== canonical(base.identity)) throw new Refusal('model-identity-mismatch', `${base.file}: the runtime reads identity ${canonical(got)}, the registry says ${canonical(base.identity)}`);
+          if (canonical(got) !== canonical(base.identity)) throw evidenceRejected('IdentityMismatch', `${base.file}: the runtime reads identity ${canonical(got)}, the registry says ${canonical(base.identity)}`);
           break;
         }
         case 'verify-assembly-evidence': {
+          const bytes = await moduleBytes(m, row, 'SidecarDigestMismatch', MAX_EVIDENCE_BYTES);
           const item = entry.admission.evidence.find((v) => v.sidecar_sha256 === m.sha256);
-          evidenceSeen += 1;
-          const checked = item ? checkSidecar(bytes, item, ctx) : { sidecar: null, recomputed: null, problems: [`${m.file} is not in the entry's admission record`] };
-          asm.evidence.push({ file: m.file, ...checked });
+          const checked = checkSidecar(bytes, item, ctx);
+          asm.evidence.push({ file: m.file, sidecar: checked.sidecar, recomputed: checked.recomputed, problems: checked.problem ? [`${checked.problem[0]} (${CODES[checked.problem[0]]}): ${checked.problem[1]}`] : [] });
           renderEvidence();
-          if (checked.problems.length) throw new Refusal('evidence-rejected', `assembly evidence rejected: ${m.file}: ${checked.problems[0]}`);
-          if (evidenceSeen === planned.modules.filter((x) => x.phase === m.phase).length) {
-            const strongest = asm.evidence.reduce((best, ev) => (CLAIM_RANK[ev.recomputed.claim] > CLAIM_RANK[best] ? ev.recomputed.claim : best), 'none');
-            if (strongest === 'none') throw new Refusal('evidence-rejected', `assembly evidence rejected: no sidecar of ${id} supports a claim (at least a passing runtime-smoke run is needed)`);
-            if (entry.admission.claim !== strongest) throw new Refusal('evidence-rejected', `assembly evidence rejected: the admission claims ${entry.admission.claim}, the evidence supports ${strongest}`);
-          }
+          if (checked.problem) throw evidenceRejected(checked.problem[0], `${m.file}: ${checked.problem[1]}`);
           break;
         }
-        case 'verify-adapter-family': {
-          const applies = planned.modules.filter((x) => x.phase.startsWith('apply-adapter-stack-'));
-          if (applies.length !== adapters.length || applies.some((x, k) => x.sha256 !== adapters[k].sha256 || x.bytes !== adapters[k].bytes)) {
-            throw new Refusal('plan-invalid', `${id}: the plan's adapter modules are not the registry's stack`);
-          }
-          if (!adapters.every((a) => ADAPTER_MAGIC[a.format])) throw new Refusal('registry-invalid', `${id}: an adapter format is not ADP1, ASP1 or ALR1`);
-          if (entry.adapter_bytes !== declared) throw new Refusal('registry-invalid', `${id}: adapter_bytes ${entry.adapter_bytes} is not the sum of its adapters (${declared})`);
+        case 'verify-adapter-family':
+          // Before any adapter is fetched ([REG-PLAN-03]); R2 and R6 held at boot, checked again here.
+          if (!adapters.every((a) => ADAPTER_MAGIC[a.format])) throw evidenceRejected('RegistryMalformed', `${id}: an adapter format is not ADP1, ASP1 or ALR1`);
+          if (entry.adapter_bytes > asm.plan.adapter_auto_apply_budget) throw evidenceRejected('AdapterBudgetExceeded', `${id}: ${entry.adapter_bytes} adapter bytes, over ${asm.plan.adapter_auto_apply_budget}`);
           break;
-        }
-        default: { // apply-adapter-stack-k: validate, then apply, through the runtime
+        default: { // apply-adapter-stack-k: fetch, check, validate, then apply, through the runtime
+          const bytes = await moduleBytes(m, row, 'AdapterDigestMismatch', ADAPTER_BYTE_BUDGET_BYTES);
           const a = adapters[adapterAt];
           const magic = String.fromCharCode(...bytes.subarray(0, 4));
-          if (magic !== a.format) throw new Refusal('module-format-mismatch', `${m.file}: magic ${magic}, the registry says ${a.format}`);
-          const v = await request('validateAdapter', { bytes: bytes.slice().buffer });
-          if (v.status !== 0) throw new Refusal('adapter-rejected', `the runtime refused ${m.file}: ${errorName(v.status)} (${v.status})`);
-          const r = await request('applyAdapter', { bytes: bytes.slice().buffer });
-          if (r.status !== 0) throw new Refusal('adapter-rejected', `the runtime could not apply ${m.file}: ${errorName(r.status)} (${r.status})`);
+          if (magic !== a.format) throw evidenceRejected('RegistryMalformed', `${m.file}: the package's magic is ${magic}, the registry says ${a.format}`);
+          for (const op of ['validateAdapter', 'applyAdapter']) {
+            const r = await request(op, { bytes: bytes.slice().buffer });
+            if (r.status !== 0) {
+              const err = new Error(`assembly evidence rejected: ${errorName(r.status)} (${r.status}): the runtime's ${op === 'validateAdapter' ? 'validate_adapter' : 'apply_adapter'} refused ${m.file}`);
+              err.name = errorName(r.status);
+              err.code = r.status;
+              throw err;
+            }
+          }
           asm.applied.push({ name: m.file, source: 'registry', sha256: a.sha256.replace(/^sha256:/, ''), bytes: a.bytes, format: a.format, checksumAfter: state.diag.adapters.assembly_checksum });
           adapterAt += 1;
           renderApplied();
@@ -576,10 +798,9 @@ async function assemble() {
     }
     current = null;
     const d = state.diag;
-    if (!d || !d.model_loaded) throw new Refusal('plan-invalid', `${id}: the plan loads no model`);
     const want = entry.kind === 'stack' ? entry.assembly_checksum : d.model.file_checksum;
     if (d.adapters.assembly_checksum !== want || d.adapters.apply_count !== adapters.length) {
-      throw new Refusal('assembly-checksum-mismatch', `${id}: the runtime's assembly checksum is ${d.adapters.assembly_checksum} after ${d.adapters.apply_count} adapters, the registry says ${want}`);
+      throw evidenceRejected('AssemblyChecksumMismatch', `${id}: the runtime's assembly checksum is ${d.adapters.assembly_checksum} after ${d.adapters.apply_count} adapters, the registry says ${want}`);
     }
     state.model = { name: id, source: 'registry', sha256: base.sha256.replace(/^sha256:/, '') };
     setModelState('loaded', `Assembled ${id} from the registry: ${d.model.architecture}, ${d.model.quantization}, ${adapters.length} adapter${adapters.length === 1 ? '' : 's'}, assembly checksum ${d.adapters.assembly_checksum} (the registry's); evidence verified, claim ${entry.admission.claim}.`);
@@ -587,7 +808,6 @@ async function assemble() {
     showOutcome(true, null, `Assembled ${id}: assembly checksum ${d.adapters.assembly_checksum} equals the registry's; claim ${entry.admission.claim}.`);
   } catch (err) {
     if (current) setPhase(current, 'failed');
-    const code = err.code || 'assembly-failed';
     // Nothing of a refused assembly stays in the runtime: generation is off
     // until another model is loaded or assembled.
     if (state.diag && state.diag.model_loaded) await request('unload');
@@ -595,9 +815,9 @@ async function assemble() {
     asm.applied = [];
     state.blocked = err.message;
     setModelState('rejected', `${err.message}. Generation is disabled.`);
-    setStatus(code === 'evidence-rejected' ? 'Assembly evidence rejected: generation disabled.' : `Assembly refused: ${code}.`);
-    recordError('assemble', code, code);
-    showOutcome(false, code, err.message);
+    setStatus(`Assembly evidence rejected (${err.name}): generation disabled.`);
+    recordError('assemble', err.code, err.name);
+    showOutcome(false, err.name, err.message);
   } finally {
     renderApplied();
     renderEvidence();

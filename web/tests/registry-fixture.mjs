@@ -60,6 +60,7 @@ export function buildFixture(out) {
       quality_scope: 'web-test-fixture',
       source_kind: sourceKind,
     };
+    name = name.replace(/\+/g, '_'); // [REG-PATH-01]: no '+' in a path segment
     writeFileSync(join(out, 'sidecar', name), canonical(doc));
     const a = artifact(`sidecar/${name}`);
     return {
@@ -85,7 +86,7 @@ export function buildFixture(out) {
     entries.push({ admission: { claim: 'runtime-smoke', evidence: [smoke.evidence] }, bytes: a.bytes, file: a.file, id, identity, kind: 'base', sha256: a.sha256 });
     planEntries.push({ entry: id, modules: [
       { index: 0, phase: 'load-model-bytes', ...a },
-      { bytes: 0, file: null, index: 1, phase: 'verify-model-manifest', sha256: null },
+      { bytes: null, file: null, index: 1, phase: 'verify-model-manifest', sha256: null },
       { index: 2, phase: 'verify-assembly-evidence', ...smoke.module },
     ] });
   }
@@ -105,10 +106,10 @@ export function buildFixture(out) {
       },
       plan: { entry: id, modules: [
         { index: 0, phase: 'load-model-bytes', file: base.file, sha256: base.sha256, bytes: base.bytes },
-        { bytes: 0, file: null, index: 1, phase: 'verify-model-manifest', sha256: null },
+        { bytes: null, file: null, index: 1, phase: 'verify-model-manifest', sha256: null },
         { index: 2, phase: 'verify-assembly-evidence', ...smoke.module },
         { index: 3, phase: 'verify-assembly-evidence', ...task.module },
-        { bytes: 0, file: null, index: 4, phase: 'verify-adapter-family', sha256: null },
+        { bytes: null, file: null, index: 4, phase: 'verify-adapter-family', sha256: null },
         ...adapters.map((x, k) => ({ bytes: x.bytes, file: x.file, index: 5 + k, phase: `apply-adapter-stack-${k}`, sha256: x.sha256 })),
       ] },
     };
@@ -118,9 +119,11 @@ export function buildFixture(out) {
   planEntries.push(good.plan);
   // The quarantined stack: its smoke sidecar drifted by one byte after admission.
   const bad = stack('bard-q8_0+milton', ['milton']);
-  const drifted = join(out, 'sidecar', 'bard-q8_0+milton.smoke.sidecar.json');
+  const drifted = join(out, 'sidecar', 'bard-q8_0_milton.smoke.sidecar.json');
   writeFileSync(drifted, readFileSync(drifted, 'utf8').replace('"passed":2', '"passed":3'));
-  const quarantined = [{ file: 'milton.asp1', reason: 'sidecar-digest-mismatch', sha256: bad.entry.adapters[0].sha256 }];
+  // [REG-QUA-01]: the drifted sidecar is quarantined (SidecarDigestMismatch, 862) and removes its entry.
+  const sc = bad.entry.admission.evidence[0];
+  const quarantined = [{ entries: [bad.entry.id], file: sc.sidecar, reason: 862, sha256: sc.sidecar_sha256 }];
 
   const registry = { entries, format: 'slm-selector-registry/1', ledger_head: `sha256:${'0'.repeat(64)}`, quarantined };
   writeFileSync(join(out, 'selector.registry.json'), canonical(registry));

@@ -193,8 +193,8 @@ for (const [what, route] of [
     const { page } = browser;
     const { log, stop } = await openLogged(page, { route });
     const s = await asmState(page);
-    assert.equal(s.halted.code, 'runtime-manifest-drift');
-    assert.match(await page.textContent('#registry-state'), /^runtime-manifest-drift: the registry's SHA-256 is sha256:[0-9a-f]{64}, the module plan binds/);
+    assert.deepEqual([s.halted.name, s.halted.code], ['PlanRegistryDrift', 878]);
+    assert.match(await page.textContent('#registry-state'), /^runtime-manifest-drift: PlanRegistryDrift \(878\): the registry's SHA-256 is sha256:[0-9a-f]{64}, the module plan binds/);
     assert.equal(await page.isDisabled('#assemble'), true);
     await page.waitForTimeout(200);
     stop();
@@ -204,40 +204,65 @@ for (const [what, route] of [
   });
 }
 
-test('budgets: a plan over the envelope, and adapters one byte over the auto-apply budget, are refused before fetching', async () => {
-  const { page } = browser;
-  let r = await openLogged(page, { route: async (p) => p.route('**/registry/module.plan.json', async (req) => {
-    const pl = JSON.parse(readFileSync(join(REG, 'module.plan.json'), 'utf8'));
-    pl.planned_fetch_count = 33;
-    await req.fulfill({ status: 200, contentType: 'application/json', body: canonical(pl) });
-  }) });
-  assert.equal((await asmState(page)).halted.code, 'fetch-envelope-exceeded');
-  r.stop();
-  assert.deepEqual(r.log.filter((p) => p.startsWith('/registry/')), ['/registry/module.plan.json']);
-
-  r = await openLogged(page, { route: async (p) => p.route('**/registry/module.plan.json', async (req) => {
-    const pl = JSON.parse(readFileSync(join(REG, 'module.plan.json'), 'utf8'));
-    const mods = pl.entries.find((e) => e.entry === stack.id).modules.filter((m) => m.phase.startsWith('apply-adapter-stack-'));
-    const others = mods.slice(1).reduce((n, m) => n + m.bytes, 0);
-    mods[0].bytes = 1048576 + 1 - others;
-    await req.fulfill({ status: 200, contentType: 'application/json', body: canonical(pl) });
-  }) });
-  const s = await assemble(page, stack.id);
+/** Opens the page with the plan (and optionally the registry) replaced; returns the request log. */
+async function openWith(page, { plan: p, registry: reg }) {
+  const r = await openLogged(page, { route: async (pg) => {
+    await pg.route('**/registry/module.plan.json', (q) => q.fulfill({ status: 200, contentType: 'application/json', body: canonical(p) }));
+    if (reg) await pg.route(`**/registry/${plan.registry}`, (q) => q.fulfill({ status: 200, contentType: 'application/json', body: reg }));
+  } });
   r.stop();
   await page.unrouteAll({ behavior: 'wait' });
-  assert.equal(s.outcome.code, 'adapter-auto-apply-budget-exceeded');
-  assert.match(s.outcome.message, /1,048,577 bytes, over the auto-apply budget of 1,048,576 bytes \(ADAPTER_AUTO_APPLY_BUDGET\)/);
-  assert.deepEqual(r.log.filter((p) => p.startsWith('/registry/')).slice(2), [], 'nothing fetched for the entry');
+  return r.log;
+}
+const freshPlan = () => JSON.parse(readFileSync(join(REG, 'module.plan.json'), 'utf8'));
+
+test('budgets: a dishonest count, a plan over the envelope, and adapters one byte over the auto-apply budget each halt the boot with their code', async () => {
+  const { page } = browser;
+  // P5: a count that is not the plan's own.
+  let p = freshPlan();
+  p.planned_fetch_count += 1;
+  let log = await openWith(page, { plan: p });
+  assert.deepEqual([(await asmState(page)).halted.name, (await asmState(page)).halted.code], ['PlanCountMismatch', 879]);
+  assert.deepEqual(slmRequests(log), []);
+  // P6: an honest count over FETCH_ENVELOPE (the stack's item repeated until 33).
+  p = freshPlan();
+  const item = p.entries.find((e) => e.entry === stack.id);
+  const files = item.modules.filter((m) => m.file !== null).length;
+  while (p.planned_fetch_count <= 32) {
+    p.entries.push(item);
+    p.planned_fetch_count += files;
+  }
+  log = await openWith(page, { plan: p });
+  const h = (await asmState(page)).halted;
+  assert.deepEqual([h.name, h.code], ['FetchEnvelopeExceeded', 880], h.message);
+  assert.deepEqual(slmRequests(log), []);
+  // R6 (at P4): the stack's adapters one byte over ADAPTER_AUTO_APPLY_BUDGET, every digest re-bound.
+  const reg = JSON.parse(bytesOf(plan.registry).toString('utf8'));
+  const st = reg.entries.find((e) => e.id === stack.id);
+  const others = st.adapters.slice(1).reduce((n, a) => n + a.bytes, 0);
+  st.adapters[0].bytes = 1048576 + 1 - others;
+  st.adapter_bytes = 1048576 + 1;
+  const regBytes = Buffer.from(canonical(reg));
+  p = freshPlan();
+  p.registry_sha256 = `sha256:${sha256Hex(regBytes)}`;
+  log = await openWith(page, { plan: p, registry: regBytes });
+  const b = (await asmState(page)).halted;
+  assert.deepEqual([b.name, b.code], ['AdapterBudgetExceeded', 869]);
+  assert.match(b.message, /1,048,577 bytes, over the auto-apply budget of 1,048,576 bytes \(ADAPTER_AUTO_APPLY_BUDGET\)/);
+  assert.deepEqual(log.filter((x) => x.startsWith('/registry/')), ['/registry/module.plan.json', `/registry/${plan.registry}`], 'no module fetched');
 });
 
 test('quarantine: a quarantined stack and a drifted sidecar are rejected as evidence, and generation is disabled', async () => {
   const { page } = browser;
   assert.ok((registry.quarantined || []).length > 0, 'the registry lists a quarantined artifact');
   let r = await openLogged(page);
-  const s = await assemble(page, 'quarantined:0');
+  const removed = await page.$$eval('#entry-select option', (os) => os.map((o) => o.value).filter((v) => v.startsWith('quarantined:')));
+  const q = registry.quarantined.find((x) => x.entries.length > 0);
+  assert.ok(q && removed.length > 0, 'an admitted entry was removed by quarantine');
+  const s = await assemble(page, removed[0]);
   r.stop();
-  assert.equal(s.outcome.code, 'evidence-rejected');
-  assert.match(await page.textContent('#assembly-result'), /^assembly evidence rejected: /);
+  assert.equal(s.outcome.ok, false);
+  assert.match(await page.textContent('#assembly-result'), new RegExp(`^assembly evidence rejected: \\w+ \\(${q.reason}\\): ${q.entries[0].replace(/[+.]/g, '\\$&')} was removed by quarantine: `));
   assert.equal(await page.isDisabled('#generate'), true);
   assert.deepEqual(slmRequests(r.log), []);
 
@@ -251,7 +276,8 @@ test('quarantine: a quarantined stack and a drifted sidecar are rejected as evid
   const t = await assemble(page, stack.id);
   r.stop();
   await page.unrouteAll({ behavior: 'wait' });
-  assert.equal(t.outcome.code, 'module-digest-mismatch');
+  assert.equal(t.outcome.code, 'SidecarDigestMismatch');
+  assert.match(await page.textContent('#assembly-result'), /^assembly evidence rejected: SidecarDigestMismatch \(862\): /);
   assert.equal(t.phases['verify-assembly-evidence'], 'failed');
   assert.equal(await page.isDisabled('#generate'), true);
   assert.equal((await page.evaluate(() => window.tinyrustlmDemo.state.diag)).model_loaded, false, 'nothing of the refused assembly stays loaded');
@@ -283,9 +309,8 @@ test('quarantine: a quarantined stack and a drifted sidecar are rejected as evid
   const u = await assemble(page, stack.id);
   r.stop();
   await page.unrouteAll({ behavior: 'wait' });
-  assert.equal(u.outcome.code, 'evidence-rejected', u.outcome.message);
-  assert.match(u.outcome.message, /the sidecar claims runtime-smoke, the gate gives none/);
-  assert.match(await page.textContent('#assembly-result'), /^assembly evidence rejected: /);
+  assert.equal(u.outcome.code, 'SidecarClaimMismatch', u.outcome.message);
+  assert.match(await page.textContent('#assembly-result'), /^assembly evidence rejected: SidecarClaimMismatch \(827\): .*the sidecar claims runtime-smoke, the gate gives none/);
   assert.equal(await page.isDisabled('#generate'), true);
   assert.ok(!r.log.some((p) => p.endsWith('.asp1')), 'no adapter fetched after rejected evidence');
 });
