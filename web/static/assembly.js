@@ -874,4 +874,13 @@ window.tinyrustlmDemo.assembly = {
 
 renderApplied();
 renderEvidence();
-bootRegistry();
+// `?assemble=<entry id>` assembles that entry once the boot has verified the
+// plan and the registry (a link to an assembly; the drift test uses it).
+bootRegistry().then(async () => {
+  const want = new URLSearchParams(location.search).get('assemble');
+  if (!want || !asm.booted || !asm.registry.entries.some((e) => e.id === want)) return;
+  await window.tinyrustlmDemo.idle();
+  ax.entry.value = want;
+  describeEntry();
+  await assemble();
+});

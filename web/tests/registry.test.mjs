@@ -42,13 +42,13 @@ after(async () => {
 });
 
 /** Opens the page with a request log (paths, in order) and waits for the registry boot. */
-async function openLogged(page, { route } = {}) {
+async function openLogged(page, { route, query = '' } = {}) {
   const log = [];
   const onRequest = (r) => log.push(new URL(r.url()).pathname);
   page.on('request', onRequest);
   await page.unrouteAll({ behavior: 'wait' });
   if (route) await route(page);
-  await page.goto(srv.url);
+  await page.goto(srv.url + query);
   await page.waitForFunction(() => window.tinyrustlmDemo && window.tinyrustlmDemo.state.ready && window.tinyrustlmDemo.assembly
     && (window.tinyrustlmDemo.assembly.state.booted || window.tinyrustlmDemo.assembly.state.halted));
   await idle(page);
@@ -191,7 +191,14 @@ for (const [what, route] of [
 ]) {
   test(`runtime-manifest-drift (${what}): the boot halts before any .slm request`, async () => {
     const { page } = browser;
-    const { log, stop } = await openLogged(page, { route });
+    // ?assemble=<id> assembles as soon as the boot allows: without drift, the model is requested.
+    const query = `?assemble=${encodeURIComponent(stack.id)}`;
+    const control = await openLogged(page, { query });
+    await page.waitForFunction(() => window.tinyrustlmDemo.assembly.state.outcome);
+    await idle(page);
+    control.stop();
+    assert.equal(slmRequests(control.log).length, 1, 'the control run requests the model');
+    const { log, stop } = await openLogged(page, { route, query });
     const s = await asmState(page);
     assert.deepEqual([s.halted.name, s.halted.code], ['PlanRegistryDrift', 878]);
     assert.match(await page.textContent('#registry-state'), /^runtime-manifest-drift: PlanRegistryDrift \(878\): the registry's SHA-256 is sha256:[0-9a-f]{64}, the module plan binds/);
