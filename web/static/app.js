@@ -245,6 +245,8 @@ function describeSelected() {
   if (m) {
     const params = m.param_count ? `${fmt(m.param_count)} parameters, ` : '';
     ui.description.textContent = `${m.description} (${params}context ${m.context_length} tokens, sha256 ${m.sha256.slice(0, 16)}…)`;
+  } else if (ui.select.value === LOCAL && state.model && state.model.source === 'registry') {
+    ui.description.textContent = `Assembled from the selector registry (see "Assembly from the selector registry"; base model sha256 ${state.model.sha256.slice(0, 16)}…).`;
   } else if (ui.select.value === LOCAL && state.model) {
     ui.description.textContent = `A local file, not in the manifest (sha256 ${state.model.sha256.slice(0, 16)}…): the runtime's validation decides.`;
   } else {
@@ -257,13 +259,13 @@ ui.select.addEventListener('change', describeSelected);
 /** Makes the selector name the model that is loaded (after a failure, or a local file). */
 function showLoadedInSelector() {
   let local = ui.select.querySelector(`option[value="${LOCAL}"]`);
-  if (state.model && state.model.source === 'local') {
+  if (state.model && (state.model.source === 'local' || state.model.source === 'registry')) {
     if (!local) {
       local = document.createElement('option');
       local.value = LOCAL;
       ui.select.prepend(local);
     }
-    local.textContent = `Local file: ${state.model.name}`;
+    local.textContent = `${state.model.source === 'local' ? 'Local file' : 'Registry'}: ${state.model.name}`;
     ui.select.value = LOCAL;
   } else {
     if (local) local.remove();

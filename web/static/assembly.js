@@ -812,6 +812,7 @@ async function assemble() {
     // until another model is loaded or assembled.
     if (state.diag && state.diag.model_loaded) await request('unload');
     state.model = null;
+    showLoadedInSelector();
     asm.applied = [];
     state.blocked = err.message;
     setModelState('rejected', `${err.message}. Generation is disabled.`);
