@@ -1,12 +1,16 @@
 //! Canonical JSON (RFC 8785) for the values receipts and reports hold:
-//! objects sorted by member name, integers, booleans and ASCII strings
-//! that need no escape, no whitespace ([BRD-REC-01]).
+//! objects sorted by member name, integers, booleans and strings, no
+//! whitespace ([BRD-REC-01]). Receipts only hold ASCII strings that need no
+//! escape; eval sidecars (spec/evaluation.md [EVAL-JSON-02], which shares
+//! this writer) hold arbitrary text, escaped as RFC 8785 §3.2.2.2 says.
 
 use std::collections::BTreeMap;
 
 /// A JSON value of a receipt or report.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
+    /// `null` (an eval sidecar's `assembly_checksum` without adapters).
+    Null,
     Int(i64),
     Bool(bool),
     Str(String),
@@ -40,6 +44,11 @@ impl Json {
         )
     }
 
+    /// A string holding any text, escaped when written ([EVAL-JSON-02]).
+    pub fn text(s: impl Into<String>) -> Json {
+        Json::Str(s.into())
+    }
+
     /// The canonical text.
     pub fn canonical(&self) -> String {
         let mut out = String::new();
@@ -49,13 +58,10 @@ impl Json {
 
     fn write(&self, out: &mut String) {
         match self {
+            Json::Null => out.push_str("null"),
             Json::Int(v) => out.push_str(&v.to_string()),
             Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Str(s) => {
-                out.push('"');
-                out.push_str(s);
-                out.push('"');
-            }
+            Json::Str(s) => write_string(s, out),
             Json::Arr(items) => {
                 out.push('[');
                 for (i, v) in items.iter().enumerate() {
@@ -72,15 +78,35 @@ impl Json {
                     if i > 0 {
                         out.push(',');
                     }
-                    out.push('"');
-                    out.push_str(k);
-                    out.push_str("\":");
+                    write_string(k, out);
+                    out.push(':');
                     v.write(out);
                 }
                 out.push('}');
             }
         }
     }
+}
+
+/// A string as RFC 8785 §3.2.2.2 writes it: `\"`, `\\`, the short
+/// escapes `\b \t \n \f \r`, `\u00xx` (lower-case hex) for the other
+/// characters below U+0020, every other character as itself.
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// `"0x"` + 8 lower-case hex digits.
@@ -91,6 +117,12 @@ pub fn hex32(v: u32) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_rfc_8785_writes_them() {
+        let j = Json::text("say \"hi\"\\\n\u{1f}\u{8}\u{c}\t\r\u{7f}é");
+        assert_eq!(j.canonical(), "\"say \\\"hi\\\"\\\\\\n\\u001f\\b\\f\\t\\r\u{7f}é\"");
+    }
 
     #[test]
     fn members_are_sorted_and_underscore_sorts_before_lower_case() {

@@ -10,7 +10,7 @@
 
 pub mod error;
 pub mod gate;
-mod json;
+pub mod json;
 pub mod ops;
 pub mod params;
 pub mod prng;

@@ -107,6 +107,14 @@ pub fn selected_profiles() -> Result<Option<Vec<String>>, String> {
 /// The implementation named by `$CONFORMANCE_IMPL` (default `reference`).
 pub fn select_implementation() -> Result<Arc<dyn Implementation>, String> {
     let choice = std::env::var("CONFORMANCE_IMPL").unwrap_or_else(|_| "reference".to_string());
+    implementation_named(&choice)
+}
+
+/// The implementation a `CONFORMANCE_IMPL` value names (`reference`,
+/// `reference-q8act`, `wasm:<path>`, `cmd:<command line>`), limited by
+/// `$CONFORMANCE_PROFILES`. Tools that run a runtime (`slm eval --impl`)
+/// select it the same way.
+pub fn implementation_named(choice: &str) -> Result<Arc<dyn Implementation>, String> {
     // A module claims every profile (its exports say nothing more); a process
     // testee states its claim in the handshake. CONFORMANCE_PROFILES limits
     // either: the vectors run are those of the intersection.
@@ -126,7 +134,7 @@ pub fn select_implementation() -> Result<Arc<dyn Implementation>, String> {
             None => imp,
         });
     }
-    match choice.as_str() {
+    match choice {
         "reference" => Ok(Arc::new(reference::Reference {
             activation_quant: false,
         })),

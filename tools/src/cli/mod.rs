@@ -1,6 +1,6 @@
 //! The `slm` command line: one binary, subcommands as verbs
 //! (`slm inspect`, `validate`, `import`, `quantize`, `tokenize`,
-//! `detokenize`, `run`, `forward`, `perplexity`, `adapter`, `breed`). Each subcommand is a
+//! `detokenize`, `run`, `forward`, `perplexity`, `adapter`, `breed`, `eval`). Each subcommand is a
 //! sibling module with an `Args` struct (clap derive) and a `run` that
 //! returns the process exit status; this module only dispatches.
 //!
@@ -9,6 +9,7 @@
 
 pub mod adapter;
 pub mod breed;
+pub mod eval;
 pub mod forward;
 pub mod import;
 pub mod inspect;
@@ -55,6 +56,8 @@ pub enum Command {
     Adapter(adapter::Args),
     /// Breed a child from compatible parents, verify a receipt, check compatibility (spec/breeding.md).
     Breed(breed::Args),
+    /// Run eval cases through a runtime and write a sidecar; verify sidecars (spec/evaluation.md).
+    Eval(eval::Args),
 }
 
 /// Parses the process arguments and runs the subcommand.
@@ -72,5 +75,6 @@ pub fn main() -> ExitCode {
         Command::Perplexity(args) => perplexity::run(&args),
         Command::Adapter(args) => adapter::run(&args),
         Command::Breed(args) => breed::run(&args),
+        Command::Eval(args) => eval::run(&args),
     }
 }
