@@ -265,7 +265,12 @@ function renderEvidence() {
         }
         table.append(tr);
       }
-      div.append(table);
+      // Collapsed: a task eval has dozens of cases; the counts and the claim are above.
+      const details = document.createElement('details');
+      const summary = document.createElement('summary');
+      summary.textContent = `${sc.cases.length} cases: expected, actual, pass`;
+      details.append(summary, table);
+      div.append(details);
     }
     return div;
   });

@@ -1,7 +1,8 @@
 // The screenshot of web/README.md: the page with the trained model's output.
 //
 //   node web/tests/screenshot.mjs [MODEL_ID] [OUT.png]
-//   node web/tests/screenshot.mjs registry:ENTRY_ID [OUT.png]   (an entry assembled from the selector registry)
+//   node web/tests/screenshot.mjs registry:ENTRY_ID [OUT.png]   (an entry assembled from the selector registry:
+//                                                                the assembly and evidence panels, after generating)
 //
 // Needs the site built as web/tests/run builds it (target/web-site/). Loads
 // MODEL_ID (default: the manifest's first entry, bard-q8_0 when models/bard/
@@ -29,7 +30,12 @@ try {
     await page.click('#suggestions button:text("ROMEO.")');
     await page.click('#generate');
     await page.waitForFunction(() => !window.tinyrustlmDemo.state.generating && !window.tinyrustlmDemo.state.busy);
-    await page.evaluate(() => window.scrollTo(0, 0));
+    // The assembly and the evidence, side by side in one picture: the panels
+    // between them (model, generate) are hidden for the shot.
+    await page.evaluate(() => {
+      for (const id of ['model-panel', 'generate-panel', 'intro']) document.getElementById(id).hidden = true;
+      window.scrollTo(0, 0);
+    });
     await page.screenshot({ path: out, fullPage: true });
     console.log(`${out}: ${id}, ${outcome.message} ${await page.textContent('#status')}`.replace(/\s+/g, ' '));
   } else {
