@@ -346,7 +346,7 @@ function isPath(p) {
   for (const seg of segs) {
     if (seg === '..') { if (pastDots) return false; continue; }
     pastDots = true;
-    if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(seg)) return false;
+    if (!/^[A-Za-z0-9_][A-Za-z0-9._+-]*$/.test(seg)) return false;
   }
   return pastDots;
 }

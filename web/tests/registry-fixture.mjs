@@ -88,7 +88,7 @@ export function buildFixture(out) {
     let checksum = file(base.file).readUInt32LE(12);
     for (const ad of adapters) checksum = crc32cOf(Buffer.concat([le32(checksum), le32(file(ad.file).readUInt32LE(12))]));
     const assembly = `0x${checksum.toString(16).padStart(8, '0')}`;
-    const name = id.replace(/\+/g, '_'); // [REG-PATH-01]: no '+' in a path segment
+    const name = id; // [REG-PATH-01] allows '+' in a segment: the sidecars are named by the stack's id
     evalStack(name, adapters.map((x) => x.file), withTask);
     const evs = (withTask ? ['smoke', 'task'] : ['smoke']).map((kind) => evidence(`sidecar/${name}.${kind}.sidecar.json`));
     const sc = JSON.parse(readFileSync(join(out, evs[0].module.file), 'utf8'));
@@ -112,7 +112,7 @@ export function buildFixture(out) {
   planEntries.push(good.plan);
   // The quarantined stack: its smoke sidecar drifted by one byte after admission.
   const bad = stack('bard-q8_0+milton', ['milton'], false);
-  const drifted = join(out, 'sidecar', 'bard-q8_0_milton.smoke.sidecar.json');
+  const drifted = join(out, 'sidecar', 'bard-q8_0+milton.smoke.sidecar.json');
   const before = readFileSync(drifted);
   writeFileSync(drifted, before.toString('utf8').replace('"passed":5', '"passed":4'));
   if (readFileSync(drifted).equals(before)) throw new Error('the quarantined sidecar did not drift');
