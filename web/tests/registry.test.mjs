@@ -74,6 +74,10 @@ async function generate(page, prompt, maxTokens) {
 }
 
 const planned = (id) => plan.entries.find((e) => e.entry === id).modules;
+/** The site path of a registry path ([REG-PATH-01]: relative to registry/, may start with '..'). */
+const sitePath = (file) => new URL(file, 'http://site/registry/').pathname;
+/** Requests of the registry's files: under registry/, or wherever a '..' path puts them. */
+const registryRequests = (log) => log.filter((p) => p.startsWith('/registry/') || p.endsWith('.slm') || /\.(asp1|alr1|adp1)$|sidecar\.json$/.test(p));
 const slmRequests = (log) => log.filter((p) => p.endsWith('.slm'));
 
 test('adapter-sidecar-registry-file: plan, registry, six phases, module bytes and digests, evidence, adapters applied by the runtime', async () => {
@@ -97,10 +101,10 @@ test('adapter-sidecar-registry-file: plan, registry, six phases, module bytes an
   }
   assert.equal(await page.locator('#module-bytes tbody th', { hasText: 'Actual module bytes' }).count(), planned(stack.id).length);
   // The plan before the registry before any model; the model before the adapters.
-  const paths = log.filter((p) => p.startsWith('/registry/'));
+  const paths = registryRequests(log);
   assert.equal(paths[0], '/registry/module.plan.json');
   assert.equal(paths[1], `/registry/${plan.registry}`);
-  const files = planned(stack.id).filter((m) => m.file).map((m) => `/registry/${m.file}`);
+  const files = planned(stack.id).filter((m) => m.file).map((m) => sitePath(m.file));
   assert.deepEqual(paths.slice(2), files, 'modules fetched once each, in index order');
   // The runtime's assembly checksum is the registry's, and the one computed here from the packages.
   const want = hex8(assemblyChecksum(baseOf(stack).file, stack.adapters.map((a) => a.file)));
@@ -172,7 +176,7 @@ test('combined-selector-assembly: q4_0, q8_0 and f32 entries in one page, the pl
   const firstSlm = log.findIndex((p) => p.endsWith('.slm'));
   assert.ok(first('/registry/module.plan.json') >= 0 && first('/registry/module.plan.json') < first(`/registry/${plan.registry}`));
   assert.ok(first(`/registry/${plan.registry}`) < firstSlm, 'the registry before any model');
-  assert.deepEqual(slmRequests(log), bases.map((e) => `/registry/${e.file}`), 'each model fetched once');
+  assert.deepEqual(slmRequests(log), bases.map((e) => sitePath(e.file)), 'each model fetched once');
   const s = await asmState(page);
   assert.ok(s.fetches.length <= plan.planned_fetch_count && plan.planned_fetch_count <= 32, `${s.fetches.length} fetches`);
 });
@@ -256,7 +260,7 @@ test('budgets: a dishonest count, a plan over the envelope, and adapters one byt
   const b = (await asmState(page)).halted;
   assert.deepEqual([b.name, b.code], ['AdapterBudgetExceeded', 869]);
   assert.match(b.message, /1,048,577 bytes, over the auto-apply budget of 1,048,576 bytes \(ADAPTER_AUTO_APPLY_BUDGET\)/);
-  assert.deepEqual(log.filter((x) => x.startsWith('/registry/')), ['/registry/module.plan.json', `/registry/${plan.registry}`], 'no module fetched');
+  assert.deepEqual(registryRequests(log), ['/registry/module.plan.json', `/registry/${plan.registry}`], 'no module fetched');
 });
 
 test('quarantine: a quarantined stack and a drifted sidecar are rejected as evidence, and generation is disabled', async () => {
@@ -275,7 +279,7 @@ test('quarantine: a quarantined stack and a drifted sidecar are rejected as evid
 
   // One byte of the stack's first sidecar drifts in transit: its digest is not the admission's.
   const ev = stack.admission.evidence[0];
-  r = await openLogged(page, { route: async (p) => p.route(`**/registry/${ev.sidecar}`, async (req) => {
+  r = await openLogged(page, { route: async (p) => p.route(`**${sitePath(ev.sidecar)}`, async (req) => {
     const b = Buffer.from(bytesOf(ev.sidecar));
     b[b.length - 2] = b[b.length - 2] === 0x31 ? 0x32 : 0x31;
     await req.fulfill({ status: 200, contentType: 'application/json', body: b });
@@ -311,7 +315,7 @@ test('quarantine: a quarantined stack and a drifted sidecar are rejected as evid
   r = await openLogged(page, { route: async (p) => {
     await p.route('**/registry/module.plan.json', (q) => q.fulfill({ status: 200, contentType: 'application/json', body: canonical(pl) }));
     await p.route(`**/registry/${plan.registry}`, (q) => q.fulfill({ status: 200, contentType: 'application/json', body: regBytes }));
-    await p.route(`**/registry/${ev.sidecar}`, (q) => q.fulfill({ status: 200, contentType: 'application/json', body: forged }));
+    await p.route(`**${sitePath(ev.sidecar)}`, (q) => q.fulfill({ status: 200, contentType: 'application/json', body: forged }));
   } });
   const u = await assemble(page, stack.id);
   r.stop();
