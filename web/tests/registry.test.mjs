@@ -278,7 +278,7 @@ test('quarantine: a quarantined stack and a drifted sidecar are rejected as evid
   assert.deepEqual(slmRequests(r.log), []);
 
   // One byte of the stack's first sidecar drifts in transit: its digest is not the admission's.
-  const ev = stack.admission.evidence[0];
+  const ev = stack.admission.evidence.find((v) => v.source_kind === 'runtime-smoke');
   r = await openLogged(page, { route: async (p) => p.route(`**${sitePath(ev.sidecar)}`, async (req) => {
     const b = Buffer.from(bytesOf(ev.sidecar));
     b[b.length - 2] = b[b.length - 2] === 0x31 ? 0x32 : 0x31;
@@ -303,7 +303,7 @@ test('quarantine: a quarantined stack and a drifted sidecar are rejected as evid
   const forged = Buffer.from(canonical(sc));
   const forgedSha = `sha256:${sha256Hex(forged)}`;
   const reg = JSON.parse(bytesOf(plan.registry).toString('utf8'));
-  const item = reg.entries.find((e) => e.id === stack.id).admission.evidence[0];
+  const item = reg.entries.find((e) => e.id === stack.id).admission.evidence.find((v) => v.sidecar === ev.sidecar);
   item.sidecar_sha256 = forgedSha;
   item.passed = sc.counts.passed;
   const regBytes = Buffer.from(canonical(reg));
