@@ -24,7 +24,9 @@
 //! excluded them. The reference runtime (in process) ignores it.
 
 pub mod breeding;
+pub mod evaluation;
 pub mod reference;
+pub mod registry;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -72,17 +74,25 @@ pub const ALL_PROFILES: &[&str] = &[
     "diagnostics",
     "adapters",
     "breeding",
+    "evaluation",
+    "registry",
 ];
 
-/// What a WebAssembly module can claim: every profile but `breeding`, which
-/// is a tool's (spec/breeding.md), not an export of the ABI.
+/// What a WebAssembly module can claim: every profile but the tools'
+/// `breeding`, `evaluation` and `registry` (spec/breeding.md,
+/// spec/evaluation.md, spec/registry.md), which are not exports of the ABI.
 pub fn module_profiles() -> Vec<String> {
     ALL_PROFILES
         .iter()
-        .filter(|p| **p != "breeding")
+        .filter(|p| !TOOL_PROFILES.contains(p))
         .map(|p| p.to_string())
         .collect()
 }
+
+/// The profiles a tool claims, not a runtime: only the in-process driver
+/// (through tinyrustlm-breed, tinyrustlm-eval and tinyrustlm-registry) and
+/// tool testees run them.
+pub const TOOL_PROFILES: &[&str] = &["breeding", "evaluation", "registry"];
 
 /// `$CONFORMANCE_PROFILES` as a list (`None` when unset); every name must
 /// be a profile of `spec/tables/profiles.toml`.

@@ -168,6 +168,18 @@ impl Session for ReferenceSession {
                 child,
                 parents,
             } => crate::breeding::verify(receipt, child, parents),
+            // Evaluation is a tool beside the runtime too (tinyrustlm-eval).
+            Call::EvalDigest { cases } => crate::evaluation::digest(cases),
+            Call::EvalSidecar {
+                cases,
+                model,
+                adapters,
+                actuals,
+                implementation,
+            } => crate::evaluation::sidecar(cases, model, adapters, actuals, implementation),
+            Call::EvalVerify { sidecar, cases } => crate::evaluation::verify(sidecar, cases),
+            // So is the registry (tinyrustlm-registry).
+            Call::RegistryVerify { target, files } => crate::registry::verify(target, files),
             Call::Reset => done(
                 inst.with_session(|s| {
                     s.reset();

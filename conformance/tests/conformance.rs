@@ -39,8 +39,9 @@ fn main() {
     // The reference runtime claims every profile and skips nothing, in any
     // driver: in process by name, and through its `.wasm` (WASM driver or
     // process testee) when CI sets CONFORMANCE_REQUIRE_ALL=1 — except the
-    // tool profile `breeding`, which only the in-process driver (through
-    // tinyrustlm-breed) and breed-testee claim.
+    // tool profiles `breeding`, `evaluation` and `registry`, which only the
+    // in-process driver (through tinyrustlm-breed, tinyrustlm-eval,
+    // tinyrustlm-registry) and tool testees claim.
     let is_reference = info.name.starts_with("reference") || std::env::var_os("CONFORMANCE_REQUIRE_ALL").is_some();
     let records: Arc<Mutex<Vec<Record>>> = Arc::default();
     let mut trials = Vec::new();
@@ -111,9 +112,11 @@ fn main() {
                     return Err("suite integrity check failed (see suite::lockfile); no result reported".into());
                 }
                 let mut status = run_vector(&spec, imp.as_ref(), &info, &expectations, v);
-                // Breeding is a tool's profile (spec/breeding.md): a runtime
-                // driver (the .wasm in wasmi or Node) does not claim it.
-                let tool_profile = v.profile == "breeding" && !info.profiles.iter().any(|p| p == "breeding");
+                // Breeding, evaluation and the registry are tools' profiles
+                // (spec/breeding.md, spec/evaluation.md, spec/registry.md): a
+                // runtime driver (the .wasm in wasmi or Node) does not claim them.
+                let tool_profile = conformance::TOOL_PROFILES.contains(&v.profile.as_str())
+                    && !info.profiles.iter().any(|p| *p == v.profile);
                 if is_reference && !tool_profile {
                     if let Status::Skipped { reason } = &status {
                         // The reference runtime claims every profile and skips nothing.

@@ -90,6 +90,32 @@ pub enum Call {
         child: Vec<u8>,
         parents: Vec<Vec<u8>>,
     },
+    /// Read a case file and return its `eval_case_evidence_checksum`
+    /// (`spec/evaluation.md` §2): needs no model, changes no session state.
+    EvalDigest { cases: Vec<u8> },
+    /// Write the sidecar of a run whose actual outputs are given, one per
+    /// case (`spec/evaluation.md` §4–§5): the writer and the gate without
+    /// running a model. Changes no session state.
+    EvalSidecar {
+        cases: Vec<u8>,
+        model: Vec<u8>,
+        adapters: Vec<Vec<u8>>,
+        actuals: Vec<String>,
+        implementation: (String, String),
+    },
+    /// Verify a sidecar against its case file (`spec/evaluation.md` §6,
+    /// V1–V10).
+    EvalVerify { sidecar: Vec<u8>, cases: Vec<u8> },
+    /// Verify a ledger, a selector registry or a module plan
+    /// (`spec/registry.md` §2.2, §3.3, §4.2): `target` is `ledger`,
+    /// `registry` or `plan`; `files` are the documents
+    /// (`ledger.jsonl`, `selector.registry.json`, `module.plan.json`) and
+    /// the files they bind, by the paths the documents name. Needs no
+    /// model and changes no session state.
+    RegistryVerify {
+        target: String,
+        files: Vec<(String, Vec<u8>)>,
+    },
     /// Raw ABI (`spec/abi.md`): `slm_alloc(len)`; the driver remembers the
     /// returned address under `buffer` (even 0). Outcome: `Ok(Done)` for a
     /// non-zero address, `Error(slm_last_error())` for 0
@@ -174,6 +200,10 @@ impl Call {
             Call::ApplyAdapter { .. } => "apply_adapter",
             Call::Breed { .. } => "breed",
             Call::BreedVerify { .. } => "breed_verify",
+            Call::EvalDigest { .. } => "eval_digest",
+            Call::EvalSidecar { .. } => "eval_sidecar",
+            Call::EvalVerify { .. } => "eval_verify",
+            Call::RegistryVerify { .. } => "registry_verify",
             Call::Alloc { .. } => "alloc",
             Call::Write { .. } => "write",
             Call::Invoke { .. } => "invoke",

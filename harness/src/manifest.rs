@@ -96,6 +96,13 @@ struct RawStep {
     name: Option<String>,
     receipt: Option<String>,
     child: Option<String>,
+    cases: Option<String>,
+    sidecar: Option<String>,
+    adapters: Option<Vec<String>>,
+    actuals: Option<Vec<String>>,
+    implementation: Option<Vec<String>>,
+    target: Option<String>,
+    files: Option<std::collections::BTreeMap<String, String>>,
     /// Informative (`spec/vectors.md` §3): the margin the generator certified.
     #[allow(dead_code)]
     certified_margin: Option<f64>,
@@ -305,6 +312,13 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         ("name", s.name.is_some()),
         ("receipt", s.receipt.is_some()),
         ("child", s.child.is_some()),
+        ("cases", s.cases.is_some()),
+        ("sidecar", s.sidecar.is_some()),
+        ("adapters", s.adapters.is_some()),
+        ("actuals", s.actuals.is_some()),
+        ("implementation", s.implementation.is_some()),
+        ("target", s.target.is_some()),
+        ("files", s.files.is_some()),
     ]
     .into_iter()
     .filter_map(|(k, p)| p.then_some(k))
@@ -330,6 +344,10 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
         "read" => &["region"],
         "breed" => &["operator", "parents", "params", "name"],
         "breed_verify" => &["receipt", "child", "parents"],
+        "eval_digest" => &["cases"],
+        "eval_sidecar" => &["cases", "model", "adapters", "actuals", "implementation"],
+        "eval_verify" => &["sidecar", "cases"],
+        "registry_verify" => &["target", "files"],
         other => return Err(format!("unknown call {other:?}")),
     };
     if let Some(k) = present.iter().find(|k| !allowed.contains(k)) {
@@ -450,6 +468,40 @@ fn resolve_step(files: &Files<'_>, s: RawStep, spec: &Spec) -> Result<Step, Stri
             receipt: files.read(s.receipt.as_deref().ok_or_else(|| need("receipt"))?)?,
             child: files.read(s.child.as_deref().ok_or_else(|| need("child"))?)?,
             parents: read_all(files, s.parents.as_deref().ok_or_else(|| need("parents"))?)?,
+        },
+        "eval_digest" => Call::EvalDigest {
+            cases: files.read(s.cases.as_deref().ok_or_else(|| need("cases"))?)?,
+        },
+        "eval_sidecar" => Call::EvalSidecar {
+            cases: files.read(s.cases.as_deref().ok_or_else(|| need("cases"))?)?,
+            model: files.read(s.model.as_deref().ok_or_else(|| need("model"))?)?,
+            adapters: read_all(files, s.adapters.as_deref().unwrap_or_default())?,
+            actuals: s.actuals.clone().ok_or_else(|| need("actuals"))?,
+            implementation: match s.implementation.as_deref() {
+                Some([name, version]) => (name.clone(), version.clone()),
+                _ => return Err("eval_sidecar needs implementation = [name, version]".into()),
+            },
+        },
+        "eval_verify" => Call::EvalVerify {
+            sidecar: files.read(s.sidecar.as_deref().ok_or_else(|| need("sidecar"))?)?,
+            cases: files.read(s.cases.as_deref().ok_or_else(|| need("cases"))?)?,
+        },
+        "registry_verify" => Call::RegistryVerify {
+            target: match s.target.as_deref().ok_or_else(|| need("target"))? {
+                t @ ("ledger" | "registry" | "plan") => t.to_string(),
+                other => {
+                    return Err(format!(
+                        "registry_verify target {other:?} is not ledger, registry or plan"
+                    ));
+                }
+            },
+            files: s
+                .files
+                .as_ref()
+                .ok_or_else(|| need("files"))?
+                .iter()
+                .map(|(k, p)| files.read(p).map(|b| (k.clone(), b)))
+                .collect::<Result<_, _>>()?,
         },
         "generate_next_token" => Call::GenerateNextToken,
         "reset" => Call::Reset,
@@ -653,11 +705,13 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         }));
     }
     let out = match call {
-        Call::Read { .. } | Call::TensorBytes { .. } => Output::Bytes(match (e.bytes_hex, e.bytes_file) {
-            (Some(h), None) => parse_hex_bytes(&h)?,
-            (None, Some(p)) => files.read(&p)?,
-            _ => return Err(wrong()),
-        }),
+        Call::Read { .. } | Call::TensorBytes { .. } | Call::EvalSidecar { .. } => {
+            Output::Bytes(match (e.bytes_hex, e.bytes_file) {
+                (Some(h), None) => parse_hex_bytes(&h)?,
+                (None, Some(p)) => files.read(&p)?,
+                _ => return Err(wrong()),
+            })
+        }
         Call::LoadModel { .. } => Output::Summary(Box::new(e.summary.ok_or_else(wrong)?)),
         Call::Tokenize { .. } => Output::Ids(match (e.ids, e.ids_file) {
             (Some(ids), None) => ids,
@@ -680,7 +734,7 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         ),
         Call::F32ToF16 { .. } => Output::F16(parse_hex_bits(&e.value.ok_or_else(wrong)?, 4)? as u16),
         Call::F16ToF32 { .. } => Output::F32(f32::from_bits(parse_hex_bits(&e.value.ok_or_else(wrong)?, 8)? as u32)),
-        Call::Utf8Lossy { .. } => Output::Text(e.text.ok_or_else(wrong)?),
+        Call::Utf8Lossy { .. } | Call::EvalDigest { .. } => Output::Text(e.text.ok_or_else(wrong)?),
         Call::Generate { .. } => {
             let g = e.generation.ok_or_else(wrong)?;
             let ids = match (g.ids, g.ids_file) {
@@ -714,7 +768,9 @@ fn resolve_expect(files: &Files<'_>, call: &Call, e: RawExpect, spec: &Spec) -> 
         | Call::ValidateAdapter { .. }
         | Call::ApplyAdapter { .. }
         | Call::Breed { .. }
-        | Call::BreedVerify { .. } => return Err(wrong()),
+        | Call::BreedVerify { .. }
+        | Call::EvalVerify { .. }
+        | Call::RegistryVerify { .. } => return Err(wrong()),
         Call::Diagnostics | Call::Alloc { .. } | Call::Write { .. } | Call::Invoke { .. } => return Err(wrong()),
     };
     Ok(Expected::Output(out))

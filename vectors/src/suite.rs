@@ -458,6 +458,57 @@ impl Builder<'_> {
                 let _ = writeln!(a, "parents = {}", str_array(paths.iter().cloned()));
                 "breed_verify"
             }
+            Call::EvalDigest(cases) => {
+                let c = self.eval_path(cases, &format!("{file_base}.{n}.cases.jsonl"))?;
+                let _ = writeln!(a, "cases = {}", toml_str(&c, true));
+                "eval_digest"
+            }
+            Call::EvalSidecar {
+                cases,
+                model,
+                adapters,
+                actuals,
+                implementation,
+            } => {
+                let c = self.eval_path(cases, &format!("{file_base}.{n}.cases.jsonl"))?;
+                let m = self.model_paths(std::slice::from_ref(model), &format!("{file_base}.{n}.model"))?;
+                let mut paths = Vec::new();
+                for (j, ad) in adapters.iter().enumerate() {
+                    paths.push(self.eval_path(ad, &format!("{file_base}.{n}.adapter{j}.bin"))?);
+                }
+                let _ = writeln!(a, "cases = {}", toml_str(&c, true));
+                let _ = writeln!(a, "model = {}", toml_str(&m[0], true));
+                let _ = writeln!(a, "adapters = {}", str_array(paths.iter().cloned()));
+                let _ = writeln!(
+                    a,
+                    "actuals = [{}]",
+                    actuals.iter().map(|t| toml_str(t, true)).collect::<Vec<_>>().join(", ")
+                );
+                let _ = writeln!(
+                    a,
+                    "implementation = {}",
+                    str_array([implementation.0.clone(), implementation.1.clone()].into_iter())
+                );
+                "eval_sidecar"
+            }
+            Call::EvalVerify(sidecar, cases) => {
+                let s = self.eval_path(sidecar, &format!("{file_base}.{n}.sidecar.json"))?;
+                let c = self.eval_path(cases, &format!("{file_base}.{n}.cases.jsonl"))?;
+                let _ = writeln!(a, "sidecar = {}", toml_str(&s, true));
+                let _ = writeln!(a, "cases = {}", toml_str(&c, true));
+                "eval_verify"
+            }
+            Call::RegistryVerify(target, files) => {
+                let _ = writeln!(a, "target = {}", toml_str(target, true));
+                let mut items = Vec::new();
+                for (path, bytes) in files {
+                    let base = path.rsplit('/').next().unwrap_or(path);
+                    let p = self.add_blob(format!("{file_base}.{n}.{base}"), bytes.clone())?;
+                    items.push(format!("{} = {}", toml_str(path, true), toml_str(&p, true)));
+                }
+                let _ = writeln!(a, "files = {{ {} }}", items.join(", "));
+                "registry_verify"
+            }
             Call::GenerateNextToken => "generate_next_token",
             Call::Reset => "reset",
             Call::FreeModel => "free_model",
@@ -522,6 +573,15 @@ impl Builder<'_> {
     /// Paths for inputs of the breeding calls: shared inputs keep theirs;
     /// own ones are stored as blobs (identical bytes share one file) at
     /// `<stem>N.slm` (or `.json` for receipts).
+    /// A whole input of an evaluation call, at its shared path or at `name`.
+    fn eval_path(&mut self, input: &ModelInput, name: &str) -> Result<String, String> {
+        assert!(input.model_len.is_none(), "evaluation inputs are stored whole");
+        match &input.path {
+            Some(p) => self.add_file(p.clone(), input.stored.clone()),
+            None => self.add_blob(name.to_string(), input.stored.clone()),
+        }
+    }
+
     fn model_paths(&mut self, inputs: &[ModelInput], stem: &str) -> Result<Vec<String>, String> {
         let mut out = Vec::new();
         for (j, m) in inputs.iter().enumerate() {

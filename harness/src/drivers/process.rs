@@ -763,6 +763,34 @@ pub fn encode_call(call: &Call) -> Map<String, Value> {
             put("child_hex", hex(child).into());
             put("parents_hex", parents.iter().map(|p| Value::from(hex(p))).collect());
         }
+        Call::EvalDigest { cases } => put("cases_hex", hex(cases).into()),
+        Call::EvalSidecar {
+            cases,
+            model,
+            adapters,
+            actuals,
+            implementation,
+        } => {
+            put("cases_hex", hex(cases).into());
+            put("model_hex", hex(model).into());
+            put("adapters_hex", adapters.iter().map(|a| Value::from(hex(a))).collect());
+            put("actuals", actuals.iter().map(|a| Value::from(a.as_str())).collect());
+            put(
+                "implementation",
+                json!({"name": implementation.0, "version": implementation.1}),
+            );
+        }
+        Call::EvalVerify { sidecar, cases } => {
+            put("sidecar_hex", hex(sidecar).into());
+            put("cases_hex", hex(cases).into());
+        }
+        Call::RegistryVerify { target, files } => {
+            put("target", target.as_str().into());
+            put(
+                "files_hex",
+                Value::Object(files.iter().map(|(k, b)| (k.clone(), Value::from(hex(b)))).collect()),
+            );
+        }
         Call::Result | Call::GenerateNextToken | Call::Reset | Call::FreeModel | Call::Logits | Call::Diagnostics => {}
     }
     m
@@ -821,18 +849,21 @@ fn decode_output(call: &Call, out: &Map<String, Value>) -> Result<Output, String
         | Call::Result
         | Call::Quantize { .. }
         | Call::TensorBytes { .. }
-        | Call::Read { .. } => Output::Bytes(hex_field(one("bytes_hex")?, "bytes_hex")?),
+        | Call::Read { .. }
+        | Call::EvalSidecar { .. } => Output::Bytes(hex_field(one("bytes_hex")?, "bytes_hex")?),
         Call::Dequantize { .. } => Output::Values(f32_array(one("values")?, "values")?),
         Call::F32ToF16 { .. } => Output::F16(bits_field(one("value")?, 4, "value")? as u16),
         Call::F16ToF32 { .. } => Output::F32(f32::from_bits(bits_field(one("value")?, 8, "value")? as u32)),
-        Call::Utf8Lossy { .. } => Output::Text(str_field(one("text")?, "text")?.to_string()),
+        Call::Utf8Lossy { .. } | Call::EvalDigest { .. } => Output::Text(str_field(one("text")?, "text")?.to_string()),
         Call::SetSampling { .. }
         | Call::Reset
         | Call::FreeModel
         | Call::Write { .. }
         | Call::ValidateAdapter { .. }
         | Call::ApplyAdapter { .. }
-        | Call::BreedVerify { .. } => {
+        | Call::BreedVerify { .. }
+        | Call::EvalVerify { .. }
+        | Call::RegistryVerify { .. } => {
             exactly(None)?;
             Output::Done
         }

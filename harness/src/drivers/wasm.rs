@@ -645,6 +645,12 @@ impl WasmSession {
             Call::Breed { .. } | Call::BreedVerify { .. } => Err(Outcome::Unsupported(
                 "breeding is a tool's call (spec/breeding.md), not an export of the ABI".into(),
             )),
+            Call::EvalDigest { .. } | Call::EvalSidecar { .. } | Call::EvalVerify { .. } => Err(Outcome::Unsupported(
+                "evaluation is a tool's call (spec/evaluation.md), not an export of the ABI".into(),
+            )),
+            Call::RegistryVerify { .. } => Err(Outcome::Unsupported(
+                "registry verification is a tool's call (spec/registry.md), not an export of the ABI".into(),
+            )),
             Call::Alloc { buffer, len } => {
                 let len = u32::try_from(*len)
                     .map_err(|_| crashed(format!("harness: alloc length {len} does not fit a wasm32 size_t")))?;

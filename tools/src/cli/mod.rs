@@ -1,6 +1,6 @@
 //! The `slm` command line: one binary, subcommands as verbs
 //! (`slm inspect`, `validate`, `import`, `quantize`, `tokenize`,
-//! `detokenize`, `run`, `forward`, `perplexity`, `adapter`, `breed`, `eval`). Each subcommand is a
+//! `detokenize`, `run`, `forward`, `perplexity`, `adapter`, `breed`, `eval`, `ledger`, `registry`). Each subcommand is a
 //! sibling module with an `Args` struct (clap derive) and a `run` that
 //! returns the process exit status; this module only dispatches.
 //!
@@ -16,6 +16,7 @@ pub mod inspect;
 pub mod perplexity;
 mod progress;
 pub mod quantize;
+pub mod registry;
 pub mod run;
 pub mod tokenize;
 pub mod validate;
@@ -58,6 +59,10 @@ pub enum Command {
     Breed(breed::Args),
     /// Run eval cases through a runtime and write a sidecar; verify sidecars (spec/evaluation.md).
     Eval(eval::Args),
+    /// Append to and verify the population ledger (spec/registry.md §2).
+    Ledger(registry::LedgerArgs),
+    /// Build and verify the selector registry and module plan (spec/registry.md §3, §4).
+    Registry(registry::RegistryArgs),
 }
 
 /// Parses the process arguments and runs the subcommand.
@@ -76,5 +81,7 @@ pub fn main() -> ExitCode {
         Command::Adapter(args) => adapter::run(&args),
         Command::Breed(args) => breed::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Ledger(args) => registry::run_ledger(&args),
+        Command::Registry(args) => registry::run_registry(&args),
     }
 }

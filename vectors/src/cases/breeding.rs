@@ -17,7 +17,7 @@ const P: &str = "breeding";
 
 /// The family's header: small, two layers so that crossover has layer
 /// units, `cols` multiples of 32 for q8_0 / q4_0.
-fn family(dtype: &'static str) -> RandomModel {
+pub(super) fn family(dtype: &'static str) -> RandomModel {
     RandomModel {
         name: "",
         arch: "llama",
@@ -40,7 +40,7 @@ fn family(dtype: &'static str) -> RandomModel {
 
 /// How a parent's values are made.
 #[derive(Clone, Copy)]
-enum Values {
+pub(super) enum Values {
     /// The base's random weights plus, for parent j > 0, noise of about 5 %
     /// (a fine-tune of the base).
     Related(u64),
@@ -50,7 +50,7 @@ enum Values {
 }
 
 /// Builds parent `j` of a family (j = 0 is the base).
-fn parent(rm: &RandomModel, values: Values, j: u64) -> Vec<u8> {
+pub(super) fn parent(rm: &RandomModel, values: Values, j: u64) -> Vec<u8> {
     let mut b = rm.builder();
     for p in b.tensors.iter_mut() {
         let n = (p.rows * p.cols) as usize;

@@ -6,6 +6,7 @@ mod abi;
 mod adapters;
 mod breeding;
 mod diagnostics;
+mod evaluation;
 mod fixtures;
 mod generation_forward;
 mod generation_forward_ids;
@@ -16,6 +17,7 @@ mod generation_session;
 mod inspect;
 mod mutate;
 mod quant;
+mod registry;
 mod regressions;
 mod slm1_directory;
 mod slm1_framing;
@@ -163,6 +165,22 @@ pub enum Call {
     Breed(String, Vec<ModelInput>, Vec<(String, oracle::breed::Param)>, String),
     /// `breed_verify` (breeding.md §7): receipt, child, parents.
     BreedVerify(ModelInput, ModelInput, Vec<ModelInput>),
+    /// `eval_digest` (evaluation.md §2): a case file.
+    EvalDigest(ModelInput),
+    /// `eval_sidecar` (evaluation.md §4): case file, model, adapters, one
+    /// actual per case, implementation (name, version).
+    EvalSidecar {
+        cases: ModelInput,
+        model: ModelInput,
+        adapters: Vec<ModelInput>,
+        actuals: Vec<String>,
+        implementation: (String, String),
+    },
+    /// `eval_verify` (evaluation.md §6): sidecar, case file.
+    EvalVerify(ModelInput, ModelInput),
+    /// `registry_verify` (registry.md): a target (`ledger`, `registry`,
+    /// `plan`) and the files by the paths the documents name.
+    RegistryVerify(&'static str, Vec<(String, Vec<u8>)>),
     /// Raw ABI: `alloc` of a named host buffer.
     Alloc(String, u64),
     /// Raw ABI: the host writes bytes into a named buffer at an offset.
@@ -280,6 +298,31 @@ impl Call {
             Call::BreedVerify(receipt, child, parents) => {
                 let parents: Vec<Vec<u8>> = parents.iter().map(ModelInput::materialize).collect();
                 oracle::breed::verify(&receipt.materialize(), &child.materialize(), &parents).map(|()| Output::Done)
+            }
+            Call::EvalDigest(c) => oracle::eval::read_cases(&c.materialize()).map(|f| Output::Text(f.checksum)),
+            Call::EvalSidecar {
+                cases,
+                model,
+                adapters,
+                actuals,
+                implementation,
+            } => {
+                let adapters: Vec<Vec<u8>> = adapters.iter().map(ModelInput::materialize).collect();
+                oracle::eval::sidecar(
+                    &cases.materialize(),
+                    &model.materialize(),
+                    &adapters,
+                    actuals,
+                    (&implementation.0, &implementation.1),
+                )
+                .map(Output::Bytes)
+            }
+            Call::EvalVerify(sidecar, cases) => {
+                oracle::eval::verify(&sidecar.materialize(), &cases.materialize()).map(|()| Output::Done)
+            }
+            Call::RegistryVerify(target, files) => {
+                let files = files.iter().cloned().collect();
+                oracle::registry::verify(target, &files).map(|()| Output::Done)
             }
             Call::Diagnostics
             | Call::TensorBytes(..)
@@ -489,6 +532,8 @@ pub fn all() -> Vec<Case> {
     v.extend(diagnostics::cases());
     v.extend(adapters::cases());
     v.extend(breeding::cases());
+    v.extend(evaluation::cases());
+    v.extend(registry::cases());
     v.extend(regressions::cases());
     v
 }

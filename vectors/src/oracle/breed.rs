@@ -623,6 +623,12 @@ fn obj(members: Vec<(&str, J)>) -> J {
     J::Obj(members.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
+pub(crate) fn identity_json(s: &Summary) -> String {
+    let mut out = String::new();
+    identity(s).write(&mut out);
+    out
+}
+
 fn identity(s: &Summary) -> J {
     let mut m: Vec<(&str, J)> = vec![
         ("architecture", J::Int(arch_code(s).into())),
@@ -826,4 +832,13 @@ mod tests {
         assert_eq!(k_of(333_333, 3), 1);
         assert_eq!(k_of(333_334, 3), 2);
     }
+}
+
+/// The identity object of a valid model as canonical JSON text
+/// ([BRD-REC-02]); the registry oracle's base entries hold it.
+pub(crate) fn identity_text(model: &[u8]) -> Option<String> {
+    let m = crate::oracle::validate_model(model).ok()?;
+    let mut s = String::new();
+    identity(&m.summary).write(&mut s);
+    Some(s)
 }
