@@ -6,10 +6,10 @@
 // (SHA-256, CRC-32C, the sidecars' counts), never from the page.
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { startServer, launch, idle, SITE, sha256Hex, crc32cOf, canonical } from './lib.mjs';
+import { startServer, launch, idle, SITE, REPO, sha256Hex, crc32cOf, canonical } from './lib.mjs';
 
 const REG = join(SITE, 'registry');
 const readJson = (rel) => JSON.parse(readFileSync(join(REG, rel), 'utf8'));
@@ -216,9 +216,9 @@ for (const [what, route] of [
 }
 
 /** Opens the page with the plan (and optionally the registry) replaced; returns the request log. */
-async function openWith(page, { plan: p, registry: reg }) {
+async function openWith(page, { plan: p, planBytes, registry: reg }) {
   const r = await openLogged(page, { route: async (pg) => {
-    await pg.route('**/registry/module.plan.json', (q) => q.fulfill({ status: 200, contentType: 'application/json', body: canonical(p) }));
+    await pg.route('**/registry/module.plan.json', (q) => q.fulfill({ status: 200, contentType: 'application/json', body: planBytes || canonical(p) }));
     if (reg) await pg.route(`**/registry/${plan.registry}`, (q) => q.fulfill({ status: 200, contentType: 'application/json', body: reg }));
   } });
   r.stop();
@@ -226,6 +226,55 @@ async function openWith(page, { plan: p, registry: reg }) {
   return r.log;
 }
 const freshPlan = () => JSON.parse(readFileSync(join(REG, 'module.plan.json'), 'utf8'));
+
+// The suite's registry-profile vectors, as the browser sees them: a plan
+// vector (target "plan", P1–P8) is served as the plan and the registry it
+// names; a registry vector (R1–R15) is served with the valid plan re-bound to
+// its digest, and the page must report exactly the vector's error when it is
+// one of R1–R8 (the browser's part, [REG-VER-02]) and no R1–R8 error
+// otherwise (R9–R15 need the ledger and the files: the tool's part).
+const SUITE = join(REPO, 'vectors', 'suite');
+const R_BROWSER = ['RegistryTooLarge', 'RegistryMalformed', 'RegistryDuplicateEntry', 'RegistryUnknownBase', 'StackTooDeep',
+  'AdapterBudgetExceeded', 'AdmissionWithoutEvidence', 'AdmissionClaimMismatch'];
+function registryVectors(target) {
+  const dir = join(SUITE, 'cases', 'registry', target);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.toml')).sort().map((f) => {
+    const text = readFileSync(join(dir, f), 'utf8');
+    const files = Object.fromEntries([...text.match(/^files = \{(.*)\}$/m)[1].matchAll(/"([^"]+)" = "([^"]+)"/g)].map((m) => [m[1], m[2]]));
+    const expect = text.match(/^expect = \{ (?:error = "(\w+)"|ok = true) \}$/m);
+    return { id: text.match(/^id = "([^"]+)"/m)[1], files, error: expect[1] || null };
+  });
+}
+
+test('the suite\'s plan and registry vectors: the page\'s boot reports each vector\'s error (P1–P8, R1–R8)', async () => {
+  const { page } = browser;
+  const plans = registryVectors('plan');
+  const registries = registryVectors('registry');
+  assert.ok(plans.length >= 10 && registries.length >= 10, 'the suite has registry-profile vectors');
+  const validPlan = JSON.parse(readFileSync(join(SUITE, plans.find((v) => v.error === null).files['module.plan.json']), 'utf8'));
+  const boot = async (planBytes, registryBytes) => {
+    const log = await openWith(page, { plan: JSON.parse(planBytes), planBytes, registry: registryBytes });
+    return { halted: (await asmState(page)).halted, log };
+  };
+  const seen = [];
+  for (const v of plans) {
+    const planBytes = readFileSync(join(SUITE, v.files['module.plan.json']));
+    const { halted, log } = await boot(planBytes, readFileSync(join(SUITE, v.files['selector.registry.json'])));
+    assert.equal(halted ? halted.name : null, v.error, `${v.id}: ${halted && halted.message}`);
+    assert.deepEqual(slmRequests(log), [], v.id);
+    seen.push(v.id);
+  }
+  for (const v of registries) {
+    const regBytes = readFileSync(join(SUITE, v.files['selector.registry.json']));
+    const p = { ...validPlan, registry_sha256: `sha256:${sha256Hex(regBytes)}` };
+    const { halted } = await boot(Buffer.from(canonical(p)), regBytes);
+    if (R_BROWSER.includes(v.error)) assert.equal(halted && halted.name, v.error, `${v.id}: ${halted && halted.message}`);
+    else assert.ok(!halted || !R_BROWSER.includes(halted.name), `${v.id}: the page reports ${halted && halted.message}, the vector ${v.error || 'ok'}`);
+    seen.push(v.id);
+  }
+  console.log(`registry vectors through the page's boot: ${seen.length} (${plans.length} plan, ${registries.length} registry)`);
+});
 
 test('budgets: a dishonest count, a plan over the envelope, and adapters one byte over the auto-apply budget each halt the boot with their code', async () => {
   const { page } = browser;
