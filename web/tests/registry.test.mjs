@@ -346,7 +346,8 @@ test('quarantine: a quarantined stack and a drifted sidecar are rejected as evid
   // honestly failed case that still claims runtime-smoke, every digest re-bound to it.
   const sc = JSON.parse(bytesOf(ev.sidecar).toString('utf8'));
   assert.equal(sc.source_kind, 'runtime-smoke');
-  sc.cases[0].actual = `${sc.cases[0].expected}`.replace(/^./, (c) => (c === 'x' ? 'y' : 'x')) || 'x';
+  sc.cases[0].actual = sc.cases[0].expected.replace(/^[\s\S]/, (c) => (c === 'x' ? 'y' : 'x')) || 'x'; // now differs from expected
+  assert.notEqual(sc.cases[0].actual, sc.cases[0].expected);
   sc.cases[0].pass = false;
   sc.counts = { cases: sc.cases.length, failed: sc.cases.filter((c) => !c.pass).length, passed: sc.cases.filter((c) => c.pass).length };
   const forged = Buffer.from(canonical(sc));
