@@ -9,15 +9,15 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { startServer, launch, idle, SITE, REPO, sha256Hex, crc32cOf, canonical } from './lib.mjs';
+import { startServer, launch, idle, SITE, REPO, sha256Hex, crc32cOf, canonical, identityOf } from './lib.mjs';
 
 const REG = join(SITE, 'registry');
 const readJson = (rel) => JSON.parse(readFileSync(join(REG, rel), 'utf8'));
-// A site without a registry (no models/registry/ and no models/bard/ for the stand-in): every test skips.
+// A site without a registry (no models/registry/): every test skips.
 const present = existsSync(join(REG, 'module.plan.json'));
 const plan = present ? readJson('module.plan.json') : { entries: [], registry: 'selector.registry.json' };
 const registry = present ? readJson(plan.registry) : { entries: [], quarantined: [] };
-const test = (name, ...rest) => (present ? nodeTest(name, ...rest) : nodeTest(name, { skip: 'the site has no registry/ (models/registry/ and models/bard/ are absent)' }, () => {}));
+const test = (name, ...rest) => (present ? nodeTest(name, ...rest) : nodeTest(name, { skip: 'the site has no registry/ (models/registry/ is absent)' }, () => {}));
 const bytesOf = (rel) => readFileSync(join(REG, rel));
 const hex8 = (v) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 const le32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0); return b; };
@@ -73,6 +73,13 @@ async function generate(page, prompt, maxTokens) {
   return page.evaluate(() => [...document.querySelectorAll('#transcript .gen')].pop().textContent);
 }
 
+/** The identity of a model file from its header (lib.mjs), checked against the diagnostics' checksums. */
+function diagIdentity(diag, file) {
+  const id = identityOf(file);
+  assert.equal(diag.model.tensor_layout_checksum, id.tensor_layout_checksum);
+  assert.equal(diag.model.tokenizer_checksum, id.tokenizer_checksum);
+  return id;
+}
 const planned = (id) => plan.entries.find((e) => e.entry === id).modules;
 /** The site path of a registry path ([REG-PATH-01]: relative to registry/, may start with '..'). */
 const sitePath = (file) => new URL(file, 'http://site/registry/').pathname;
@@ -169,6 +176,7 @@ test('combined-selector-assembly: q4_0, q8_0 and f32 entries in one page, the pl
     assert.equal(diag.memory.model_bytes, bytesOf(e.file).length);
     assert.equal(diag.adapters.assembly_checksum, hex8(bytesOf(e.file).readUInt32LE(12)), 'no adapter: the file checksum');
     assert.equal(s.modules[0].actual, bytesOf(e.file).length);
+    assert.deepEqual(diagIdentity(diag, bytesOf(e.file)), e.identity, `${e.id}: the registry's identity is the file header's`);
     assert.ok((await generate(page, 'KING HENRY.', 4)).length > 0);
   }
   stop();
@@ -374,6 +382,62 @@ test('quarantine: a quarantined stack and a drifted sidecar are rejected as evid
   assert.match(await page.textContent('#assembly-result'), /^assembly evidence rejected: SidecarClaimMismatch \(827\): .*the sidecar claims runtime-smoke, the gate gives none/);
   assert.equal(await page.isDisabled('#generate'), true);
   assert.ok(!r.log.some((p) => p.endsWith('.asp1')), 'no adapter fetched after rejected evidence');
+});
+
+test('quarantine: the registry edited to list the quarantined stack again: the drifted sidecar fails as fetched', async () => {
+  const { page } = browser;
+  // Rebuild the removed entry from the files on disk: its sidecars (named by its id),
+  // its adapters (found by the digests its sidecar names), the quarantined file as recorded.
+  const q = registry.quarantined.find((x) => x.entries.length > 0);
+  const id = q.entries[0];
+  const base = registry.entries.find((e) => e.kind === 'base' && id.startsWith(`${e.id}+`));
+  const sidecars = ['smoke', 'task'].map((k) => `sidecar/${id}.${k}.sidecar.json`).filter((f) => existsSync(join(REG, f)));
+  assert.ok(sidecars.includes(q.file), `${q.file} is one of ${id}'s sidecars`);
+  const model = JSON.parse(bytesOf(sidecars.find((f) => f !== q.file) || q.file).toString('utf8')).model;
+  const packages = readdirSync(REG).filter((f) => /\.(adp1|asp1|alr1)$/.test(f)).map((f) => ({ f, sha256: `sha256:${sha256Hex(bytesOf(f))}` }));
+  const adapters = model.adapters.map((d) => {
+    const f = packages.find((x) => x.sha256 === d).f;
+    return { bytes: bytesOf(f).length, file: f, format: bytesOf(f).subarray(0, 4).toString('latin1'), sha256: d };
+  });
+  const evidence = sidecars.map((f) => {
+    const sc = JSON.parse(bytesOf(f).toString('utf8'));
+    return { cases: sc.counts.cases, claim: sc.claim, eval_case_evidence_checksum: sc.eval_case_evidence_checksum, passed: sc.counts.passed,
+      sidecar: f, sidecar_sha256: f === q.file ? q.sha256 : `sha256:${sha256Hex(bytesOf(f))}`, source_kind: sc.source_kind };
+  });
+  const strongestClaim = evidence.map((v) => v.claim).reduce((a, b) => (['none', 'runtime-smoke', 'task-quality'].indexOf(b) > ['none', 'runtime-smoke', 'task-quality'].indexOf(a) ? b : a), 'none');
+  const entry = {
+    adapter_bytes: adapters.reduce((n, x) => n + x.bytes, 0), adapters, admission: { claim: strongestClaim, evidence },
+    assembly_checksum: hex8(assemblyChecksum(base.file, adapters.map((x) => x.file))), base: base.id, id, kind: 'stack',
+  };
+  assert.equal(entry.assembly_checksum, model.assembly_checksum, 'the checksum the sidecar recorded');
+  const reg = JSON.parse(bytesOf(plan.registry).toString('utf8'));
+  reg.entries.push(entry);
+  const regBytes = Buffer.from(canonical(reg));
+  const p = freshPlan();
+  const mods = [
+    { bytes: base.bytes, file: base.file, phase: 'load-model-bytes', sha256: base.sha256 },
+    { bytes: null, file: null, phase: 'verify-model-manifest', sha256: null },
+    ...evidence.map((v) => ({ bytes: bytesOf(v.sidecar).length, file: v.sidecar, phase: 'verify-assembly-evidence', sha256: v.sidecar_sha256 })),
+    { bytes: null, file: null, phase: 'verify-adapter-family', sha256: null },
+    ...adapters.map((x, k) => ({ bytes: x.bytes, file: x.file, phase: `apply-adapter-stack-${k}`, sha256: x.sha256 })),
+  ].map((m, index) => ({ ...m, index }));
+  p.entries.push({ entry: id, modules: mods });
+  p.planned_fetch_count += mods.filter((m) => m.file).length;
+  p.registry_sha256 = `sha256:${sha256Hex(regBytes)}`;
+  const r = await openLogged(page, { route: async (pg) => {
+    await pg.route('**/registry/module.plan.json', (x) => x.fulfill({ status: 200, contentType: 'application/json', body: canonical(p) }));
+    await pg.route(`**/registry/${plan.registry}`, (x) => x.fulfill({ status: 200, contentType: 'application/json', body: regBytes }));
+  } });
+  const st = await asmState(page);
+  assert.equal(st.booted, true, st.halted && st.halted.message);
+  const t = await assemble(page, id);
+  r.stop();
+  await page.unrouteAll({ behavior: 'wait' });
+  assert.equal(t.outcome.code, 'SidecarDigestMismatch', t.outcome.message);
+  assert.match(await page.textContent('#assembly-result'), new RegExp(`^assembly evidence rejected: SidecarDigestMismatch \\(862\\): module \\d+ \\(${q.file.replace(/[+.]/g, '\\$&')}\\)`));
+  assert.equal(t.phases['verify-assembly-evidence'], 'failed');
+  assert.equal(await page.isDisabled('#generate'), true);
+  assert.ok(!r.log.some((x) => /\.(adp1|asp1|alr1)$/.test(x)), 'no adapter fetched');
 });
 
 test('step-token: disabled before a context, continues the transcript, the diagnostic counters count', async () => {
