@@ -376,7 +376,7 @@ function parseCanonical(bytes, name, what) {
   return v;
 }
 
-function isRef(r, limit) {
+function isRef(r, limit) { // [REG-REF-01]
   return hasMembers(r, ['bytes', 'file', 'sha256']) && isCount(r.bytes) && r.bytes <= limit && isPath(r.file) && DIGEST.test(r.sha256);
 }
 
@@ -416,7 +416,7 @@ function entryShapeProblem(e) {
   return null;
 }
 
-/** spec/registry.md §3.3 R1–R8, the browser's part of registry verification. */
+/** [REG-VER-01] R1–R8 (spec/registry.md §3.3), the browser's part of registry verification ([REG-VER-02]). */
 function verifyRegistry(bytes) {
   if (bytes.length > MAX_REGISTRY_BYTES) throw new Refusal('RegistryTooLarge', `${bytes.length} bytes, over MAX_REGISTRY_BYTES (${MAX_REGISTRY_BYTES})`); // R1
   const reg = parseCanonical(bytes, 'RegistryMalformed', 'the registry'); // R2
@@ -460,7 +460,7 @@ function verifyRegistry(bytes) {
   return reg;
 }
 
-/** P2's shape of the plan. */
+/** [REG-PLAN-04] P2: the plan's shape ([REG-JSON-01] canonical, [REG-PLAN-02] named limits). */
 function planShape(bytes) {
   const plan = parseCanonical(bytes, 'PlanMalformed', 'the module plan');
   const ok = hasMembers(plan, ['adapter_auto_apply_budget', 'entries', 'fetch_envelope', 'format', 'planned_fetch_count', 'registry', 'registry_sha256'])
@@ -493,7 +493,7 @@ function expectedModules(reg, e) {
   return mods.map((m, index) => ({ ...m, index }));
 }
 
-/** P5–P8, after P3 and P4. */
+/** [REG-PLAN-04] P5–P8, after P3 and P4. */
 function verifyPlanAgainst(plan, reg) {
   const withFile = plan.entries.reduce((n, e) => n + e.modules.filter((m) => m.file !== null).length, 0);
   if (plan.planned_fetch_count !== withFile + 2) { // P5
