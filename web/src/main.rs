@@ -46,10 +46,15 @@ fn main() {
     if build || command == "build-site" {
         let built = manifest::build_site(&repo, &wasm, &site_dir).unwrap_or_else(|e| fail(&e));
         eprintln!(
-            "site {}: {} demo models ({} trained), tinyrustlm.wasm {} bytes, tinyrustlm-simd128.wasm {}",
+            "site {}: {} demo models ({} trained), {}, tinyrustlm.wasm {} bytes, tinyrustlm-simd128.wasm {}",
             site_dir.display(),
             built.models,
             built.trained,
+            if built.registry {
+                "the selector registry of models/registry"
+            } else {
+                "no selector registry (models/registry/ is absent)"
+            },
             built.wasm_bytes,
             built
                 .simd_wasm_bytes

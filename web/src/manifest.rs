@@ -63,6 +63,11 @@ pub const DEMO_CASES: &[(&str, &str, &str)] = &[
 /// folder is optional: without it the demo offers the test models only.
 pub const TRAINED_DIR: &str = "models/bard";
 
+/// The selector registry's directory (reg16's demo content), served as `registry/`.
+pub const REGISTRY_DIR: &str = "models/registry";
+/// Its module plan, the first file the page fetches from it.
+pub const REGISTRY_PLAN: &str = "module.plan.json";
+
 /// The trained models the page knows by name, in the order it lists them
 /// (the first present one is the page's default choice): file stem, title,
 /// one-line description and the example prompt. Other `*.slm` files in
@@ -349,12 +354,55 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// A plan's path ([REG-PATH-01]) may start with `..` segments (e.g. a model
+/// kept in `models/bard/`): such a file lies outside `models/registry/` and
+/// is copied to the same place relative to the site's `registry/`, so the
+/// page's URL resolution finds it. A path that would leave the site is an error.
+fn copy_registry_outside_files(registry: &Path, out: &Path) -> Result<(), String> {
+    let plan_path = registry.join(REGISTRY_PLAN);
+    let text = std::fs::read_to_string(&plan_path).map_err(|e| format!("{}: {e}", plan_path.display()))?;
+    let plan: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", plan_path.display()))?;
+    let files = plan["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|e| e["modules"].as_array().into_iter().flatten())
+        .filter_map(|m| m["file"].as_str());
+    for file in files.filter(|f| f.starts_with("../")) {
+        let site_rel = site_path_of_registry_file(file)
+            .ok_or_else(|| format!("{}: {file} lies outside the site", plan_path.display()))?;
+        let target = out.join(&site_rel);
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::copy(registry.join(file), &target).map_err(|e| format!("{file}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The site-relative path of a registry path: `registry/` joined with it and
+/// normalized; `None` when its `..` segments climb above the site's root.
+fn site_path_of_registry_file(file: &str) -> Option<String> {
+    let mut parts = vec!["registry"];
+    for seg in file.split('/') {
+        match seg {
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// What [`build_site`] made.
 #[derive(Debug)]
 pub struct Built {
     pub models: usize,
     /// Of which trained (from `models/bard/`).
     pub trained: usize,
+    /// Whether `models/registry/` was copied to `registry/`.
+    pub registry: bool,
     pub wasm_bytes: u64,
     /// Bytes of `tinyrustlm-simd128.wasm`, if it was built.
     pub simd_wasm_bytes: Option<u64>,
@@ -385,6 +433,15 @@ pub fn build_site(repo: &Path, wasm: &Path, out: &Path) -> Result<Built, String>
         None => None,
     };
     std::fs::create_dir_all(out.join("models")).map_err(|e| e.to_string())?;
+    // The selector registry (spec/registry.md): plan, registry, sidecars,
+    // adapters and the models they bind, as committed; the page fetches
+    // `registry/module.plan.json` first. Without it the page says so.
+    let registry = repo.join(REGISTRY_DIR);
+    let has_registry = registry.join(REGISTRY_PLAN).is_file();
+    if has_registry {
+        copy_dir(&registry, &out.join("registry"))?;
+        copy_registry_outside_files(&registry, out)?;
+    }
     let suite = repo.join("vectors/suite");
     // The trained models first (the page's default is the first entry), then the test models.
     let mut models = trained_entries(&repo.join(TRAINED_DIR), out)?;
@@ -408,6 +465,7 @@ pub fn build_site(repo: &Path, wasm: &Path, out: &Path) -> Result<Built, String>
     Ok(Built {
         models: count,
         trained,
+        registry: has_registry,
         wasm_bytes,
         simd_wasm_bytes,
     })
@@ -433,6 +491,19 @@ mod tests {
 
     fn repo() -> &'static Path {
         Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+    }
+
+    #[test]
+    fn registry_paths_with_dot_dot_land_beside_registry_in_the_site() {
+        assert_eq!(
+            site_path_of_registry_file("../bard/bard-q8_0.slm").as_deref(),
+            Some("bard/bard-q8_0.slm")
+        );
+        assert_eq!(
+            site_path_of_registry_file("sidecar/a.json").as_deref(),
+            Some("registry/sidecar/a.json")
+        );
+        assert_eq!(site_path_of_registry_file("../../escape.slm"), None);
     }
 
     #[test]

@@ -42,6 +42,7 @@ const state = {
   lastError: null, // { op, code, name }
   run: null, // the transcript span receiving tokens, and its decoder
   liveTokens: 0, // tokens generated in the current context (the diagnostics' generated_tokens)
+  blocked: null, // why generation is disabled although a model may be loaded (rejected assembly evidence), or null
 };
 
 // ---------------------------------------------------------------------------
@@ -125,13 +126,14 @@ function updateControls() {
   ui.load.disabled = !idle || !selectedEntry();
   ui.file.disabled = !idle;
   ui.unload.disabled = !idle || !loaded;
-  ui.generate.disabled = !idle || !loaded;
-  ui.step.disabled = !idle || !contextActive();
+  ui.generate.disabled = !idle || !loaded || !!state.blocked;
+  ui.step.disabled = !idle || !contextActive() || !!state.blocked;
   ui.reset.disabled = !idle || !loaded;
   ui.stop.disabled = !state.generating;
   ui.example.disabled = !idle || !(state.model && state.model.entry);
   for (const b of ui.suggestions.querySelectorAll('button')) b.disabled = !idle;
   ui.clear.disabled = state.generating;
+  if (typeof assemblyControls === 'function') assemblyControls(idle, loaded); // assembly.js
 }
 
 function showConfigError(text) {
@@ -243,6 +245,8 @@ function describeSelected() {
   if (m) {
     const params = m.param_count ? `${fmt(m.param_count)} parameters, ` : '';
     ui.description.textContent = `${m.description} (${params}context ${m.context_length} tokens, sha256 ${m.sha256.slice(0, 16)}…)`;
+  } else if (ui.select.value === LOCAL && state.model && state.model.source === 'registry') {
+    ui.description.textContent = `Assembled from the selector registry (see "Assembly from the selector registry"; base model sha256 ${state.model.sha256.slice(0, 16)}…).`;
   } else if (ui.select.value === LOCAL && state.model) {
     ui.description.textContent = `A local file, not in the manifest (sha256 ${state.model.sha256.slice(0, 16)}…): the runtime's validation decides.`;
   } else {
@@ -255,17 +259,17 @@ ui.select.addEventListener('change', describeSelected);
 /** Makes the selector name the model that is loaded (after a failure, or a local file). */
 function showLoadedInSelector() {
   let local = ui.select.querySelector(`option[value="${LOCAL}"]`);
-  if (state.model && state.model.source === 'local') {
+  if (state.model && (state.model.source === 'local' || state.model.source === 'registry')) {
     if (!local) {
       local = document.createElement('option');
       local.value = LOCAL;
       ui.select.prepend(local);
     }
-    local.textContent = `Local file: ${state.model.name}`;
+    local.textContent = `${state.model.source === 'local' ? 'Local file' : 'Registry'}: ${state.model.name}`;
     ui.select.value = LOCAL;
   } else {
     if (local) local.remove();
-    if (state.model) ui.select.value = state.model.entry.id;
+    if (state.model && state.model.entry) ui.select.value = state.model.entry.id;
   }
   describeSelected();
 }
@@ -345,6 +349,7 @@ function stillLoaded() {
 async function loadIntoRuntime(bytes, model) {
   setModelState('loading', `Loading ${model.name} into the runtime…`);
   const r = await request('load', { bytes: bytes.buffer }, [bytes.buffer]);
+  if (r.status === 0 && typeof assemblyReplaced === 'function') assemblyReplaced(model); // assembly.js: a new model, a new assembly
   if (r.status !== 0) {
     recordError('load', r.status);
     setModelState('rejected', `Model rejected by the runtime: ${errorName(r.status)} (${r.status}) — ${model.name}.${stillLoaded()}`);
@@ -353,13 +358,15 @@ async function loadIntoRuntime(bytes, model) {
     return false;
   }
   state.model = model;
+  state.summary = r.summary;
+  state.blocked = null;
   state.lastStop = null;
   state.lastError = null;
   state.liveTokens = 0;
   showLoadedInSelector();
   const m = state.diag.model;
   setModelState('loaded', `Loaded ${model.name}: ${m.architecture}, ${m.tokenizer}, ${m.quantization}, context ${m.context_length}` +
-    (model.sha256 ? `, sha256 ${model.sha256.slice(0, 16)}… ${model.source === 'manifest' ? 'verified' : '(local file, not in the manifest)'}` : ''));
+    (model.sha256 ? `, sha256 ${model.sha256.slice(0, 16)}… ${{ manifest: 'verified', registry: 'verified against the registry' }[model.source] || '(local file, not in the manifest)'}` : ''));
   setStatus(`Model loaded in ${fmt(state.diag.timing.load_ms, ' ms')}.`);
   showContextWarning('');
   renderDiagnostics();
@@ -433,9 +440,11 @@ ui.unload.addEventListener('click', async () => {
   endRun();
   state.run = null;
   state.model = null;
+  state.blocked = null;
   state.lastStop = null;
   state.lastError = null;
   state.liveTokens = 0;
+  if (typeof assemblyReplaced === 'function') assemblyReplaced(null);
   showLoadedInSelector();
   renderDiagnostics();
   renderLive();

@@ -2,7 +2,7 @@
 // (spec/abi.md [ABI-TYPE-02]), driven through the raw exports only.
 //
 // Messages in:  { id, op, ... } with op one of load, generate, step, stop,
-//               reset, unload, diagnostics.
+//               reset, unload, diagnostics, validateAdapter, applyAdapter.
 // Messages out: { type: 'ready' | 'reply' | 'token' | 'prompt', ... }; every
 //               reply carries the diagnostics JSON rendered right after the
 //               call (before any slm_free, which would reset the last error,
@@ -30,6 +30,7 @@
 'use strict';
 
 const MODEL_BYTE_BUDGET = 33554432; // spec/limits.md
+const ADAPTER_BYTE_BUDGET = 1048576; // spec/limits.md: one package
 const STOP_REASONS = { 1: 'max_tokens', 2: 'eos', 3: 'context_full' };
 
 const LIVE_DIAG_MS = 200;
@@ -131,7 +132,7 @@ async function load(id, bytes) {
   const summary = info === 0 ? JSON.parse(utf8.decode(read(x.slm_output_ptr() >>> 0, x.slm_output_len() >>> 0))) : null;
   eosId = summary ? Number(summary.eos_id) : -1;
   contextLength = summary ? Number(summary.context_length) : 0;
-  reply(id, 'load', 0, { eosId, contextLength });
+  reply(id, 'load', 0, { eosId, contextLength, summary });
 }
 
 function setSampling(s) {
@@ -181,6 +182,21 @@ async function generate(id, msg) {
   reply(id, 'generate', 0, { stop, produced });
 }
 
+/**
+ * validate_adapter / apply_adapter (spec/adapters.md §5): the package in a
+ * host buffer that is freed after the call (the runtime keeps nothing of it,
+ * [ADP-ABI-01]). A package over ADAPTER_BYTE_BUDGET is passed with a null
+ * pointer: the length alone gives AdapterTooLarge, before the pointer.
+ */
+function adapterCall(id, op, exportName, bytes) {
+  let status;
+  let after;
+  if (bytes.length > ADAPTER_BYTE_BUDGET) status = call(exportName, 0, bytes.length);
+  else ({ status, after } = withBuffer(bytes, (p, n) => call(exportName, p, n)));
+  if (status !== 0) return failed(id, op, status, after);
+  reply(id, op, 0);
+}
+
 function step(id) {
   const t = stepToken();
   if (t.status !== 0) return failed(id, 'step', t.status);
@@ -205,6 +221,8 @@ onmessage = async (e) => {
       x = await freshInstance(); // nothing of the unloaded model's session stays in the diagnostics
       return reply(id, 'unload', 0);
     case 'diagnostics': return reply(id, 'diagnostics', 0);
+    case 'validateAdapter': return adapterCall(id, 'validateAdapter', 'slm_validate_adapter', new Uint8Array(msg.bytes));
+    case 'applyAdapter': return adapterCall(id, 'applyAdapter', 'slm_apply_adapter', new Uint8Array(msg.bytes));
     default: return postMessage({ type: 'reply', id, op: msg.op, status: -1, message: `unknown op ${msg.op}` });
   }
 };

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -136,3 +137,43 @@ export const demoState = (page) => page.evaluate(() => {
   const s = window.tinyrustlmDemo.state;
   return { diag: s.diag, memoryBytes: s.memoryBytes, runtimeCalls: s.runtimeCalls, lastStop: s.lastStop, lastError: s.lastError };
 });
+
+// ---------------------------------------------------------------------------
+// Registry helpers, written from the specs (not shared with the page): canonical
+// JSON (spec/breeding.md [BRD-REC-01]), SHA-256, CRC-32C ([SLM1-CRC-01]) and
+// the SLM1 identity read from a file's header (spec/slm1.md §1.1, §3).
+
+export function canonical(v) {
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new Error(`canonical JSON has integers only: ${v}`);
+    return String(v);
+  }
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+}
+
+export const sha256Hex = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+const CRC32C_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  return c >>> 0;
+});
+
+export function crc32cOf(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC32C_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The identity object (spec/breeding.md §6.2) of an SLM1 file, from its header bytes. */
+export function identityOf(slm) {
+  const u32 = (o) => slm.readUInt32LE(o);
+  const hex = (v) => `0x${v.toString(16).padStart(8, '0')}`;
+  return {
+    architecture: slm[16], dim: u32(24), ffn_dim: u32(44), flags: slm.readUInt16LE(18), head_dim: u32(40), n_heads: u32(32),
+    n_kv_heads: u32(36), n_layers: u32(28), param_count: Number(slm.readBigUInt64LE(88)), tensor_count: u32(72),
+    tensor_layout_checksum: hex(u32(96)), tokenizer_checksum: hex(u32(100)), vocab_size: u32(20),
+  };
+}
