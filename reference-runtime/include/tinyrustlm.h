@@ -144,6 +144,11 @@ extern "C" {
 #define SLM_ERR_HOST_BUFFER_LIMIT 502u
 #define SLM_ERR_OUT_OF_MEMORY 503u
 #define SLM_ERR_UNSUPPORTED 504u /* reserved: no export of ABI v1 returns it since spec 0.4.0 */
+/* streaming load (spec/abi.md §4.1) */
+#define SLM_ERR_LOAD_IN_PROGRESS 700u /* slm_load_begin while a load is pending */
+#define SLM_ERR_NO_LOAD_PENDING 701u  /* slm_load_chunk / slm_load_end without slm_load_begin */
+#define SLM_ERR_LOAD_OVERRUN 702u     /* more bytes than slm_load_begin announced */
+#define SLM_ERR_LOAD_INCOMPLETE 703u  /* slm_load_end before all announced bytes arrived */
 
 /* Values of slm_stop_reason() ([ABI-GEN-02]). */
 #define SLM_STOP_NONE 0u
@@ -192,6 +197,17 @@ uint32_t slm_free(uint8_t *ptr);
 /* Loads the SLM1 file in the host buffer (ptr, len), which must be one whole
  * host buffer; on success the buffer becomes the model (see above). */
 uint32_t slm_load_model(const uint8_t *ptr, size_t len);
+/* Streaming load (spec/abi.md §4.1): announce the file's length, hand its
+ * bytes over in chunks through any host buffer (copied at once; the buffer
+ * stays yours and can be reused for the next chunk), then end the load.
+ * Only slm_load_end validates the file (same order and errors as
+ * slm_load_model); until it succeeds the previous model stays loaded.
+ * slm_load_abort drops a pending load (e.g. when the host's digest check of
+ * the bytes fails). */
+uint32_t slm_load_begin(size_t len);
+uint32_t slm_load_chunk(const uint8_t *ptr, size_t len);
+uint32_t slm_load_end(void);
+uint32_t slm_load_abort(void);
 /* Unloads the model (always succeeds). */
 uint32_t slm_free_model(void);
 /* Sampling configuration; seed = seed_hi * 2^32 + seed_lo. */

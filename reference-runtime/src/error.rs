@@ -252,6 +252,14 @@ pub enum ErrorKind {
     OutOfMemory = 503,
     /// reserved: no export of ABI v1 returns it since spec 0.4.0 (code 504, phase `run`, profile `abi`).
     Unsupported = 504,
+    /// slm_load_begin while a streaming load is pending (code 700, phase `run`, profile `abi`).
+    LoadInProgress = 700,
+    /// slm_load_chunk or slm_load_end without a pending streaming load (code 701, phase `run`, profile `abi`).
+    NoLoadPending = 701,
+    /// a chunk would make the received bytes exceed the length announced by slm_load_begin (code 702, phase `run`, profile `abi`).
+    LoadOverrun = 702,
+    /// slm_load_end before the announced number of bytes has been received (code 703, phase `run`, profile `abi`).
+    LoadIncomplete = 703,
 }
 
 impl ErrorKind {
@@ -364,6 +372,10 @@ impl ErrorKind {
         ErrorKind::HostBufferLimit,
         ErrorKind::OutOfMemory,
         ErrorKind::Unsupported,
+        ErrorKind::LoadInProgress,
+        ErrorKind::NoLoadPending,
+        ErrorKind::LoadOverrun,
+        ErrorKind::LoadIncomplete,
     ];
 
     /// The table row of this kind: (name, phase, profile, summary).
@@ -1006,6 +1018,30 @@ impl ErrorKind {
                 "abi",
                 "reserved: the export belongs to a profile this ABI version does not implement (no export of ABI v1 returns it since spec 0.4.0)",
             ),
+            ErrorKind::LoadInProgress => (
+                "LoadInProgress",
+                Phase::Run,
+                "abi",
+                "slm_load_begin while a streaming load is pending",
+            ),
+            ErrorKind::NoLoadPending => (
+                "NoLoadPending",
+                Phase::Run,
+                "abi",
+                "slm_load_chunk or slm_load_end without a pending streaming load",
+            ),
+            ErrorKind::LoadOverrun => (
+                "LoadOverrun",
+                Phase::Run,
+                "abi",
+                "a chunk would make the received bytes exceed the length announced by slm_load_begin",
+            ),
+            ErrorKind::LoadIncomplete => (
+                "LoadIncomplete",
+                Phase::Run,
+                "abi",
+                "slm_load_end before the announced number of bytes has been received",
+            ),
         }
     }
 }
@@ -1203,7 +1239,7 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(k));
             assert_eq!(format!("{k:?}"), k.name(), "variant name equals table name");
         }
-        assert_eq!(ErrorKind::ALL.len(), 107);
+        assert_eq!(ErrorKind::ALL.len(), 111);
     }
 
     #[test]
@@ -1218,7 +1254,8 @@ mod tests {
                 "quant" => 240..=259,
                 "generation" => 300..=399,
                 "adapters" => 400..=499,
-                "abi" => 500..=599,
+                "abi" if c < 700 => 500..=599,
+                "abi" => 700..=799, // streaming loads, handles, KV cache options
                 other => panic!("unknown profile {other}"),
             };
             assert!(range.contains(&c), "{k} has code {c}");

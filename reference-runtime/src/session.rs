@@ -183,8 +183,19 @@ impl Session {
     /// caller that lent them (the ABI's host buffer, [ABI-LOAD-02]) keeps
     /// them unchanged.
     pub fn load_model_or_return(&mut self, bytes: Vec<u8>) -> core::result::Result<(), (Error, Vec<u8>)> {
+        self.load_model_with_crc(bytes, None)
+    }
+
+    /// [`Session::load_model_or_return`] with the file checksum already
+    /// computed over `bytes` (bytes 12–15 read as zero), as a streaming load
+    /// computes it while the chunks arrive ([ABI-STREAM-06]).
+    pub fn load_model_with_crc(
+        &mut self,
+        bytes: Vec<u8>,
+        file_crc: Option<u32>,
+    ) -> core::result::Result<(), (Error, Vec<u8>)> {
         let start = crate::clock::now_ms();
-        let index = match crate::slm1::validate(&bytes) {
+        let index = match crate::slm1::validate_with(&bytes, file_crc) {
             Ok(index) => index,
             Err(e) => return Err((e, bytes)),
         };

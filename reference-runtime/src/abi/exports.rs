@@ -60,6 +60,30 @@ pub extern "C" fn slm_load_model(ptr: *const u8, len: usize) -> u32 {
     with(|i| i.load_model(addr(ptr), len))
 }
 
+/// `slm_load_begin(len)` ([ABI-STREAM-01]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_load_begin(len: usize) -> u32 {
+    with(|i| i.load_begin(len))
+}
+
+/// `slm_load_chunk(ptr, len)` ([ABI-STREAM-02]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_load_chunk(ptr: *const u8, len: usize) -> u32 {
+    with(|i| i.load_chunk(addr(ptr), len))
+}
+
+/// `slm_load_end()` ([ABI-STREAM-03]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_load_end() -> u32 {
+    with(Instance::load_end)
+}
+
+/// `slm_load_abort()` ([ABI-STREAM-04]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_load_abort() -> u32 {
+    with(Instance::load_abort)
+}
+
 /// `slm_free_model()`.
 #[unsafe(no_mangle)]
 pub extern "C" fn slm_free_model() -> u32 {

@@ -14,6 +14,7 @@
 pub mod exports;
 pub mod memory;
 
+use crate::checksum::Crc32c;
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonWriter;
 use crate::limits::MODEL_BYTE_BUDGET;
@@ -21,6 +22,7 @@ use crate::quant::Dtype;
 use crate::sampler::SamplingConfig;
 use crate::session::{Session, StopReason};
 use crate::slm1::Role;
+use crate::slm1::header::FILE_CHECKSUM_OFFSET;
 
 pub use memory::HostMemory;
 
@@ -36,6 +38,40 @@ enum Output {
     Model { start: usize, len: usize },
 }
 
+/// A streaming load in progress (`spec/abi.md` §4.1): the model's final
+/// buffer, reserved at `slm_load_begin` with exactly the announced length,
+/// and the file checksum of the bytes received so far.
+#[derive(Debug)]
+struct PendingLoad {
+    /// The received bytes; capacity = the announced length, so appending a
+    /// chunk never reallocates and the buffer becomes the model as it is.
+    bytes: Vec<u8>,
+    /// CRC-32C of the received bytes with bytes 12–15 fed as zeros
+    /// ([SLM1-CRC-01], [ABI-STREAM-06]).
+    crc: Crc32c,
+}
+
+impl PendingLoad {
+    fn announced(&self) -> usize {
+        self.bytes.capacity()
+    }
+
+    /// Appends `chunk` (the caller checked that it fits) and feeds it to the
+    /// checksum, with the file positions of `file_checksum` read as zero.
+    fn append(&mut self, chunk: &[u8]) {
+        let start = self.bytes.len();
+        let field = FILE_CHECKSUM_OFFSET..FILE_CHECKSUM_OFFSET + 4;
+        // The chunk's bytes before, inside and after the field, by file position.
+        let cut = |pos: usize| pos.saturating_sub(start).min(chunk.len());
+        let (before, rest) = chunk.split_at(cut(field.start));
+        let (inside, after) = rest.split_at(cut(field.end) - before.len());
+        self.crc.update(before);
+        self.crc.update_zeros(inside.len());
+        self.crc.update(after);
+        self.bytes.extend_from_slice(chunk);
+    }
+}
+
 /// One session behind the ABI.
 #[derive(Debug)]
 pub struct Instance {
@@ -44,6 +80,7 @@ pub struct Instance {
     last_error: u32,
     output: Output,
     diagnostics: Vec<u8>,
+    pending: Option<PendingLoad>,
 }
 
 impl Default for Instance {
@@ -93,6 +130,7 @@ impl Instance {
             last_error: 0,
             output: Output::Owned(Vec::new()),
             diagnostics: Vec::new(),
+            pending: None,
         }
     }
 
@@ -176,6 +214,91 @@ impl Instance {
                 Err(e)
             }
         }
+    }
+
+    // ---- §4.1 streaming load ----
+
+    /// `slm_load_begin(len)` ([ABI-STREAM-01]).
+    pub fn load_begin(&mut self, len: usize) -> u32 {
+        let r = self.load_begin_inner(len);
+        self.record(r)
+    }
+
+    fn load_begin_inner(&mut self, len: usize) -> Result<()> {
+        if self.pending.is_some() {
+            return Err(Error::new(ErrorKind::LoadInProgress));
+        }
+        // [SLM1-VAL-02] step 1 on the announced length, before allocating.
+        if len as u64 > MODEL_BYTE_BUDGET {
+            return Err(Error::new(ErrorKind::ModelTooLarge));
+        }
+        if len == 0 {
+            return Err(Error::new(ErrorKind::Truncated));
+        }
+        let mut bytes = Vec::new();
+        bytes
+            .try_reserve_exact(len)
+            .map_err(|_| Error::new(ErrorKind::OutOfMemory))?;
+        // `try_reserve_exact` may give more: the announced length is the
+        // capacity, so ask for exactly `len` bytes or treat it as absent.
+        if bytes.capacity() != len {
+            bytes.shrink_to(len);
+        }
+        if bytes.capacity() != len {
+            return Err(Error::new(ErrorKind::OutOfMemory));
+        }
+        self.pending = Some(PendingLoad {
+            bytes,
+            crc: Crc32c::new(),
+        });
+        Ok(())
+    }
+
+    /// `slm_load_chunk(ptr, len)` ([ABI-STREAM-02]): copies the bytes into
+    /// the model's buffer; the host buffer stays the host's.
+    pub fn load_chunk(&mut self, ptr: usize, len: usize) -> u32 {
+        let r = self.load_chunk_inner(ptr, len);
+        self.record(r)
+    }
+
+    fn load_chunk_inner(&mut self, ptr: usize, len: usize) -> Result<()> {
+        let Some(pending) = self.pending.as_mut() else {
+            return Err(Error::new(ErrorKind::NoLoadPending));
+        };
+        let chunk = self.memory.bytes(ptr, len)?;
+        let room = pending.announced() - pending.bytes.len();
+        if chunk.len() > room {
+            return Err(Error::new(ErrorKind::LoadOverrun));
+        }
+        pending.append(chunk);
+        Ok(())
+    }
+
+    /// `slm_load_end()` ([ABI-STREAM-03]): ends the pending load whatever
+    /// the outcome; on success its buffer becomes the model.
+    pub fn load_end(&mut self) -> u32 {
+        let r = self.load_end_inner();
+        self.record(r)
+    }
+
+    fn load_end_inner(&mut self) -> Result<()> {
+        let pending = self.pending.take().ok_or(Error::new(ErrorKind::NoLoadPending))?;
+        if pending.bytes.len() < pending.announced() {
+            return Err(Error::new(ErrorKind::LoadIncomplete));
+        }
+        // As in `load_model_inner`: the output may view the model about to
+        // be replaced ([ABI-OWN-01]).
+        self.detach_output();
+        let crc = pending.crc.finish();
+        self.session
+            .load_model_with_crc(pending.bytes, Some(crc))
+            .map_err(|(e, _)| e)
+    }
+
+    /// `slm_load_abort()` ([ABI-STREAM-04]): drops the pending load, if any.
+    pub fn load_abort(&mut self) -> u32 {
+        self.pending = None;
+        self.record(Ok(()))
     }
 
     /// Turns an output that views the model's bytes into a copy, before the

@@ -270,6 +270,47 @@ static void output_bound_checks(const char *path) {
     expect_status(__LINE__, "slm_free_model()", slm_free_model(), SLM_OK);
 }
 
+/* spec/abi.md §4.1: the file streamed in 1,000-byte chunks through one
+ * reused host buffer loads; the chunk buffer stays the host's; a corrupted
+ * copy fails at slm_load_end with the whole-file error and keeps the model. */
+static void streaming_load_checks(const char *path) {
+    size_t n = 0;
+    uint8_t *m = read_file(path, &n);
+    uint8_t *c = slm_alloc(1000);
+    CHECK(c != NULL, "slm_alloc(1000) for the chunk buffer");
+    if (c == NULL) {
+        return;
+    }
+    EXPECT(slm_load_chunk(c, 1), SLM_ERR_NO_LOAD_PENDING);
+    EXPECT(slm_load_end(), SLM_ERR_NO_LOAD_PENDING);
+    EXPECT(slm_load_begin((size_t)SLM_MODEL_BYTE_BUDGET + 1), SLM_ERR_MODEL_TOO_LARGE);
+    EXPECT(slm_load_begin(n), SLM_OK);
+    EXPECT(slm_load_begin(n), SLM_ERR_LOAD_IN_PROGRESS);
+    for (size_t at = 0; at < n; at += 1000) {
+        size_t k = n - at < 1000 ? n - at : 1000;
+        memcpy(c, m + at, k);
+        EXPECT(slm_load_chunk(c, k), SLM_OK);
+    }
+    EXPECT(slm_load_chunk(c, 1), SLM_ERR_LOAD_OVERRUN);
+    EXPECT(slm_load_end(), SLM_OK);
+    EXPECT(slm_model_info(), SLM_OK);
+    EXPECT(slm_load_end(), SLM_ERR_NO_LOAD_PENDING);
+    /* a flipped payload byte: ChecksumMismatch at the end, model kept */
+    m[n - 1] ^= 0x01;
+    EXPECT(slm_load_begin(n), SLM_OK);
+    for (size_t at = 0; at < n; at += 1000) {
+        size_t k = n - at < 1000 ? n - at : 1000;
+        memcpy(c, m + at, k);
+        EXPECT(slm_load_chunk(c, k), SLM_OK);
+    }
+    EXPECT(slm_load_end(), SLM_ERR_CHECKSUM_MISMATCH);
+    EXPECT(slm_model_info(), SLM_OK);
+    EXPECT(slm_load_abort(), SLM_OK);
+    EXPECT(slm_free(c), SLM_OK);
+    EXPECT(slm_free(m), SLM_OK);
+    EXPECT(slm_free_model(), SLM_OK);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2 || argc > 4) {
         fprintf(stderr, "usage: %s <successor-f32.slm> [<successor-q8_0.slm> [<long-output.slm>]]\n", argv[0]);
@@ -806,6 +847,7 @@ int main(int argc, char **argv) {
         CHECK(d2 == d && slm_diagnostics_len() == n, "diagnostics pointer stable across queries");
     }
 
+    streaming_load_checks(argv[1]);
     if (argc >= 3) {
         other_model_checks(argv[1], argv[2]);
     }

@@ -85,6 +85,9 @@ pub struct Instance {
     buffers: BTreeMap<String, Buf>,
     last_error: Option<&'static str>,
     output: Vec<u8>,
+    /// A streaming load (abi.md §4.1): the announced length and the bytes
+    /// received so far.
+    pending: Option<(u64, Vec<u8>)>,
 }
 
 fn limit(name: &str) -> u64 {
@@ -267,6 +270,46 @@ impl Instance {
                 s.load_model(bytes)?;
                 // [ABI-LOAD-02] the buffer becomes the model.
                 self.buffers.get_mut(&name).expect("exists").live = false;
+                Ok(())
+            }
+            // abi.md §4.1, [ABI-STREAM-01]–[ABI-STREAM-04].
+            "slm_load_begin" => {
+                let len = val(0);
+                if self.pending.is_some() {
+                    return Err(Error("LoadInProgress"));
+                }
+                if len > limit("MODEL_BYTE_BUDGET") {
+                    return Err(Error("ModelTooLarge"));
+                }
+                if len == 0 {
+                    return Err(Error("Truncated"));
+                }
+                self.pending = Some((len, Vec::new()));
+                Ok(())
+            }
+            "slm_load_chunk" => {
+                if self.pending.is_none() {
+                    return Err(Error("NoLoadPending"));
+                }
+                let chunk = self.bytes(&ptr(0), val(1))?;
+                let (announced, received) = self.pending.as_mut().expect("checked");
+                if received.len() as u64 + chunk.len() as u64 > *announced {
+                    return Err(Error("LoadOverrun"));
+                }
+                received.extend_from_slice(&chunk);
+                Ok(())
+            }
+            "slm_load_end" => {
+                let (announced, received) = self.pending.take().ok_or(Error("NoLoadPending"))?;
+                if (received.len() as u64) < announced {
+                    return Err(Error("LoadIncomplete"));
+                }
+                // The whole-file validation of slm1.md §2.7 (step 1 cannot
+                // fail: the length was checked at begin) [SLM1-VAL-02].
+                self.session.load_model(received).map(|_| ())
+            }
+            "slm_load_abort" => {
+                self.pending = None;
                 Ok(())
             }
             "slm_free_model" => {
