@@ -260,6 +260,20 @@ pub enum ErrorKind {
     LoadOverrun = 702,
     /// slm_load_end before the announced number of bytes has been received (code 703, phase `run`, profile `abi`).
     LoadIncomplete = 703,
+    /// a handle argument is 0, of no kind, or names a slot or generation never issued (code 710, phase `run`, profile `abi`).
+    InvalidHandle = 710,
+    /// a handle argument names a model or session that has been freed (a double free included) (code 711, phase `run`, profile `abi`).
+    StaleHandle = 711,
+    /// a model handle where a session handle is expected, or the reverse (code 712, phase `run`, profile `abi`).
+    WrongHandleKind = 712,
+    /// MAX_MODELS models or MAX_SESSIONS sessions are live (code 713, phase `run`, profile `abi`).
+    TooManyHandles = 713,
+    /// creating the model or session would take the resident bytes over MAX_RESIDENT_BYTES (code 714, phase `run`, profile `abi`).
+    ResidentBytesExceeded = 714,
+    /// slm_model_free of a model that a live session uses (code 715, phase `run`, profile `abi`).
+    ModelInUse = 715,
+    /// slm_load_model, slm_free_model or slm_load_end while a handle session is current (code 716, phase `run`, profile `abi`).
+    NotDefaultSession = 716,
 }
 
 impl ErrorKind {
@@ -376,6 +390,13 @@ impl ErrorKind {
         ErrorKind::NoLoadPending,
         ErrorKind::LoadOverrun,
         ErrorKind::LoadIncomplete,
+        ErrorKind::InvalidHandle,
+        ErrorKind::StaleHandle,
+        ErrorKind::WrongHandleKind,
+        ErrorKind::TooManyHandles,
+        ErrorKind::ResidentBytesExceeded,
+        ErrorKind::ModelInUse,
+        ErrorKind::NotDefaultSession,
     ];
 
     /// The table row of this kind: (name, phase, profile, summary).
@@ -1042,6 +1063,48 @@ impl ErrorKind {
                 "abi",
                 "slm_load_end before the announced number of bytes has been received",
             ),
+            ErrorKind::InvalidHandle => (
+                "InvalidHandle",
+                Phase::Run,
+                "abi",
+                "a handle argument is 0, of no kind, or names a slot or generation never issued",
+            ),
+            ErrorKind::StaleHandle => (
+                "StaleHandle",
+                Phase::Run,
+                "abi",
+                "a handle argument names a model or session that has been freed (a double free included)",
+            ),
+            ErrorKind::WrongHandleKind => (
+                "WrongHandleKind",
+                Phase::Run,
+                "abi",
+                "a model handle where a session handle is expected, or the reverse",
+            ),
+            ErrorKind::TooManyHandles => (
+                "TooManyHandles",
+                Phase::Run,
+                "abi",
+                "MAX_MODELS models or MAX_SESSIONS sessions are live",
+            ),
+            ErrorKind::ResidentBytesExceeded => (
+                "ResidentBytesExceeded",
+                Phase::Run,
+                "abi",
+                "creating the model or session would take the resident bytes over MAX_RESIDENT_BYTES",
+            ),
+            ErrorKind::ModelInUse => (
+                "ModelInUse",
+                Phase::Run,
+                "abi",
+                "slm_model_free of a model that a live session uses",
+            ),
+            ErrorKind::NotDefaultSession => (
+                "NotDefaultSession",
+                Phase::Run,
+                "abi",
+                "slm_load_model, slm_free_model or slm_load_end while a handle session is current",
+            ),
         }
     }
 }
@@ -1239,7 +1302,7 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(k));
             assert_eq!(format!("{k:?}"), k.name(), "variant name equals table name");
         }
-        assert_eq!(ErrorKind::ALL.len(), 111);
+        assert_eq!(ErrorKind::ALL.len(), 118);
     }
 
     #[test]

@@ -119,3 +119,64 @@ fn a_pending_load_keeps_the_previous_model_until_it_ends() {
         ErrorKind::ModelTooLarge.code()
     );
 }
+
+#[test]
+fn sessions_share_the_model_bytes_and_keep_their_own_contexts() {
+    let bytes = ModelSpec::llama().build();
+    let mut i = Instance::default();
+    let p = host(&mut i, &bytes);
+    assert_eq!(i.model_create(p, bytes.len()), 0);
+    let m = i.last_handle();
+    assert_eq!(m, 0x1000_0100);
+    assert_eq!(i.session_create(m, 0), 0);
+    let a = i.last_handle();
+    assert_eq!(i.session_create(m, 0), 0);
+    let b = i.last_handle();
+    assert_eq!((a, b), (0x2000_0100, 0x2000_0101));
+    let ids = host(&mut i, &[1, 0, 0, 0, 2, 0, 0, 0]);
+    assert_eq!(i.session_use(a), 0);
+    let file_a = i.session().model().map(|m| m.bytes().as_ptr());
+    assert_eq!(i.forward(ids, 8, 0), 0);
+    let logits_a = i.output().to_vec();
+    assert_eq!(i.session_use(b), 0);
+    assert_eq!(
+        i.session().model().map(|m| m.bytes().as_ptr()),
+        file_a,
+        "no copy of the file"
+    );
+    assert_eq!(i.logits(), ErrorKind::NoActiveContext.code(), "b has its own context");
+    assert_eq!(i.session_use(a), 0);
+    assert_eq!(i.logits(), 0);
+    assert_eq!(i.output(), &logits_a[..], "a's KV and logits survived b's turn");
+    assert_eq!(i.model_free(m), ErrorKind::ModelInUse.code());
+    assert_eq!(i.session_free(a), 0);
+    assert_eq!(
+        i.session_current(),
+        0,
+        "freeing the current session selects the default"
+    );
+    assert_eq!(i.session_free(a), ErrorKind::StaleHandle.code());
+    assert_eq!(i.session_free(b), 0);
+    assert_eq!(i.model_free(m), 0);
+    assert_eq!(i.model_free(m), ErrorKind::StaleHandle.code());
+    assert_eq!(i.model_free(0x1000_0200), ErrorKind::InvalidHandle.code());
+    assert_eq!(i.session_use(m), ErrorKind::WrongHandleKind.code());
+}
+
+#[test]
+fn a_retired_slot_is_never_reused() {
+    let mut i = Instance::default();
+    i.models[0].generation = GEN_MAX - 1;
+    let bytes = ModelSpec::llama().build();
+    for expected_slot in [0, 1] {
+        let p = host(&mut i, &bytes);
+        assert_eq!(i.model_create(p, bytes.len()), 0);
+        let h = i.last_handle();
+        assert_eq!(h & 0xFF, expected_slot);
+        assert_eq!(i.model_free(h), 0);
+    }
+    assert_eq!(
+        i.models[0].generation, GEN_MAX,
+        "slot 0 issued its last generation and is retired"
+    );
+}

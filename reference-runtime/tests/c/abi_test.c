@@ -306,6 +306,24 @@ static void streaming_load_checks(const char *path) {
     EXPECT(slm_load_end(), SLM_ERR_CHECKSUM_MISMATCH);
     EXPECT(slm_model_info(), SLM_OK);
     EXPECT(slm_load_abort(), SLM_OK);
+    /* ABI v2: the same file streamed into a model handle, a session on it */
+    m[n - 1] ^= 0x01;
+    EXPECT(slm_load_begin(n), SLM_OK);
+    EXPECT(slm_load_chunk(m, n), SLM_OK);
+    EXPECT(slm_load_end_model(), SLM_OK);
+    uint32_t model = slm_last_handle();
+    CHECK(model == 0x10000100u, "the first model handle is 0x10000100 [ABI-HDL-01]");
+    EXPECT(slm_session_create(model, 0), SLM_OK);
+    uint32_t session = slm_last_handle();
+    EXPECT(slm_session_use(session), SLM_OK);
+    CHECK(slm_session_current() == session, "slm_session_current() is the selected session");
+    EXPECT(slm_model_info(), SLM_OK);
+    EXPECT(slm_free_model(), SLM_ERR_NOT_DEFAULT_SESSION);
+    EXPECT(slm_model_free(model), SLM_ERR_MODEL_IN_USE);
+    EXPECT(slm_session_free(session), SLM_OK);
+    EXPECT(slm_session_free(session), SLM_ERR_STALE_HANDLE);
+    EXPECT(slm_model_free(model), SLM_OK);
+    EXPECT(slm_session_use(model), SLM_ERR_WRONG_HANDLE_KIND);
     EXPECT(slm_free(c), SLM_OK);
     EXPECT(slm_free(m), SLM_OK);
     EXPECT(slm_free_model(), SLM_OK);
@@ -321,7 +339,7 @@ int main(int argc, char **argv) {
     strict = strict_env != NULL && strcmp(strict_env, "1") == 0;
 
     /* ---- a new instance (§6) ---- */
-    CHECK(slm_abi_version() == SLM_ABI_VERSION, "slm_abi_version() == 1");
+    CHECK(slm_abi_version() == SLM_ABI_VERSION, "slm_abi_version() == SLM_ABI_VERSION (2)");
     CHECK(slm_last_error() == SLM_OK, "slm_last_error() == 0 in a new instance");
     CHECK(slm_stop_reason() == SLM_STOP_NONE, "slm_stop_reason() == 0 in a new instance");
     CHECK(slm_output_len() == 0, "output empty before the first producing call [ABI-OWN-02]");
@@ -841,7 +859,7 @@ int main(int argc, char **argv) {
         CHECK(n > 0 && d[0] == '{', "diagnostics JSON starts with '{'");
         CHECK(contains(d, n, "\"schema\":\"tinyrustlm-diagnostics\""), "diagnostics contains \"schema\":\"tinyrustlm-diagnostics\"");
         CHECK(contains(d, n, "\"model_loaded\":false"), "diagnostics: model_loaded false after free_model");
-        CHECK(json_uint_after(d, n, "\"abi_version\"") == 1, "diagnostics abi_version 1");
+        CHECK(json_uint_after(d, n, "\"abi_version\"") == SLM_ABI_VERSION, "diagnostics abi_version 2");
         const uint8_t *d2 = slm_diagnostics_ptr();
         (void)slm_last_error();
         CHECK(d2 == d && slm_diagnostics_len() == n, "diagnostics pointer stable across queries");
