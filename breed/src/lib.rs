@@ -27,7 +27,7 @@ use tinyrustlm::slm1::Model;
 
 /// The spec version receipts record (`spec/tables/profiles.toml`; a test
 /// compares them).
-pub const SPEC_VERSION: &str = "1.2.0";
+pub const SPEC_VERSION: &str = "1.3.0";
 
 /// A child and its receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]

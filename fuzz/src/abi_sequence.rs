@@ -16,6 +16,20 @@
 //!
 //! `slm_validate_adapter` / `slm_apply_adapter` get arbitrary bytes; only
 //! "0 or a table code" is assumed of them (adapters are issue 5).
+//!
+//! Streaming loads (abi.md §4.1): the host keeps its own copy of the bytes
+//! each successful `slm_load_chunk` passed; a successful chunk never takes
+//! the received bytes past the announced length; `slm_load_end`'s status is
+//! exactly what a whole-file `slm_load_model` of those bytes gives in a
+//! fresh instance, and on success the model is those bytes. `StreamModel`
+//! streams a known-good model at arbitrary chunk boundaries, which must load.
+//!
+//! Handles (abi.md §4.2): every handle a create makes (`slm_last_handle`)
+//! is new — never 0, of the right kind, never issued before in the
+//! sequence ([ABI-HDL-01]); a free succeeds only for a live handle of its
+//! kind, and a second free of it is `StaleHandle`; selecting a session
+//! leaves the output unchanged ([ABI-HDL-07]). Recovery selects the default
+//! session first.
 
 use arbitrary::Arbitrary;
 use tinyrustlm::abi::Instance;
@@ -74,6 +88,28 @@ pub enum Call {
     Diagnostics,
     ValidateAdapter(Ptr, Len),
     ApplyAdapter(Ptr, Len),
+    LoadBegin(Len),
+    LoadChunk(Ptr, Len),
+    LoadEnd,
+    LoadEndModel,
+    LoadAbort,
+    /// Streams known-good model `m` through buffer `i` with chunk lengths
+    /// taken from the list (cycled, each at least 1).
+    StreamModel(u8, u8, Vec<u16>),
+    ModelCreate(Ptr, Len),
+    ModelFree(Handle),
+    SessionCreate(Handle, u32),
+    SessionFree(Handle),
+    SessionUse(Handle),
+}
+
+/// A handle argument.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+pub enum Handle {
+    Zero,
+    /// Handle `i` of those issued so far (live or freed).
+    Issued(u8),
+    Raw(u32),
 }
 
 /// Up to 64 calls.
@@ -97,6 +133,10 @@ struct Host {
     buffers: Vec<(usize, usize, bool)>,
     /// Bytes of live buffers passed to calls so far.
     read: usize,
+    /// The pending streaming load as the host sent it: (announced, bytes).
+    pending: Option<(usize, Vec<u8>)>,
+    /// Every handle issued: (handle, live).
+    handles: Vec<(u32, bool)>,
 }
 
 impl Host {
@@ -171,6 +211,55 @@ impl Host {
             assert_ne!(status, 0, "alloc returned 0 with status 0");
         }
         status
+    }
+
+    fn handle(&self, h: Handle) -> u32 {
+        match h {
+            Handle::Zero => 0,
+            Handle::Issued(i) if !self.handles.is_empty() => self.handles[usize::from(i) % self.handles.len()].0,
+            Handle::Issued(_) => 0,
+            Handle::Raw(v) => v,
+        }
+    }
+
+    /// After a successful create: the new handle is fresh and of `kind`.
+    fn issued(&mut self, kind: u32) {
+        let h = self.inst.last_handle();
+        assert_eq!(h >> 28, kind, "handle {h:#x} is not of kind {kind}");
+        assert!(
+            self.handles.iter().all(|&(old, _)| old != h),
+            "handle {h:#x} issued twice"
+        );
+        self.handles.push((h, true));
+    }
+
+    /// After a free of `h` with `status`: only live handles free, and a
+    /// second free is `StaleHandle`.
+    fn freed(&mut self, h: u32, status: u32, kind: u32) {
+        if status == 0 {
+            let e = self.handles.iter_mut().find(|e| e.0 == h && e.1);
+            let e = e.unwrap_or_else(|| panic!("freed {h:#x}, which is not a live handle"));
+            assert_eq!(h >> 28, kind);
+            e.1 = false;
+            let again = if kind == 1 {
+                self.inst.model_free(h)
+            } else {
+                self.inst.session_free(h)
+            };
+            assert_eq!(crate::check_status(again), "StaleHandle", "second free of {h:#x}");
+        }
+    }
+
+    /// [SLM1-VAL-02]: `slm_load_end`'s status equals a whole-file load of
+    /// the received bytes in a fresh instance.
+    fn whole_file_status(bytes: &[u8]) -> u32 {
+        let mut fresh = Instance::default();
+        let a = fresh.alloc(bytes.len());
+        if a == 0 {
+            return fresh.last_error();
+        }
+        fresh.memory_mut().host_write(a, bytes).expect("fresh buffer");
+        fresh.load_model(a, bytes.len())
     }
 
     /// One call; returns its status, or `None` for host-side steps.
@@ -270,11 +359,144 @@ impl Host {
                 let (a, len) = self.arg(p, l)?;
                 self.inst.apply_adapter(a, len)
             }
+            Call::LoadBegin(l) => {
+                let len = self.len(l);
+                // Real reservations only up to the read budget (32 MiB
+                // reservations are slow under ASan); larger ones must fail.
+                if len > READ_BUDGET && len as u64 <= MAX_HOST_BUFFER_BYTES {
+                    return None;
+                }
+                let s = self.inst.load_begin(len);
+                if s == 0 {
+                    assert!(self.pending.is_none(), "a second load began");
+                    self.pending = Some((len, Vec::new()));
+                }
+                s
+            }
+            Call::LoadChunk(p, l) => {
+                let (a, len) = self.arg(p, l)?;
+                let sent = self.inst.memory_mut().bytes(a, len).map(<[u8]>::to_vec);
+                let s = self.inst.load_chunk(a, len);
+                if s == 0 {
+                    let (announced, got) = self.pending.as_mut().expect("a chunk without a pending load succeeded");
+                    got.extend_from_slice(&sent.expect("a chunk of unreadable memory succeeded"));
+                    assert!(got.len() <= *announced, "more bytes than announced were accepted");
+                }
+                s
+            }
+            Call::LoadEnd => {
+                let s = self.inst.load_end();
+                self.end_check(s, true);
+                s
+            }
+            Call::LoadEndModel => {
+                let s = self.inst.load_end_model();
+                self.end_check(s, false);
+                if s == 0 {
+                    self.issued(1);
+                }
+                s
+            }
+            Call::LoadAbort => {
+                self.pending = None;
+                i.load_abort()
+            }
+            Call::StreamModel(b, m, ref cuts) => {
+                let model = &crate::models::good_models()[usize::from(m) % 2];
+                let Some((a, len, true)) = self.buf(b) else { return None };
+                if len < model.len() || self.pending.is_some() || self.inst.session_current() != 0 {
+                    return None;
+                }
+                self.inst.memory_mut().host_write(a, model).expect("live buffer");
+                assert_eq!(self.inst.load_begin(model.len()), 0);
+                let mut at = 0;
+                let mut k = 0;
+                while at < model.len() {
+                    let step = cuts
+                        .get(k % cuts.len().max(1))
+                        .map_or(model.len(), |&c| usize::from(c).max(1));
+                    let n = step.min(model.len() - at);
+                    assert_eq!(self.inst.load_chunk(a + at, n), 0, "chunk {at}+{n}");
+                    at += n;
+                    k += 1;
+                }
+                let s = self.inst.load_end();
+                assert_eq!(s, 0, "a good model streamed in chunks: {}", crate::check_status(s));
+                s
+            }
+            Call::ModelCreate(p, l) => {
+                let (a, len) = self.arg(p, l)?;
+                let s = self.inst.model_create(a, len);
+                if s == 0 {
+                    self.mark_freed(a);
+                    self.issued(1);
+                }
+                s
+            }
+            Call::ModelFree(h) => {
+                let h = self.handle(h);
+                let s = self.inst.model_free(h);
+                self.freed(h, s, 1);
+                s
+            }
+            Call::SessionCreate(h, kv) => {
+                let h = self.handle(h);
+                let s = self.inst.session_create(h, kv);
+                if s == 0 {
+                    self.issued(2);
+                }
+                s
+            }
+            Call::SessionFree(h) => {
+                let h = self.handle(h);
+                let s = self.inst.session_free(h);
+                self.freed(h, s, 2);
+                s
+            }
+            Call::SessionUse(h) => {
+                let h = self.handle(h);
+                let output = self.inst.output().to_vec();
+                let s = self.inst.session_use(h);
+                assert_eq!(self.inst.output(), &output[..], "slm_session_use changed the output");
+                if s == 0 {
+                    assert_eq!(self.inst.session_current(), h);
+                }
+                s
+            }
         })
+    }
+
+    /// After `slm_load_end` (`to_default`) or `slm_load_end_model`.
+    fn end_check(&mut self, s: u32, to_default: bool) {
+        let name = crate::check_status(s);
+        if name == "NotDefaultSession" || name == "NoLoadPending" {
+            if name == "NoLoadPending" {
+                assert!(self.pending.is_none(), "NoLoadPending with a load pending");
+            }
+            return;
+        }
+        let (announced, got) = self.pending.take().expect("a load ended that was not pending");
+        if got.len() < announced {
+            assert_eq!(name, "LoadIncomplete");
+            return;
+        }
+        if matches!(name, "TooManyHandles" | "ResidentBytesExceeded") {
+            return;
+        }
+        assert_eq!(
+            s,
+            Self::whole_file_status(&got),
+            "streamed and whole-file loads disagree"
+        );
+        if s == 0 && to_default {
+            let model = self.inst.session().model().expect("loaded");
+            assert_eq!(model.bytes(), &got[..], "the model is not the bytes sent");
+        }
     }
 
     /// [ABI-ERR-03]: the next valid call succeeds.
     fn recover(&mut self, model: usize) {
+        assert_eq!(self.inst.session_use(0), 0, "selecting the default session");
         if self.live() >= MAX_HOST_BUFFERS as usize {
             let a = self.buffers.iter().find(|b| b.2).map(|b| b.0).unwrap();
             assert_eq!(self.inst.free(a), 0, "free of a live buffer after a failure");
@@ -301,6 +523,8 @@ pub fn run(input: Input) -> &'static str {
         inst: Instance::default(),
         buffers: Vec::new(),
         read: 0,
+        pending: None,
+        handles: Vec::new(),
     };
     let mut last = "ok";
     for (n, c) in input.calls.iter().take(64).enumerate() {
@@ -310,7 +534,10 @@ pub fn run(input: Input) -> &'static str {
         let Some(status) = h.call(c) else { continue };
         let name = crate::check_status(status);
         assert_eq!(h.inst.last_error(), status, "last_error after {c:?}");
-        if matches!(c, Call::Load(..) | Call::FreeModel) {
+        if matches!(
+            c,
+            Call::Load(..) | Call::FreeModel | Call::LoadEnd | Call::ModelCreate(..) | Call::ModelFree(..)
+        ) {
             assert_eq!(h.inst.output(), &output[..], "{c:?} changed the output");
         }
         if status != 0 {

@@ -78,12 +78,15 @@ extern "C" {
 #endif
 
 /* ABI version returned by slm_abi_version() (independent of the spec version). */
-#define SLM_ABI_VERSION 1u
+#define SLM_ABI_VERSION 2u
 
 /* Limits of spec/tables/limits.toml that concern the ABI. */
 #define SLM_MODEL_BYTE_BUDGET 33554432u     /* longest SLM1 file slm_load_model accepts */
 #define SLM_MAX_HOST_BUFFER_BYTES 33554432u /* longest host buffer of slm_alloc */
 #define SLM_MAX_HOST_BUFFERS 8u             /* host buffers live at once */
+#define SLM_MAX_MODELS 8u                   /* model handles live at once */
+#define SLM_MAX_SESSIONS 16u                /* session handles live at once */
+#define SLM_MAX_RESIDENT_BYTES 134217728u   /* handle models' file bytes + handle sessions' KV and scratch */
 #define SLM_MAX_PROMPT_BYTES 65536u         /* longest prompt / tokenize input */
 #define SLM_MAX_OUTPUT_BYTES 65536u         /* longest decoded output of one call */
 #define SLM_ADAPTER_BYTE_BUDGET 1048576u    /* longest adapter package */
@@ -144,6 +147,19 @@ extern "C" {
 #define SLM_ERR_HOST_BUFFER_LIMIT 502u
 #define SLM_ERR_OUT_OF_MEMORY 503u
 #define SLM_ERR_UNSUPPORTED 504u /* reserved: no export of ABI v1 returns it since spec 0.4.0 */
+/* streaming load (spec/abi.md §4.1) */
+#define SLM_ERR_LOAD_IN_PROGRESS 700u /* slm_load_begin while a load is pending */
+#define SLM_ERR_NO_LOAD_PENDING 701u  /* slm_load_chunk / slm_load_end without slm_load_begin */
+#define SLM_ERR_LOAD_OVERRUN 702u     /* more bytes than slm_load_begin announced */
+#define SLM_ERR_LOAD_INCOMPLETE 703u  /* slm_load_end before all announced bytes arrived */
+/* handles (spec/abi.md §4.2, ABI version 2) */
+#define SLM_ERR_INVALID_HANDLE 710u
+#define SLM_ERR_STALE_HANDLE 711u
+#define SLM_ERR_WRONG_HANDLE_KIND 712u
+#define SLM_ERR_TOO_MANY_HANDLES 713u
+#define SLM_ERR_RESIDENT_BYTES_EXCEEDED 714u
+#define SLM_ERR_MODEL_IN_USE 715u
+#define SLM_ERR_NOT_DEFAULT_SESSION 716u
 
 /* Values of slm_stop_reason() ([ABI-GEN-02]). */
 #define SLM_STOP_NONE 0u
@@ -192,6 +208,35 @@ uint32_t slm_free(uint8_t *ptr);
 /* Loads the SLM1 file in the host buffer (ptr, len), which must be one whole
  * host buffer; on success the buffer becomes the model (see above). */
 uint32_t slm_load_model(const uint8_t *ptr, size_t len);
+/* Streaming load (spec/abi.md §4.1): announce the file's length, hand its
+ * bytes over in chunks through any host buffer (copied at once; the buffer
+ * stays yours and can be reused for the next chunk), then end the load.
+ * Only slm_load_end validates the file (same order and errors as
+ * slm_load_model); until it succeeds the previous model stays loaded.
+ * slm_load_abort drops a pending load (e.g. when the host's digest check of
+ * the bytes fails). */
+uint32_t slm_load_begin(size_t len);
+uint32_t slm_load_chunk(const uint8_t *ptr, size_t len);
+uint32_t slm_load_end(void);
+uint32_t slm_load_abort(void);
+/* Handles (spec/abi.md §4.2, ABI version 2): several models, several
+ * sessions per model. slm_model_create takes a whole host buffer (which
+ * becomes the model, as for slm_load_model); slm_load_end_model ends a
+ * streaming load into a new model. Like slm_session_create they return a
+ * status; the new handle is slm_last_handle(). A session owns its KV cache, sampling state, context
+ * and result and shares its model's weights. Every v1 export acts on the
+ * current session: slm_session_use(0) selects the default (v1) session.
+ * Adapters are per model: applying one changes the model for every session
+ * on it. Freeing a model that a live session uses is SLM_ERR_MODEL_IN_USE. */
+uint32_t slm_model_create(const uint8_t *ptr, size_t len);
+/* A query: the handle made by the last successful create (0 before). */
+uint32_t slm_last_handle(void);
+uint32_t slm_load_end_model(void);
+uint32_t slm_model_free(uint32_t model);
+uint32_t slm_session_create(uint32_t model, uint32_t kv_dtype);
+uint32_t slm_session_free(uint32_t session);
+uint32_t slm_session_use(uint32_t session);
+uint32_t slm_session_current(void);
 /* Unloads the model (always succeeds). */
 uint32_t slm_free_model(void);
 /* Sampling configuration; seed = seed_hi * 2^32 + seed_lo. */

@@ -252,6 +252,28 @@ pub enum ErrorKind {
     OutOfMemory = 503,
     /// reserved: no export of ABI v1 returns it since spec 0.4.0 (code 504, phase `run`, profile `abi`).
     Unsupported = 504,
+    /// slm_load_begin while a streaming load is pending (code 700, phase `run`, profile `abi`).
+    LoadInProgress = 700,
+    /// slm_load_chunk or slm_load_end without a pending streaming load (code 701, phase `run`, profile `abi`).
+    NoLoadPending = 701,
+    /// a chunk would make the received bytes exceed the length announced by slm_load_begin (code 702, phase `run`, profile `abi`).
+    LoadOverrun = 702,
+    /// slm_load_end before the announced number of bytes has been received (code 703, phase `run`, profile `abi`).
+    LoadIncomplete = 703,
+    /// a handle argument is 0, of no kind, or names a slot or generation never issued (code 710, phase `run`, profile `abi`).
+    InvalidHandle = 710,
+    /// a handle argument names a model or session that has been freed (a double free included) (code 711, phase `run`, profile `abi`).
+    StaleHandle = 711,
+    /// a model handle where a session handle is expected, or the reverse (code 712, phase `run`, profile `abi`).
+    WrongHandleKind = 712,
+    /// MAX_MODELS models or MAX_SESSIONS sessions are live (code 713, phase `run`, profile `abi`).
+    TooManyHandles = 713,
+    /// creating the model or session would take the resident bytes over MAX_RESIDENT_BYTES (code 714, phase `run`, profile `abi`).
+    ResidentBytesExceeded = 714,
+    /// slm_model_free of a model that a live session uses (code 715, phase `run`, profile `abi`).
+    ModelInUse = 715,
+    /// slm_load_model, slm_free_model or slm_load_end while a handle session is current (code 716, phase `run`, profile `abi`).
+    NotDefaultSession = 716,
 }
 
 impl ErrorKind {
@@ -364,6 +386,17 @@ impl ErrorKind {
         ErrorKind::HostBufferLimit,
         ErrorKind::OutOfMemory,
         ErrorKind::Unsupported,
+        ErrorKind::LoadInProgress,
+        ErrorKind::NoLoadPending,
+        ErrorKind::LoadOverrun,
+        ErrorKind::LoadIncomplete,
+        ErrorKind::InvalidHandle,
+        ErrorKind::StaleHandle,
+        ErrorKind::WrongHandleKind,
+        ErrorKind::TooManyHandles,
+        ErrorKind::ResidentBytesExceeded,
+        ErrorKind::ModelInUse,
+        ErrorKind::NotDefaultSession,
     ];
 
     /// The table row of this kind: (name, phase, profile, summary).
@@ -1006,6 +1039,72 @@ impl ErrorKind {
                 "abi",
                 "reserved: the export belongs to a profile this ABI version does not implement (no export of ABI v1 returns it since spec 0.4.0)",
             ),
+            ErrorKind::LoadInProgress => (
+                "LoadInProgress",
+                Phase::Run,
+                "abi",
+                "slm_load_begin while a streaming load is pending",
+            ),
+            ErrorKind::NoLoadPending => (
+                "NoLoadPending",
+                Phase::Run,
+                "abi",
+                "slm_load_chunk or slm_load_end without a pending streaming load",
+            ),
+            ErrorKind::LoadOverrun => (
+                "LoadOverrun",
+                Phase::Run,
+                "abi",
+                "a chunk would make the received bytes exceed the length announced by slm_load_begin",
+            ),
+            ErrorKind::LoadIncomplete => (
+                "LoadIncomplete",
+                Phase::Run,
+                "abi",
+                "slm_load_end before the announced number of bytes has been received",
+            ),
+            ErrorKind::InvalidHandle => (
+                "InvalidHandle",
+                Phase::Run,
+                "abi",
+                "a handle argument is 0, of no kind, or names a slot or generation never issued",
+            ),
+            ErrorKind::StaleHandle => (
+                "StaleHandle",
+                Phase::Run,
+                "abi",
+                "a handle argument names a model or session that has been freed (a double free included)",
+            ),
+            ErrorKind::WrongHandleKind => (
+                "WrongHandleKind",
+                Phase::Run,
+                "abi",
+                "a model handle where a session handle is expected, or the reverse",
+            ),
+            ErrorKind::TooManyHandles => (
+                "TooManyHandles",
+                Phase::Run,
+                "abi",
+                "MAX_MODELS models or MAX_SESSIONS sessions are live",
+            ),
+            ErrorKind::ResidentBytesExceeded => (
+                "ResidentBytesExceeded",
+                Phase::Run,
+                "abi",
+                "creating the model or session would take the resident bytes over MAX_RESIDENT_BYTES",
+            ),
+            ErrorKind::ModelInUse => (
+                "ModelInUse",
+                Phase::Run,
+                "abi",
+                "slm_model_free of a model that a live session uses",
+            ),
+            ErrorKind::NotDefaultSession => (
+                "NotDefaultSession",
+                Phase::Run,
+                "abi",
+                "slm_load_model, slm_free_model or slm_load_end while a handle session is current",
+            ),
         }
     }
 }
@@ -1203,7 +1302,7 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(k));
             assert_eq!(format!("{k:?}"), k.name(), "variant name equals table name");
         }
-        assert_eq!(ErrorKind::ALL.len(), 107);
+        assert_eq!(ErrorKind::ALL.len(), 118);
     }
 
     #[test]
@@ -1218,7 +1317,8 @@ mod tests {
                 "quant" => 240..=259,
                 "generation" => 300..=399,
                 "adapters" => 400..=499,
-                "abi" => 500..=599,
+                "abi" if c < 700 => 500..=599,
+                "abi" => 700..=799, // streaming loads, handles, KV cache options
                 other => panic!("unknown profile {other}"),
             };
             assert!(range.contains(&c), "{k} has code {c}");

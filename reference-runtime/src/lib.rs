@@ -1,6 +1,6 @@
 //! # tinyrustlm — the reference runtime of the TinyRustLM specification
 //!
-//! Implements spec version **1.2.0** (`spec/`), profiles `container`,
+//! Implements spec version **1.3.0** (`spec/`), profiles `container`,
 //! `quant`, `tokenizer`, `generation`, `abi`, `inspect`, `diagnostics` and `adapters`: loading and validating SLM1 model
 //! files, f16 and `q8_0` / `q4_0` conversion, BTOK, BPE1 and BBPE tokenizers,
 //! bytes-to-text, the Llama and GPT-NeoX forward pass, sampling, and the
@@ -103,4 +103,4 @@ pub use text::utf8_lossy;
 pub use tokenizer::{TokenKind, Tokenizer, TokenizerKind};
 
 /// The specification version this crate implements.
-pub const SPEC_VERSION: &str = "1.2.0";
+pub const SPEC_VERSION: &str = "1.3.0";

@@ -43,6 +43,14 @@ pub const ADAPTER_BYTE_BUDGET: u64 = 1_048_576;
 pub const MAX_HOST_BUFFER_BYTES: u64 = MODEL_BYTE_BUDGET;
 /// Host buffers live at once ([ABI-MEM-01]); exceeded → `HostBufferLimit`.
 pub const MAX_HOST_BUFFERS: u64 = 8;
+/// Model handles live at once ([ABI-HDL-03]); exceeded → `TooManyHandles`.
+pub const MAX_MODELS: u64 = 8;
+/// Session handles live at once ([ABI-HDL-04]); exceeded → `TooManyHandles`.
+pub const MAX_SESSIONS: u64 = 16;
+/// Resident bytes of handle models and sessions ([ABI-HDL-05]): four
+/// models of `MODEL_BYTE_BUDGET`, or two with a session each at the
+/// largest KV cache; exceeded → `ResidentBytesExceeded`.
+pub const MAX_RESIDENT_BYTES: u64 = 134_217_728;
 
 /// Tokens of one prefill batch ([LIM-RES-05], an implementation parameter:
 /// no input is rejected by it, so it is not in the table).
@@ -72,4 +80,7 @@ pub const ALL: &[(&str, u64)] = &[
     ("ADAPTER_BYTE_BUDGET", ADAPTER_BYTE_BUDGET),
     ("MAX_HOST_BUFFER_BYTES", MAX_HOST_BUFFER_BYTES),
     ("MAX_HOST_BUFFERS", MAX_HOST_BUFFERS),
+    ("MAX_MODELS", MAX_MODELS),
+    ("MAX_SESSIONS", MAX_SESSIONS),
+    ("MAX_RESIDENT_BYTES", MAX_RESIDENT_BYTES),
 ];

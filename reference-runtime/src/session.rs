@@ -83,6 +83,41 @@ struct Loaded {
     forward_out: Vec<f32>,
 }
 
+/// A model held by an ABI v2 handle between uses (`spec/abi.md` §4.2): its
+/// file, weights and adapter state, with an empty run state. A session
+/// borrows it for a call with [`Session::attach`] and gives it back with
+/// [`Session::detach`]; no byte of the file is copied either way.
+#[derive(Debug)]
+pub struct SharedModel(Loaded);
+
+/// What a session owns of the model it runs ([ABI-HDL-04]): the run state
+/// (KV cache, scratch, logits) and the token loop's buffers.
+#[derive(Debug)]
+pub struct SessionBuffers {
+    state: crate::model::RunState,
+    out_ids: Vec<u32>,
+    staging: Vec<u8>,
+    forward_out: Vec<f32>,
+}
+
+impl SharedModel {
+    /// The model, as a view over its bytes.
+    pub fn model(&self) -> Model<'_> {
+        self.0.transformer.model()
+    }
+
+    /// Fresh buffers for a new session on this model (the allocation a load
+    /// makes: KV cache, scratch, the generated-ids and output buffers).
+    pub fn new_buffers(&self) -> SessionBuffers {
+        SessionBuffers {
+            state: self.0.transformer.new_state(),
+            out_ids: Vec::with_capacity(self.0.transformer.config().context_length),
+            staging: Vec::with_capacity(OUTPUT_CAPACITY),
+            forward_out: Vec::new(),
+        }
+    }
+}
+
 /// The context of `generation.md` §1: positions processed so far and the
 /// counters of the current context.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -183,8 +218,19 @@ impl Session {
     /// caller that lent them (the ABI's host buffer, [ABI-LOAD-02]) keeps
     /// them unchanged.
     pub fn load_model_or_return(&mut self, bytes: Vec<u8>) -> core::result::Result<(), (Error, Vec<u8>)> {
+        self.load_model_with_crc(bytes, None)
+    }
+
+    /// [`Session::load_model_or_return`] with the file checksum already
+    /// computed over `bytes` (bytes 12–15 read as zero), as a streaming load
+    /// computes it while the chunks arrive ([ABI-STREAM-06]).
+    pub fn load_model_with_crc(
+        &mut self,
+        bytes: Vec<u8>,
+        file_crc: Option<u32>,
+    ) -> core::result::Result<(), (Error, Vec<u8>)> {
         let start = crate::clock::now_ms();
-        let index = match crate::slm1::validate(&bytes) {
+        let index = match crate::slm1::validate_with(&bytes, file_crc) {
             Ok(index) => index,
             Err(e) => return Err((e, bytes)),
         };
@@ -204,6 +250,48 @@ impl Session {
         self.peak_scratch_bytes = self.peak_scratch_bytes.max(self.scratch_bytes());
         self.timings.load_ms = Some(crate::clock::elapsed_ms(start, crate::clock::now_ms()));
         Ok(())
+    }
+
+    /// Takes the model out of the session, with the session's own buffers
+    /// split off (ABI v2, [ABI-HDL-04]); the context, sampling state and
+    /// result stay. `None` without a model.
+    pub fn detach(&mut self) -> Option<(SharedModel, SessionBuffers)> {
+        let mut loaded = self.model.take()?;
+        let mut state = crate::model::RunState::empty();
+        loaded.transformer.swap_state(&mut state);
+        let buffers = SessionBuffers {
+            state,
+            out_ids: core::mem::take(&mut loaded.out_ids),
+            staging: core::mem::take(&mut loaded.staging),
+            forward_out: core::mem::take(&mut loaded.forward_out),
+        };
+        Some((SharedModel(loaded), buffers))
+    }
+
+    /// Lends `model` to the session with the session's `buffers`, the
+    /// inverse of [`Session::detach`]; the context is not touched.
+    pub fn attach(&mut self, model: SharedModel, buffers: SessionBuffers) {
+        let SharedModel(mut loaded) = model;
+        let SessionBuffers {
+            mut state,
+            out_ids,
+            staging,
+            forward_out,
+        } = buffers;
+        loaded.transformer.swap_state(&mut state);
+        loaded.out_ids = out_ids;
+        loaded.staging = staging;
+        loaded.forward_out = forward_out;
+        self.model = Some(loaded);
+    }
+
+    /// A new session for a handle model ([ABI-HDL-04]): the state of a
+    /// session that has just loaded it (empty context, default sampling,
+    /// empty result with room for a full output), with room reserved.
+    pub fn for_model(options: SessionOptions) -> Session {
+        let mut s = Session::with_options(options);
+        s.result.reserve(OUTPUT_CAPACITY);
+        s
     }
 
     /// Scratch memory of the loaded model's run state, in bytes (0 without

@@ -26,7 +26,7 @@ import sys
 
 MODEL_BYTE_BUDGET = 33554432
 MAX_BREED_PARENTS = 8
-SPEC_VERSION = "1.2.0"
+SPEC_VERSION = "1.3.0"
 M64 = (1 << 64) - 1
 
 # ------------------------------------------------------------------ binary32

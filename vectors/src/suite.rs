@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The version of the vector suite (spec/README.md §Versions).
-pub const SUITE_VERSION: &str = "1.2.0";
+pub const SUITE_VERSION: &str = "1.3.0";
 
 /// Inputs and outputs larger than these go to files.
 const INLINE_TEXT_BYTES: usize = 4096;

@@ -108,7 +108,8 @@ const yieldNow = () => new Promise((resolve) => { waiting.push(resolve); channel
 async function freshInstance() {
   const instance = await WebAssembly.instantiate(runtimeModule, runtimeImports);
   const abi = instance.exports.slm_abi_version() >>> 0;
-  if (abi !== 1) throw new Error(`the module has ABI version ${abi}; this page speaks ABI version 1`);
+  // ABI 2 keeps every version 1 export on its default session (abi.md §4.2); the page uses only those.
+  if (abi !== 1 && abi !== 2) throw new Error(`the module has ABI version ${abi}; this page speaks ABI versions 1 and 2`);
   return instance.exports;
 }
 

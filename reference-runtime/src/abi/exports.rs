@@ -60,6 +60,78 @@ pub extern "C" fn slm_load_model(ptr: *const u8, len: usize) -> u32 {
     with(|i| i.load_model(addr(ptr), len))
 }
 
+/// `slm_load_begin(len)` ([ABI-STREAM-01]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_load_begin(len: usize) -> u32 {
+    with(|i| i.load_begin(len))
+}
+
+/// `slm_load_chunk(ptr, len)` ([ABI-STREAM-02]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_load_chunk(ptr: *const u8, len: usize) -> u32 {
+    with(|i| i.load_chunk(addr(ptr), len))
+}
+
+/// `slm_load_end()` ([ABI-STREAM-03]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_load_end() -> u32 {
+    with(Instance::load_end)
+}
+
+/// `slm_load_abort()` ([ABI-STREAM-04]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_load_abort() -> u32 {
+    with(Instance::load_abort)
+}
+
+/// `slm_model_create(ptr, len)` ([ABI-HDL-03]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_model_create(ptr: *const u8, len: usize) -> u32 {
+    with(|i| i.model_create(addr(ptr), len))
+}
+
+/// `slm_load_end_model()` ([ABI-HDL-03]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_load_end_model() -> u32 {
+    with(Instance::load_end_model)
+}
+
+/// `slm_model_free(model)` ([ABI-HDL-06]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_model_free(model: u32) -> u32 {
+    with(|i| i.model_free(model))
+}
+
+/// `slm_session_create(model, kv_dtype)` ([ABI-HDL-04]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_session_create(model: u32, kv_dtype: u32) -> u32 {
+    with(|i| i.session_create(model, kv_dtype))
+}
+
+/// `slm_session_free(session)` ([ABI-HDL-06]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_session_free(session: u32) -> u32 {
+    with(|i| i.session_free(session))
+}
+
+/// `slm_session_use(session)` ([ABI-HDL-07]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_session_use(session: u32) -> u32 {
+    with(|i| i.session_use(session))
+}
+
+/// `slm_last_handle()` (a query, [ABI-HDL-10]).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_last_handle() -> u32 {
+    with(|i| i.last_handle())
+}
+
+/// `slm_session_current()` (a query).
+#[unsafe(no_mangle)]
+pub extern "C" fn slm_session_current() -> u32 {
+    with(|i| i.session_current())
+}
+
 /// `slm_free_model()`.
 #[unsafe(no_mangle)]
 pub extern "C" fn slm_free_model() -> u32 {

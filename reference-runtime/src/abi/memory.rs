@@ -127,6 +127,19 @@ impl HostMemory {
         Ok(unsafe { core::slice::from_raw_parts(addr as *const u8, len) })
     }
 
+    /// `NullPointer`, or `InvalidPointer` unless `addr … addr+len−1` is
+    /// exactly one live host buffer (what [`HostMemory::take`] checks).
+    pub fn check_whole(&self, addr: usize, len: usize) -> Result<()> {
+        if addr == 0 {
+            return Err(Error::new(ErrorKind::NullPointer));
+        }
+        let i = self.position_of_start(addr)?;
+        if self.buffers.get(i).map(|b| b.len) != Some(len) {
+            return Err(Error::new(ErrorKind::InvalidPointer));
+        }
+        Ok(())
+    }
+
     /// Removes the buffer that is exactly `addr … addr+len−1` and returns
     /// its bytes without copying ([ABI-LOAD-01], [ABI-LOAD-02]).
     pub fn take(&mut self, addr: usize, len: usize) -> Result<Vec<u8>> {

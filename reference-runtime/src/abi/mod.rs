@@ -14,18 +14,104 @@
 pub mod exports;
 pub mod memory;
 
+use crate::checksum::Crc32c;
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::JsonWriter;
 use crate::limits::MODEL_BYTE_BUDGET;
+use crate::limits::{MAX_MODELS, MAX_RESIDENT_BYTES, MAX_SESSIONS};
 use crate::quant::Dtype;
 use crate::sampler::SamplingConfig;
-use crate::session::{Session, StopReason};
+use crate::session::{Session, SessionBuffers, SharedModel, StopReason};
 use crate::slm1::Role;
+use crate::slm1::header::FILE_CHECKSUM_OFFSET;
 
 pub use memory::HostMemory;
 
-/// `slm_abi_version()`.
-pub const ABI_VERSION: u32 = 1;
+/// `slm_abi_version()`: 2 adds the handles of `spec/abi.md` §4.2.
+pub const ABI_VERSION: u32 = 2;
+
+/// Handle kinds ([ABI-HDL-01]).
+const KIND_MODEL: u32 = 1;
+const KIND_SESSION: u32 = 2;
+/// The last generation a slot issues; freeing it retires the slot.
+const GEN_MAX: u32 = (1 << 20) - 1;
+
+/// One slot of a handle table: the generation of the last handle it issued
+/// (0: none yet) and, while that handle is live, its object.
+#[derive(Debug)]
+struct Slot<T> {
+    generation: u32,
+    live: Option<T>,
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Slot<T> {
+        Slot {
+            generation: 0,
+            live: None,
+        }
+    }
+}
+
+/// A model handle's object ([ABI-HDL-03]).
+#[derive(Debug)]
+struct ModelEntry {
+    /// `None` while lent to the current session.
+    shared: Option<SharedModel>,
+    /// Live sessions on the model ([ABI-HDL-06]).
+    sessions: u32,
+    /// `file_size`, counted in the resident bytes ([ABI-HDL-05]).
+    bytes: u64,
+}
+
+/// A session handle's object ([ABI-HDL-04]).
+#[derive(Debug)]
+struct SessionEntry {
+    /// `None` while the session is current (it is then `Instance::session`).
+    session: Option<Session>,
+    /// `None` while current (lent to the model).
+    buffers: Option<SessionBuffers>,
+    /// The model's slot.
+    model: usize,
+    /// `kv_cache_bytes + scratch_bytes`, counted in the resident bytes.
+    bytes: u64,
+}
+
+/// The handle of `slot` at `generation` ([ABI-HDL-01]).
+fn handle(kind: u32, generation: u32, slot: usize) -> u32 {
+    (kind << 28) | (generation << 8) | (slot as u32)
+}
+
+/// [ABI-HDL-02]: the slot a handle names in `table`, or why not.
+fn resolve<T>(table: &[Slot<T>], kind: u32, h: u32) -> Result<usize> {
+    let invalid = || Error::new(ErrorKind::InvalidHandle);
+    let k = h >> 28;
+    if h == 0 || (k != KIND_MODEL && k != KIND_SESSION) {
+        return Err(invalid());
+    }
+    if k != kind {
+        return Err(Error::new(ErrorKind::WrongHandleKind));
+    }
+    let slot = (h & 0xFF) as usize;
+    let generation = (h >> 8) & GEN_MAX;
+    let s = table.get(slot).ok_or_else(invalid)?;
+    if generation == 0 || generation > s.generation {
+        return Err(invalid());
+    }
+    if generation == s.generation && s.live.is_some() {
+        Ok(slot)
+    } else {
+        Err(Error::new(ErrorKind::StaleHandle))
+    }
+}
+
+/// The lowest free slot that can still issue a handle, or `TooManyHandles`.
+fn free_slot<T>(table: &[Slot<T>]) -> Result<usize> {
+    table
+        .iter()
+        .position(|s| s.live.is_none() && s.generation < GEN_MAX)
+        .ok_or(Error::new(ErrorKind::TooManyHandles))
+}
 
 /// Where the output buffer's bytes are ([ABI-OWN-01], [ABI-OWN-03]).
 #[derive(Debug)]
@@ -36,6 +122,40 @@ enum Output {
     Model { start: usize, len: usize },
 }
 
+/// A streaming load in progress (`spec/abi.md` §4.1): the model's final
+/// buffer, reserved at `slm_load_begin` with exactly the announced length,
+/// and the file checksum of the bytes received so far.
+#[derive(Debug)]
+struct PendingLoad {
+    /// The received bytes; capacity = the announced length, so appending a
+    /// chunk never reallocates and the buffer becomes the model as it is.
+    bytes: Vec<u8>,
+    /// CRC-32C of the received bytes with bytes 12–15 fed as zeros
+    /// ([SLM1-CRC-01], [ABI-STREAM-06]).
+    crc: Crc32c,
+}
+
+impl PendingLoad {
+    fn announced(&self) -> usize {
+        self.bytes.capacity()
+    }
+
+    /// Appends `chunk` (the caller checked that it fits) and feeds it to the
+    /// checksum, with the file positions of `file_checksum` read as zero.
+    fn append(&mut self, chunk: &[u8]) {
+        let start = self.bytes.len();
+        let field = FILE_CHECKSUM_OFFSET..FILE_CHECKSUM_OFFSET + 4;
+        // The chunk's bytes before, inside and after the field, by file position.
+        let cut = |pos: usize| pos.saturating_sub(start).min(chunk.len());
+        let (before, rest) = chunk.split_at(cut(field.start));
+        let (inside, after) = rest.split_at(cut(field.end) - before.len());
+        self.crc.update(before);
+        self.crc.update_zeros(inside.len());
+        self.crc.update(after);
+        self.bytes.extend_from_slice(chunk);
+    }
+}
+
 /// One session behind the ABI.
 #[derive(Debug)]
 pub struct Instance {
@@ -44,6 +164,18 @@ pub struct Instance {
     last_error: u32,
     output: Output,
     diagnostics: Vec<u8>,
+    pending: Option<PendingLoad>,
+    /// Model handles ([ABI-HDL-03]); `MAX_MODELS` slots.
+    models: Vec<Slot<ModelEntry>>,
+    /// Session handles ([ABI-HDL-04]); `MAX_SESSIONS` slots.
+    sessions: Vec<Slot<SessionEntry>>,
+    /// The current session's slot; `None`: the default session
+    /// ([ABI-HDL-07]). `session` is always the current session.
+    current: Option<usize>,
+    /// The default session while a handle session is current.
+    default_parked: Option<Session>,
+    /// The handle made by the last successful create ([ABI-HDL-10]).
+    last_handle: u32,
 }
 
 impl Default for Instance {
@@ -93,6 +225,12 @@ impl Instance {
             last_error: 0,
             output: Output::Owned(Vec::new()),
             diagnostics: Vec::new(),
+            pending: None,
+            models: (0..MAX_MODELS).map(|_| Slot::default()).collect(),
+            sessions: (0..MAX_SESSIONS).map(|_| Slot::default()).collect(),
+            current: None,
+            default_parked: None,
+            last_handle: 0,
         }
     }
 
@@ -159,6 +297,7 @@ impl Instance {
     }
 
     fn load_model_inner(&mut self, ptr: usize, len: usize) -> Result<()> {
+        self.require_default()?;
         if len as u64 > MODEL_BYTE_BUDGET {
             return Err(Error::new(ErrorKind::ModelTooLarge));
         }
@@ -178,6 +317,353 @@ impl Instance {
         }
     }
 
+    // ---- §4.1 streaming load ----
+
+    /// `slm_load_begin(len)` ([ABI-STREAM-01]).
+    pub fn load_begin(&mut self, len: usize) -> u32 {
+        let r = self.load_begin_inner(len);
+        self.record(r)
+    }
+
+    fn load_begin_inner(&mut self, len: usize) -> Result<()> {
+        if self.pending.is_some() {
+            return Err(Error::new(ErrorKind::LoadInProgress));
+        }
+        // [SLM1-VAL-02] step 1 on the announced length, before allocating.
+        if len as u64 > MODEL_BYTE_BUDGET {
+            return Err(Error::new(ErrorKind::ModelTooLarge));
+        }
+        if len == 0 {
+            return Err(Error::new(ErrorKind::Truncated));
+        }
+        let mut bytes = Vec::new();
+        bytes
+            .try_reserve_exact(len)
+            .map_err(|_| Error::new(ErrorKind::OutOfMemory))?;
+        // `try_reserve_exact` may give more: the announced length is the
+        // capacity, so ask for exactly `len` bytes or treat it as absent.
+        if bytes.capacity() != len {
+            bytes.shrink_to(len);
+        }
+        if bytes.capacity() != len {
+            return Err(Error::new(ErrorKind::OutOfMemory));
+        }
+        self.pending = Some(PendingLoad {
+            bytes,
+            crc: Crc32c::new(),
+        });
+        Ok(())
+    }
+
+    /// `slm_load_chunk(ptr, len)` ([ABI-STREAM-02]): copies the bytes into
+    /// the model's buffer; the host buffer stays the host's.
+    pub fn load_chunk(&mut self, ptr: usize, len: usize) -> u32 {
+        let r = self.load_chunk_inner(ptr, len);
+        self.record(r)
+    }
+
+    fn load_chunk_inner(&mut self, ptr: usize, len: usize) -> Result<()> {
+        let Some(pending) = self.pending.as_mut() else {
+            return Err(Error::new(ErrorKind::NoLoadPending));
+        };
+        let chunk = self.memory.bytes(ptr, len)?;
+        let room = pending.announced() - pending.bytes.len();
+        if chunk.len() > room {
+            return Err(Error::new(ErrorKind::LoadOverrun));
+        }
+        pending.append(chunk);
+        Ok(())
+    }
+
+    /// `slm_load_end()` ([ABI-STREAM-03]): ends the pending load whatever
+    /// the outcome; on success its buffer becomes the model.
+    pub fn load_end(&mut self) -> u32 {
+        let r = self.load_end_inner();
+        self.record(r)
+    }
+
+    fn load_end_inner(&mut self) -> Result<()> {
+        self.require_default()?;
+        let pending = self.pending.take().ok_or(Error::new(ErrorKind::NoLoadPending))?;
+        if pending.bytes.len() < pending.announced() {
+            return Err(Error::new(ErrorKind::LoadIncomplete));
+        }
+        // As in `load_model_inner`: the output may view the model about to
+        // be replaced ([ABI-OWN-01]).
+        self.detach_output();
+        let crc = pending.crc.finish();
+        self.session
+            .load_model_with_crc(pending.bytes, Some(crc))
+            .map_err(|(e, _)| e)
+    }
+
+    /// `slm_load_abort()` ([ABI-STREAM-04]): drops the pending load, if any.
+    pub fn load_abort(&mut self) -> u32 {
+        self.pending = None;
+        self.record(Ok(()))
+    }
+
+    // ---- §4.2 handles ----
+
+    /// Resident bytes of handle models and sessions ([ABI-HDL-05]).
+    fn resident_bytes(&self) -> u64 {
+        let m: u64 = self
+            .models
+            .iter()
+            .filter_map(|s| s.live.as_ref())
+            .map(|e| e.bytes)
+            .sum();
+        let s: u64 = self
+            .sessions
+            .iter()
+            .filter_map(|s| s.live.as_ref())
+            .map(|e| e.bytes)
+            .sum();
+        m.saturating_add(s)
+    }
+
+    /// `TooManyHandles`, then `ResidentBytesExceeded` for `bytes` more.
+    fn room_for(&self, model: bool, bytes: u64) -> Result<usize> {
+        let slot = if model {
+            free_slot(&self.models)?
+        } else {
+            free_slot(&self.sessions)?
+        };
+        if self.resident_bytes().saturating_add(bytes) > MAX_RESIDENT_BYTES {
+            return Err(Error::new(ErrorKind::ResidentBytesExceeded));
+        }
+        Ok(slot)
+    }
+
+    /// Validates `bytes` into a model for a handle (the file CRC given when
+    /// a streaming load computed it); on failure the bytes are handed back.
+    fn build_model(&self, bytes: Vec<u8>, crc: Option<u32>) -> core::result::Result<SharedModel, (Error, Vec<u8>)> {
+        let mut tmp = Session::with_options(self.session.options());
+        tmp.load_model_with_crc(bytes, crc)?;
+        // The run state `load` allocated is dropped here: a model has none.
+        match tmp.detach() {
+            Some((model, _buffers)) => Ok(model),
+            None => Err((Error::new(ErrorKind::ModelNotLoaded), Vec::new())),
+        }
+    }
+
+    /// Puts `model` in `slot` (from [`free_slot`]) under its next generation.
+    fn install_model(&mut self, slot: usize, model: SharedModel) -> Result<u32> {
+        let bytes = u64::from(model.model().header().file_size);
+        let s = self.models.get_mut(slot).ok_or(Error::new(ErrorKind::TooManyHandles))?;
+        s.generation += 1; // < GEN_MAX before: free_slot skips retired slots
+        s.live = Some(ModelEntry {
+            shared: Some(model),
+            sessions: 0,
+            bytes,
+        });
+        Ok(handle(KIND_MODEL, s.generation, slot))
+    }
+
+    fn model_entry_mut(&mut self, slot: usize) -> Option<&mut ModelEntry> {
+        self.models.get_mut(slot).and_then(|s| s.live.as_mut())
+    }
+
+    fn session_entry_mut(&mut self, slot: usize) -> Option<&mut SessionEntry> {
+        self.sessions.get_mut(slot).and_then(|s| s.live.as_mut())
+    }
+
+    /// The model of slot `m` when it is not lent to the current session.
+    fn parked_model(&self, m: usize) -> Option<&SharedModel> {
+        self.models
+            .get(m)
+            .and_then(|s| s.live.as_ref())
+            .and_then(|e| e.shared.as_ref())
+    }
+
+    /// `slm_model_create(ptr, len)` ([ABI-HDL-03]); the handle: `slm_last_handle()`.
+    pub fn model_create(&mut self, ptr: usize, len: usize) -> u32 {
+        let r = self.model_create_inner(ptr, len).map(|h| self.last_handle = h);
+        self.record(r)
+    }
+
+    fn model_create_inner(&mut self, ptr: usize, len: usize) -> Result<u32> {
+        if len as u64 > MODEL_BYTE_BUDGET {
+            return Err(Error::new(ErrorKind::ModelTooLarge));
+        }
+        if len == 0 {
+            return Err(Error::new(ErrorKind::Truncated));
+        }
+        self.memory.check_whole(ptr, len)?; // [ABI-LOAD-01] before the handle limits
+        let slot = self.room_for(true, len as u64)?;
+        let bytes = self.memory.take(ptr, len)?;
+        match self.build_model(bytes, None) {
+            Ok(model) => self.install_model(slot, model),
+            Err((e, bytes)) => {
+                self.memory.give_back(bytes);
+                Err(e)
+            }
+        }
+    }
+
+    /// `slm_load_end_model()` ([ABI-HDL-03]); the handle: `slm_last_handle()`.
+    pub fn load_end_model(&mut self) -> u32 {
+        let r = self.load_end_model_inner().map(|h| self.last_handle = h);
+        self.record(r)
+    }
+
+    fn load_end_model_inner(&mut self) -> Result<u32> {
+        let pending = self.pending.take().ok_or(Error::new(ErrorKind::NoLoadPending))?;
+        if pending.bytes.len() < pending.announced() {
+            return Err(Error::new(ErrorKind::LoadIncomplete));
+        }
+        let slot = self.room_for(true, pending.bytes.len() as u64)?;
+        let crc = pending.crc.finish();
+        let model = self.build_model(pending.bytes, Some(crc)).map_err(|(e, _)| e)?;
+        self.install_model(slot, model)
+    }
+
+    /// `slm_model_free(model)` ([ABI-HDL-06]).
+    pub fn model_free(&mut self, h: u32) -> u32 {
+        let r = resolve(&self.models, KIND_MODEL, h).and_then(|slot| {
+            let Some(s) = self.models.get_mut(slot) else {
+                return Err(Error::new(ErrorKind::InvalidHandle));
+            };
+            if s.live.as_ref().is_some_and(|e| e.sessions > 0) {
+                return Err(Error::new(ErrorKind::ModelInUse));
+            }
+            s.live = None;
+            Ok(())
+        });
+        self.record(r)
+    }
+
+    /// `slm_session_create(model, kv_dtype)` ([ABI-HDL-04]); the handle: `slm_last_handle()`.
+    pub fn session_create(&mut self, model: u32, kv_dtype: u32) -> u32 {
+        let r = self.session_create_inner(model, kv_dtype).map(|h| self.last_handle = h);
+        self.record(r)
+    }
+
+    fn session_create_inner(&mut self, model: u32, kv_dtype: u32) -> Result<u32> {
+        let m = resolve(&self.models, KIND_MODEL, model)?;
+        if kv_dtype != 0 {
+            return Err(Error::new(ErrorKind::InvalidArgument));
+        }
+        // The model may be lent to the current session: read its sizes there.
+        let sizes = |v: crate::slm1::Model<'_>| v.kv_cache_bytes().saturating_add(v.scratch_bytes());
+        let bytes = match self.parked_model(m) {
+            Some(shared) => sizes(shared.model()),
+            None => self.session.model().map_or(0, sizes),
+        };
+        let slot = self.room_for(false, bytes)?;
+        let buffers = self.new_buffers_for(m)?;
+        if let Some(e) = self.model_entry_mut(m) {
+            e.sessions += 1;
+        }
+        let options = self.session.options();
+        let s = self
+            .sessions
+            .get_mut(slot)
+            .ok_or(Error::new(ErrorKind::TooManyHandles))?;
+        s.generation += 1;
+        s.live = Some(SessionEntry {
+            session: Some(Session::for_model(options)),
+            buffers: Some(buffers),
+            model: m,
+            bytes,
+        });
+        Ok(handle(KIND_SESSION, s.generation, slot))
+    }
+
+    /// Fresh session buffers for the model in slot `m`, wherever it is.
+    fn new_buffers_for(&mut self, m: usize) -> Result<SessionBuffers> {
+        if let Some(shared) = self.parked_model(m) {
+            return Ok(shared.new_buffers());
+        }
+        // Lent to the current session: take it back for a moment.
+        let (model, own) = self.session.detach().ok_or(Error::new(ErrorKind::ModelNotLoaded))?;
+        let b = model.new_buffers();
+        self.session.attach(model, own);
+        Ok(b)
+    }
+
+    /// `slm_session_free(session)` ([ABI-HDL-06]).
+    pub fn session_free(&mut self, h: u32) -> u32 {
+        let r = resolve(&self.sessions, KIND_SESSION, h).map(|slot| {
+            if self.current == Some(slot) {
+                self.select(None);
+            }
+            if let Some(e) = self.sessions.get_mut(slot).and_then(|s| s.live.take()) {
+                if let Some(m) = self.model_entry_mut(e.model) {
+                    m.sessions -= 1;
+                }
+            }
+        });
+        self.record(r)
+    }
+
+    /// `slm_session_use(session)` ([ABI-HDL-07]); 0: the default session.
+    pub fn session_use(&mut self, h: u32) -> u32 {
+        let r = if h == 0 {
+            Ok(None)
+        } else {
+            resolve(&self.sessions, KIND_SESSION, h).map(Some)
+        };
+        let r = r.map(|target| self.select(target));
+        self.record(r)
+    }
+
+    /// `slm_last_handle()`: the handle made by the last successful create.
+    pub fn last_handle(&self) -> u32 {
+        self.last_handle
+    }
+
+    /// `slm_session_current()`: the current session's handle, 0 for the default.
+    pub fn session_current(&self) -> u32 {
+        self.current
+            .and_then(|slot| Some(handle(KIND_SESSION, self.sessions.get(slot)?.generation, slot)))
+            .unwrap_or(0)
+    }
+
+    /// Makes `target` the current session: parks the current one (its model
+    /// back in the model's slot, its buffers in its own), then lends the
+    /// target its model with its buffers. Nothing is copied.
+    fn select(&mut self, target: Option<usize>) {
+        if target == self.current {
+            return;
+        }
+        self.detach_output();
+        let previous = core::mem::take(&mut self.session);
+        match self.current {
+            None => self.default_parked = Some(previous),
+            Some(slot) => {
+                let mut previous = previous;
+                let model_slot = self.session_entry_mut(slot).map(|e| e.model);
+                if let (Some(m), Some((model, buffers))) = (model_slot, previous.detach()) {
+                    if let Some(me) = self.model_entry_mut(m) {
+                        me.shared = Some(model);
+                    }
+                    if let Some(e) = self.session_entry_mut(slot) {
+                        e.buffers = Some(buffers);
+                    }
+                }
+                if let Some(e) = self.session_entry_mut(slot) {
+                    e.session = Some(previous);
+                }
+            }
+        }
+        self.session = match target {
+            None => self.default_parked.take().unwrap_or_default(),
+            Some(slot) => {
+                let (mut session, buffers, m) = match self.session_entry_mut(slot) {
+                    Some(e) => (e.session.take().unwrap_or_default(), e.buffers.take(), Some(e.model)),
+                    None => (Session::default(), None, None),
+                };
+                let model = m.and_then(|m| self.model_entry_mut(m)).and_then(|me| me.shared.take());
+                if let (Some(model), Some(buffers)) = (model, buffers) {
+                    session.attach(model, buffers);
+                }
+                session
+            }
+        };
+        self.current = target;
+    }
+
     /// Turns an output that views the model's bytes into a copy, before the
     /// model goes away.
     fn detach_output(&mut self) {
@@ -188,9 +674,20 @@ impl Instance {
 
     /// `slm_free_model()`.
     pub fn free_model(&mut self) -> u32 {
+        if let Err(e) = self.require_default() {
+            return self.record(Err(e));
+        }
         self.detach_output();
         self.session.free_model();
         self.record(Ok(()))
+    }
+
+    /// [ABI-HDL-08]: the exports of the default session's model slot.
+    fn require_default(&self) -> Result<()> {
+        match self.current {
+            None => Ok(()),
+            Some(_) => Err(Error::new(ErrorKind::NotDefaultSession)),
+        }
     }
 
     /// `slm_set_sampling(temperature, top_k, top_p, seed_lo, seed_hi)`.

@@ -110,6 +110,17 @@ impl Transformer {
         crate::adapter::apply(&mut self.file, &self.index, package, write)
     }
 
+    /// Exchanges the run state with `other` (ABI v2: each session owns its
+    /// run state and lends it to the shared model while it runs).
+    pub(crate) fn swap_state(&mut self, other: &mut RunState) {
+        core::mem::swap(&mut self.state, other);
+    }
+
+    /// A new run state for this model (a new session's, [ABI-HDL-04]).
+    pub(crate) fn new_state(&self) -> RunState {
+        RunState::new(&self.config, self.kernels.activation_quant)
+    }
+
     /// The validated model, as a view over the file.
     pub fn model(&self) -> Model<'_> {
         Model::from_parts(&self.file, &self.index)

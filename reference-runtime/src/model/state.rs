@@ -117,6 +117,29 @@ impl RunState {
         }
     }
 
+    /// A run state with no buffers: what a model held by an ABI v2 handle
+    /// keeps in place of one, since its sessions own theirs ([ABI-HDL-04]).
+    pub fn empty() -> RunState {
+        RunState {
+            batch: 0,
+            x: Vec::new(),
+            xb: Vec::new(),
+            xb2: Vec::new(),
+            proj: Vec::new(),
+            q: Vec::new(),
+            k: Vec::new(),
+            v: Vec::new(),
+            hb: Vec::new(),
+            hb2: Vec::new(),
+            att: Vec::new(),
+            logits: Vec::new(),
+            key_cache: Vec::new(),
+            value_cache: Vec::new(),
+            xq: QuantizedVector::default(),
+            candidates: Candidates::new(0),
+        }
+    }
+
     /// Bytes of the KV cache (`kv_cache_bytes`).
     pub fn kv_cache_bytes(&self) -> usize {
         4 * (self.key_cache.len() + self.value_cache.len())

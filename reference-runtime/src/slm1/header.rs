@@ -1,7 +1,7 @@
 //! The SLM1 header — `spec/slm1.md` §1.2 (layout), §2.1 (framing, steps
 //! 1–9 of §2.7) and §2.2 (header fields, steps 10–25).
 //!
-//! Two layers: `parse_framing` reads the 108 bytes into a `RawHeader`
+//! Two layers: `parse_framing_with` reads the 108 bytes into a `RawHeader`
 //! (every field as stored) while checking the framing steps; `validate`
 //! turns a `RawHeader` into a [`Header`] whose architecture and rope style are
 //! typed and whose fields satisfy steps 10–25.
@@ -231,8 +231,10 @@ impl Header {
 }
 
 /// Steps 1–9 of §2.7: budget, magic, version, header size, file size and file
-/// checksum. Reads the header fields on the way.
-pub(crate) fn parse_framing(bytes: &[u8]) -> Result<RawHeader> {
+/// checksum. Reads the header fields on the way. `file_crc` is the checksum
+/// of step 9 when the caller computed it already (a streaming load, as the
+/// bytes arrive, [SLM1-VAL-02]); `None` computes it here.
+pub(crate) fn parse_framing_with(bytes: &[u8], file_crc: Option<u32>) -> Result<RawHeader> {
     let len = bytes.len() as u64; // usize → u64 never loses bits
     // [SLM1-FRM-01] step 1: before any byte is examined.
     if len > MODEL_BYTE_BUDGET {
@@ -268,11 +270,14 @@ pub(crate) fn parse_framing(bytes: &[u8]) -> Result<RawHeader> {
         return Err(Error::at(ErrorKind::TrailingBytes, file_size));
     }
     // [SLM1-FRM-07] [SLM1-CRC-01] step 9: CRC of the file, bytes 12..16 read as zero.
-    let mut crc = Crc32c::new();
-    crc.update(bytes.get(..FILE_CHECKSUM_OFFSET).unwrap_or(&[]));
-    crc.update_zeros(4);
-    crc.update(bytes.get(FILE_CHECKSUM_OFFSET + 4..).unwrap_or(&[]));
-    if crc.finish() != raw.file_checksum {
+    let crc = file_crc.unwrap_or_else(|| {
+        let mut crc = Crc32c::new();
+        crc.update(bytes.get(..FILE_CHECKSUM_OFFSET).unwrap_or(&[]));
+        crc.update_zeros(4);
+        crc.update(bytes.get(FILE_CHECKSUM_OFFSET + 4..).unwrap_or(&[]));
+        crc.finish()
+    });
+    if crc != raw.file_checksum {
         return Err(Error::at(ErrorKind::ChecksumMismatch, FILE_CHECKSUM_OFFSET as u64));
     }
     Ok(raw)

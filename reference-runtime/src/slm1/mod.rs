@@ -35,8 +35,14 @@ use model::ModelIndex;
 /// Validates an SLM1 file in the order of §2.7 and returns what a loaded
 /// model needs. The first failing step's error is returned ([SLM1-VAL-01]).
 pub(crate) fn validate(bytes: &[u8]) -> Result<ModelIndex> {
+    validate_with(bytes, None)
+}
+
+/// [`validate`] with the file checksum of step 9 computed beforehand (a
+/// streaming load's, [SLM1-VAL-02]): the same steps, order and errors.
+pub(crate) fn validate_with(bytes: &[u8], file_crc: Option<u32>) -> Result<ModelIndex> {
     // Stage 1 — framing, steps 1–9. After it, file_size = bytes.len() ≤ 32 MiB.
-    let raw = header::parse_framing(bytes)?;
+    let raw = header::parse_framing_with(bytes, file_crc)?;
     // Stage 2 — header, steps 10–25.
     let header = header::validate(&raw)?;
     // Stage 3 — sections, steps 26–32.

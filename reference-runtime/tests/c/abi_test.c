@@ -270,6 +270,65 @@ static void output_bound_checks(const char *path) {
     expect_status(__LINE__, "slm_free_model()", slm_free_model(), SLM_OK);
 }
 
+/* spec/abi.md §4.1: the file streamed in 1,000-byte chunks through one
+ * reused host buffer loads; the chunk buffer stays the host's; a corrupted
+ * copy fails at slm_load_end with the whole-file error and keeps the model. */
+static void streaming_load_checks(const char *path) {
+    size_t n = 0;
+    uint8_t *m = read_file(path, &n);
+    uint8_t *c = slm_alloc(1000);
+    CHECK(c != NULL, "slm_alloc(1000) for the chunk buffer");
+    if (c == NULL) {
+        return;
+    }
+    EXPECT(slm_load_chunk(c, 1), SLM_ERR_NO_LOAD_PENDING);
+    EXPECT(slm_load_end(), SLM_ERR_NO_LOAD_PENDING);
+    EXPECT(slm_load_begin((size_t)SLM_MODEL_BYTE_BUDGET + 1), SLM_ERR_MODEL_TOO_LARGE);
+    EXPECT(slm_load_begin(n), SLM_OK);
+    EXPECT(slm_load_begin(n), SLM_ERR_LOAD_IN_PROGRESS);
+    for (size_t at = 0; at < n; at += 1000) {
+        size_t k = n - at < 1000 ? n - at : 1000;
+        memcpy(c, m + at, k);
+        EXPECT(slm_load_chunk(c, k), SLM_OK);
+    }
+    EXPECT(slm_load_chunk(c, 1), SLM_ERR_LOAD_OVERRUN);
+    EXPECT(slm_load_end(), SLM_OK);
+    EXPECT(slm_model_info(), SLM_OK);
+    EXPECT(slm_load_end(), SLM_ERR_NO_LOAD_PENDING);
+    /* a flipped payload byte: ChecksumMismatch at the end, model kept */
+    m[n - 1] ^= 0x01;
+    EXPECT(slm_load_begin(n), SLM_OK);
+    for (size_t at = 0; at < n; at += 1000) {
+        size_t k = n - at < 1000 ? n - at : 1000;
+        memcpy(c, m + at, k);
+        EXPECT(slm_load_chunk(c, k), SLM_OK);
+    }
+    EXPECT(slm_load_end(), SLM_ERR_CHECKSUM_MISMATCH);
+    EXPECT(slm_model_info(), SLM_OK);
+    EXPECT(slm_load_abort(), SLM_OK);
+    /* ABI v2: the same file streamed into a model handle, a session on it */
+    m[n - 1] ^= 0x01;
+    EXPECT(slm_load_begin(n), SLM_OK);
+    EXPECT(slm_load_chunk(m, n), SLM_OK);
+    EXPECT(slm_load_end_model(), SLM_OK);
+    uint32_t model = slm_last_handle();
+    CHECK(model == 0x10000100u, "the first model handle is 0x10000100 [ABI-HDL-01]");
+    EXPECT(slm_session_create(model, 0), SLM_OK);
+    uint32_t session = slm_last_handle();
+    EXPECT(slm_session_use(session), SLM_OK);
+    CHECK(slm_session_current() == session, "slm_session_current() is the selected session");
+    EXPECT(slm_model_info(), SLM_OK);
+    EXPECT(slm_free_model(), SLM_ERR_NOT_DEFAULT_SESSION);
+    EXPECT(slm_model_free(model), SLM_ERR_MODEL_IN_USE);
+    EXPECT(slm_session_free(session), SLM_OK);
+    EXPECT(slm_session_free(session), SLM_ERR_STALE_HANDLE);
+    EXPECT(slm_model_free(model), SLM_OK);
+    EXPECT(slm_session_use(model), SLM_ERR_WRONG_HANDLE_KIND);
+    EXPECT(slm_free(c), SLM_OK);
+    EXPECT(slm_free(m), SLM_OK);
+    EXPECT(slm_free_model(), SLM_OK);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2 || argc > 4) {
         fprintf(stderr, "usage: %s <successor-f32.slm> [<successor-q8_0.slm> [<long-output.slm>]]\n", argv[0]);
@@ -280,7 +339,7 @@ int main(int argc, char **argv) {
     strict = strict_env != NULL && strcmp(strict_env, "1") == 0;
 
     /* ---- a new instance (§6) ---- */
-    CHECK(slm_abi_version() == SLM_ABI_VERSION, "slm_abi_version() == 1");
+    CHECK(slm_abi_version() == SLM_ABI_VERSION, "slm_abi_version() == SLM_ABI_VERSION (2)");
     CHECK(slm_last_error() == SLM_OK, "slm_last_error() == 0 in a new instance");
     CHECK(slm_stop_reason() == SLM_STOP_NONE, "slm_stop_reason() == 0 in a new instance");
     CHECK(slm_output_len() == 0, "output empty before the first producing call [ABI-OWN-02]");
@@ -800,12 +859,13 @@ int main(int argc, char **argv) {
         CHECK(n > 0 && d[0] == '{', "diagnostics JSON starts with '{'");
         CHECK(contains(d, n, "\"schema\":\"tinyrustlm-diagnostics\""), "diagnostics contains \"schema\":\"tinyrustlm-diagnostics\"");
         CHECK(contains(d, n, "\"model_loaded\":false"), "diagnostics: model_loaded false after free_model");
-        CHECK(json_uint_after(d, n, "\"abi_version\"") == 1, "diagnostics abi_version 1");
+        CHECK(json_uint_after(d, n, "\"abi_version\"") == SLM_ABI_VERSION, "diagnostics abi_version 2");
         const uint8_t *d2 = slm_diagnostics_ptr();
         (void)slm_last_error();
         CHECK(d2 == d && slm_diagnostics_len() == n, "diagnostics pointer stable across queries");
     }
 
+    streaming_load_checks(argv[1]);
     if (argc >= 3) {
         other_model_checks(argv[1], argv[2]);
     }

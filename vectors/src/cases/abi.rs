@@ -115,9 +115,9 @@ fn memory(v: &mut Vec<Case>) {
     let budget = limit("MAX_HOST_BUFFER_BYTES");
     let max = limit("MAX_HOST_BUFFERS");
     v.push(case(
-        "abi::memory::abi_version_is_1",
+        "abi::memory::abi_version_is_2",
         &["ABI-ERR-02", "ABI-TYPE-02"],
-        "slm_abi_version() returns 1 in a new instance, whose last error is 0",
+        "slm_abi_version() returns 2 (handles, abi.md §4.2) in a new instance, whose last error is 0",
         vec![out(inv("slm_abi_version", vec![])), out(inv("slm_last_error", vec![]))],
     ));
     v.push(case(

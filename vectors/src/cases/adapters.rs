@@ -1409,3 +1409,10 @@ fn raw(v: &mut Vec<Case>) {
         .steps(s),
     );
 }
+
+/// The adapter base model and a dense package for it (the handle vectors
+/// of `abi::handles`: adapters per model, abi.md [ABI-HDL-09]).
+pub(crate) fn base_model_and_package() -> (ModelInput, Vec<u8>) {
+    let (p, _, pkg) = base();
+    (p.input, pkg)
+}

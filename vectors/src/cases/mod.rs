@@ -3,6 +3,8 @@
 //! runs the oracle on every call and fails if the oracle disagrees.
 
 mod abi;
+mod abi_handles;
+mod abi_stream;
 mod adapters;
 mod breeding;
 mod diagnostics;
@@ -528,6 +530,8 @@ pub fn all() -> Vec<Case> {
     v.extend(generation_long_context::cases());
     v.extend(generation_session::cases());
     v.extend(abi::cases());
+    v.extend(abi_stream::cases());
+    v.extend(abi_handles::cases());
     v.extend(inspect::cases());
     v.extend(diagnostics::cases());
     v.extend(adapters::cases());

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::generation::{Session, StopReason};
+use super::generation::{Session, SharedModel, StopReason};
 use super::{Error, QuantDtype};
 use crate::tables::tables;
 
@@ -78,17 +78,106 @@ pub enum Returned {
 }
 
 /// One ABI instance: a session plus the boundary's state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Instance {
     /// The session behind the exports.
     pub session: Session,
     buffers: BTreeMap<String, Buf>,
     last_error: Option<&'static str>,
     output: Vec<u8>,
+    /// A streaming load (abi.md §4.1): the announced length and the bytes
+    /// received so far.
+    pending: Option<(u64, Vec<u8>)>,
+    /// Handle tables (abi.md §4.2): per slot, the last generation issued
+    /// and the live object.
+    models: Vec<(u32, Option<ModelObj>)>,
+    sessions: Vec<(u32, Option<SessionObj>)>,
+    /// The current session's slot (`None`: the default session, which is
+    /// then `session`; otherwise `session` is the handle session).
+    current: Option<usize>,
+    parked_default: Option<Session>,
+    /// `slm_last_handle()`.
+    last_handle: u64,
+}
+
+/// A model handle's object: the model (absent while lent to the current
+/// session), its live sessions, its `file_size`.
+#[derive(Debug)]
+struct ModelObj {
+    shared: Option<SharedModel>,
+    sessions: u32,
+    bytes: u64,
+}
+
+/// A session handle's object (the session is absent while current).
+#[derive(Debug)]
+struct SessionObj {
+    session: Option<Session>,
+    model: usize,
+    bytes: u64,
+}
+
+const KIND_MODEL: u64 = 1;
+const KIND_SESSION: u64 = 2;
+const GEN_MAX: u32 = (1 << 20) - 1;
+
+fn handle(kind: u64, generation: u32, slot: usize) -> u64 {
+    (kind << 28) | (u64::from(generation) << 8) | slot as u64
+}
+
+/// abi.md [ABI-HDL-02], in its order.
+fn resolve<T>(table: &[(u32, Option<T>)], kind: u64, h: u64) -> Result<usize, Error> {
+    let h = h & 0xFFFF_FFFF;
+    let k = h >> 28;
+    if h == 0 || (k != KIND_MODEL && k != KIND_SESSION) {
+        return Err(Error("InvalidHandle"));
+    }
+    if k != kind {
+        return Err(Error("WrongHandleKind"));
+    }
+    let slot = (h & 0xFF) as usize;
+    let generation = ((h >> 8) & u64::from(GEN_MAX)) as u32;
+    let Some((issued, live)) = table.get(slot) else {
+        return Err(Error("InvalidHandle"));
+    };
+    if generation == 0 || generation > *issued {
+        Err(Error("InvalidHandle"))
+    } else if generation == *issued && live.is_some() {
+        Ok(slot)
+    } else {
+        Err(Error("StaleHandle"))
+    }
+}
+
+fn free_slot<T>(table: &[(u32, Option<T>)]) -> Result<usize, Error> {
+    table
+        .iter()
+        .position(|(g, live)| live.is_none() && *g < GEN_MAX)
+        .ok_or(Error("TooManyHandles"))
 }
 
 fn limit(name: &str) -> u64 {
     tables().limit(name)
+}
+
+impl Default for Instance {
+    fn default() -> Instance {
+        fn slots<T>(n: &str) -> Vec<(u32, Option<T>)> {
+            (0..limit(n)).map(|_| (0, None)).collect()
+        }
+        Instance {
+            session: Session::default(),
+            buffers: BTreeMap::new(),
+            last_error: None,
+            output: Vec::new(),
+            pending: None,
+            models: slots("MAX_MODELS"),
+            sessions: slots("MAX_SESSIONS"),
+            current: None,
+            parked_default: None,
+            last_handle: 0,
+        }
+    }
 }
 
 /// The numeric code of an error name (0 for none).
@@ -205,7 +294,7 @@ impl Instance {
         };
         // Queries: no status, the last error unchanged.
         let query = match export {
-            "slm_abi_version" => Some(Returned::Value(1)),
+            "slm_abi_version" => Some(Returned::Value(2)),
             "slm_last_error" => Some(Returned::Value(code(self.last_error))),
             "slm_stop_reason" => Some(Returned::Value(match self.session.stop_reason() {
                 None => 0,
@@ -227,6 +316,28 @@ impl Instance {
         if export == "slm_alloc" {
             panic!("use an alloc step, so the buffer has a name");
         }
+        if export == "slm_session_current" {
+            let h = self
+                .current
+                .map_or(0, |slot| handle(KIND_SESSION, self.sessions[slot].0, slot));
+            return Ok(Returned::Value(h));
+        }
+        if export == "slm_last_handle" {
+            return Ok(Returned::Value(self.last_handle));
+        }
+        // Creates: a status; the handle for slm_last_handle ([ABI-HDL-10]).
+        if matches!(export, "slm_model_create" | "slm_load_end_model" | "slm_session_create") {
+            let r = match export {
+                "slm_model_create" => self.model_create(&ptr(0), val(1)),
+                "slm_load_end_model" => self.load_end_model(),
+                _ => self.session_create(val(0), val(1)),
+            };
+            self.last_error = r.as_ref().err().map(|e| e.0);
+            return r.map(|h| {
+                self.last_handle = h;
+                Returned::Value(0)
+            });
+        }
         let status = self.export(export, &val, &ptr);
         self.last_error = status.err().map(|e| e.0);
         status.map(|()| Returned::Value(0))
@@ -244,6 +355,7 @@ impl Instance {
                 _ => Err(Error("InvalidPointer")),
             },
             "slm_load_model" => {
+                self.require_default()?;
                 let (p, len) = (ptr(0), val(1));
                 if len > limit("MODEL_BYTE_BUDGET") {
                     return Err(Error("ModelTooLarge"));
@@ -264,13 +376,85 @@ impl Instance {
                     _ => return Err(Error("InvalidPointer")),
                 };
                 let bytes = self.buffers[&name].bytes.clone();
-                s.load_model(bytes)?;
+                self.session.load_model(bytes)?;
                 // [ABI-LOAD-02] the buffer becomes the model.
                 self.buffers.get_mut(&name).expect("exists").live = false;
                 Ok(())
             }
+            // abi.md §4.1, [ABI-STREAM-01]–[ABI-STREAM-04].
+            "slm_load_begin" => {
+                let len = val(0);
+                if self.pending.is_some() {
+                    return Err(Error("LoadInProgress"));
+                }
+                if len > limit("MODEL_BYTE_BUDGET") {
+                    return Err(Error("ModelTooLarge"));
+                }
+                if len == 0 {
+                    return Err(Error("Truncated"));
+                }
+                self.pending = Some((len, Vec::new()));
+                Ok(())
+            }
+            "slm_load_chunk" => {
+                if self.pending.is_none() {
+                    return Err(Error("NoLoadPending"));
+                }
+                let chunk = self.bytes(&ptr(0), val(1))?;
+                let (announced, received) = self.pending.as_mut().expect("checked");
+                if received.len() as u64 + chunk.len() as u64 > *announced {
+                    return Err(Error("LoadOverrun"));
+                }
+                received.extend_from_slice(&chunk);
+                Ok(())
+            }
+            "slm_load_end" => {
+                self.require_default()?;
+                let (announced, received) = self.pending.take().ok_or(Error("NoLoadPending"))?;
+                if (received.len() as u64) < announced {
+                    return Err(Error("LoadIncomplete"));
+                }
+                // The whole-file validation of slm1.md §2.7 (step 1 cannot
+                // fail: the length was checked at begin) [SLM1-VAL-02].
+                self.session.load_model(received).map(|_| ())
+            }
+            "slm_load_abort" => {
+                self.pending = None;
+                Ok(())
+            }
             "slm_free_model" => {
-                s.free_model();
+                self.require_default()?;
+                self.session.free_model();
+                Ok(())
+            }
+            "slm_model_free" => {
+                let slot = resolve(&self.models, KIND_MODEL, val(0))?;
+                let e = self.models[slot].1.as_ref().expect("live");
+                if e.sessions > 0 {
+                    return Err(Error("ModelInUse"));
+                }
+                self.models[slot].1 = None;
+                Ok(())
+            }
+            "slm_session_free" => {
+                let slot = resolve(&self.sessions, KIND_SESSION, val(0))?;
+                if self.current == Some(slot) {
+                    self.select(None);
+                }
+                let e = self.sessions[slot].1.take().expect("live");
+                self.models[e.model]
+                    .1
+                    .as_mut()
+                    .expect("a session's model is live")
+                    .sessions -= 1;
+                Ok(())
+            }
+            "slm_session_use" => {
+                let target = match val(0) & 0xFFFF_FFFF {
+                    0 => None,
+                    h => Some(resolve(&self.sessions, KIND_SESSION, h)?),
+                };
+                self.select(target);
                 Ok(())
             }
             "slm_set_sampling" => s.set_sampling(super::SamplingConfig {
@@ -372,6 +556,157 @@ impl Instance {
             }
             other => panic!("the generator knows no export {other}"),
         }
+    }
+
+    /// [ABI-HDL-08]: the default session's model slot only.
+    fn require_default(&self) -> Result<(), Error> {
+        match self.current {
+            None => Ok(()),
+            Some(_) => Err(Error("NotDefaultSession")),
+        }
+    }
+
+    fn resident(&self) -> u64 {
+        let m: u64 = self
+            .models
+            .iter()
+            .filter_map(|(_, l)| l.as_ref())
+            .map(|e| e.bytes)
+            .sum();
+        let s: u64 = self
+            .sessions
+            .iter()
+            .filter_map(|(_, l)| l.as_ref())
+            .map(|e| e.bytes)
+            .sum();
+        m + s
+    }
+
+    /// `TooManyHandles`, then `ResidentBytesExceeded` ([ABI-HDL-03], [ABI-HDL-04]).
+    fn room(&self, model: bool, bytes: u64) -> Result<usize, Error> {
+        let slot = if model {
+            free_slot(&self.models)?
+        } else {
+            free_slot(&self.sessions)?
+        };
+        if self.resident() + bytes > limit("MAX_RESIDENT_BYTES") {
+            return Err(Error("ResidentBytesExceeded"));
+        }
+        Ok(slot)
+    }
+
+    fn install(&mut self, slot: usize, bytes: Vec<u8>) -> Result<u64, Error> {
+        let mut tmp = Session::default();
+        tmp.load_model(bytes)?;
+        let shared = tmp.detach().expect("loaded");
+        let size = shared.model().summary.int("file_size").expect("header");
+        let (g, live) = &mut self.models[slot];
+        *g += 1;
+        *live = Some(ModelObj {
+            shared: Some(shared),
+            sessions: 0,
+            bytes: size,
+        });
+        Ok(handle(KIND_MODEL, *g, slot))
+    }
+
+    /// `slm_model_create` ([ABI-HDL-03]).
+    fn model_create(&mut self, p: &Ptr, len: u64) -> Result<u64, Error> {
+        if len > limit("MODEL_BYTE_BUDGET") {
+            return Err(Error("ModelTooLarge"));
+        }
+        if len == 0 {
+            return Err(Error("Truncated"));
+        }
+        let name = match p {
+            Ptr::Null => return Err(Error("NullPointer")),
+            Ptr::Buffer(name, 0)
+                if self
+                    .buffers
+                    .get(name)
+                    .is_some_and(|b| b.live && b.bytes.len() as u64 == len) =>
+            {
+                name.clone()
+            }
+            _ => return Err(Error("InvalidPointer")),
+        };
+        let slot = self.room(true, len)?;
+        let bytes = self.buffers[&name].bytes.clone();
+        let h = self.install(slot, bytes)?;
+        self.buffers.get_mut(&name).expect("exists").live = false;
+        Ok(h)
+    }
+
+    /// `slm_load_end_model` ([ABI-HDL-03]).
+    fn load_end_model(&mut self) -> Result<u64, Error> {
+        let (announced, received) = self.pending.take().ok_or(Error("NoLoadPending"))?;
+        if (received.len() as u64) < announced {
+            return Err(Error("LoadIncomplete"));
+        }
+        let slot = self.room(true, announced)?;
+        self.install(slot, received)
+    }
+
+    /// `slm_session_create` ([ABI-HDL-04]).
+    fn session_create(&mut self, model: u64, kv_dtype: u64) -> Result<u64, Error> {
+        let m = resolve(&self.models, KIND_MODEL, model)?;
+        if kv_dtype & 0xFFFF_FFFF != 0 {
+            return Err(Error("InvalidArgument"));
+        }
+        let summary = match self.models[m].1.as_ref().and_then(|e| e.shared.as_ref()) {
+            Some(shared) => shared.model().summary.clone(),
+            None => self
+                .session
+                .model()
+                .expect("lent to the current session")
+                .summary
+                .clone(),
+        };
+        let bytes = summary.kv_cache_bytes + summary.scratch_bytes;
+        let slot = self.room(false, bytes)?;
+        self.models[m].1.as_mut().expect("live").sessions += 1;
+        let (g, live) = &mut self.sessions[slot];
+        *g += 1;
+        *live = Some(SessionObj {
+            session: Some(Session::default()),
+            model: m,
+            bytes,
+        });
+        Ok(handle(KIND_SESSION, *g, slot))
+    }
+
+    /// [ABI-HDL-07]: park the current session, lend the target its model.
+    fn select(&mut self, target: Option<usize>) {
+        if target == self.current {
+            return;
+        }
+        let mut previous = std::mem::take(&mut self.session);
+        match self.current {
+            None => self.parked_default = Some(previous),
+            Some(slot) => {
+                let e = self.sessions[slot].1.as_mut().expect("current is live");
+                let shared = previous.detach().expect("a handle session has its model");
+                self.models[e.model].1.as_mut().expect("live").shared = Some(shared);
+                e.session = Some(previous);
+            }
+        }
+        self.session = match target {
+            None => self.parked_default.take().expect("parked"),
+            Some(slot) => {
+                let e = self.sessions[slot].1.as_mut().expect("resolved");
+                let mut s = e.session.take().expect("parked");
+                let shared = self.models[e.model]
+                    .1
+                    .as_mut()
+                    .expect("live")
+                    .shared
+                    .take()
+                    .expect("parked");
+                s.attach(shared);
+                s
+            }
+        };
+        self.current = target;
     }
 
     /// The stored bytes of the tensor with this role code and layer.

@@ -172,6 +172,17 @@ struct Loaded {
     adapters: AdapterState,
 }
 
+/// A loaded model between uses by handle sessions (abi.md §4.2).
+#[derive(Debug)]
+pub struct SharedModel(Loaded);
+
+impl SharedModel {
+    /// The validated model.
+    pub fn model(&self) -> &Model {
+        &self.0.model
+    }
+}
+
 /// The adapter state of adapters.md §4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AdapterState {
@@ -383,6 +394,17 @@ impl Session {
     /// The loaded model, if any.
     pub fn model(&self) -> Option<&Model> {
         self.model.as_ref().map(|l| &l.model)
+    }
+
+    /// Takes the loaded model out, keeping the context (abi.md §4.2: a
+    /// handle session lends its model back between uses).
+    pub fn detach(&mut self) -> Option<SharedModel> {
+        self.model.take().map(SharedModel)
+    }
+
+    /// Puts a model taken by [`Session::detach`] back; the context is kept.
+    pub fn attach(&mut self, m: SharedModel) {
+        self.model = Some(m.0);
     }
 
     /// Positions in the current context.
