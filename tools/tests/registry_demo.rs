@@ -62,9 +62,15 @@ fn the_demo_ledger_binds_the_bred_child_to_its_receipt_and_parents() {
     let sha = |p: &Path| {
         let out = Command::new("sha256sum").arg(p).output().unwrap();
         assert!(out.status.success());
-        format!("sha256:{}", String::from_utf8(out.stdout).unwrap().split(' ').next().unwrap())
+        format!(
+            "sha256:{}",
+            String::from_utf8(out.stdout).unwrap().split(' ').next().unwrap()
+        )
     };
-    assert_eq!(b["artifact"]["sha256"].as_str().unwrap(), sha(&dir.join("bred/bard-ties-q8_0.slm")));
+    assert_eq!(
+        b["artifact"]["sha256"].as_str().unwrap(),
+        sha(&dir.join("bred/bard-ties-q8_0.slm"))
+    );
     let receipt_path = dir.join(b["receipt"]["file"].as_str().unwrap());
     assert_eq!(b["receipt"]["sha256"].as_str().unwrap(), sha(&receipt_path));
     let receipt: serde_json::Value = serde_json::from_slice(&std::fs::read(&receipt_path).unwrap()).unwrap();
@@ -78,12 +84,20 @@ fn the_demo_ledger_binds_the_bred_child_to_its_receipt_and_parents() {
     assert_eq!(parents.len(), 4, "the base and three fine-tuned children");
     assert_eq!(b["parents"], serde_json::json!(parents));
     let bard = root().join("models/bard");
-    for (p, m) in parents.iter().zip(["bard-q8_0", "bard-comedy-q8_0", "bard-tragedy-q8_0", "bard-milton-q8_0"]) {
+    for (p, m) in parents
+        .iter()
+        .zip(["bard-q8_0", "bard-comedy-q8_0", "bard-tragedy-q8_0", "bard-milton-q8_0"])
+    {
         assert_eq!(*p, sha(&bard.join(format!("{m}.slm"))), "{m}");
     }
     // The stack built from it is admitted.
     let reg: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("selector.registry.json")).unwrap()).unwrap();
-    let stack = reg["entries"].as_array().unwrap().iter().find(|e| e["id"] == "bard-q8_0+ties").unwrap();
+    let stack = reg["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "bard-q8_0+ties")
+        .unwrap();
     assert_eq!(stack["kind"], "stack");
 }
