@@ -137,6 +137,21 @@ test('adapter-sidecar-registry-file: plan, registry, six phases, module bytes an
   assert.ok((await generate(page, 'ROMEO.', 8)).length > 0);
 });
 
+test('a stack over a bred child (bard-q8_0+ties, issue 16) assembles: its package applied by the runtime, the checksum computed here', async () => {
+  const { page } = browser;
+  await openLogged(page);
+  const bred = registry.entries.find((e) => e.id === 'bard-q8_0+ties');
+  assert.ok(bred && bred.kind === 'stack' && bred.adapters.length === 1, 'the registry admits the bred child\'s stack');
+  const s = await assemble(page, bred.id);
+  assert.equal(s.outcome.ok, true, s.outcome.message);
+  const want = hex8(assemblyChecksum(baseOf(bred).file, bred.adapters.map((a) => a.file)));
+  assert.equal(bred.assembly_checksum, want);
+  const diag = await page.evaluate(() => window.tinyrustlmDemo.state.diag);
+  assert.equal(diag.adapters.assembly_checksum, want);
+  assert.deepEqual(s.applied.map((a) => [a.name, a.format]), [['ties.alr1', 'ALR1']]);
+  assert.ok((await generate(page, 'ROMEO.', 8)).length > 0);
+});
+
 test('adapter controls: a local package is validated and applied; the list and the assembly checksum follow', async () => {
   const { page } = browser;
   await openLogged(page);
