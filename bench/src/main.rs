@@ -25,6 +25,8 @@
 //! only the kernels; `… -- largest` the largest models instead of stories15M.
 //! `… -- long-context` measures generation tokens/s near position 8,191
 //! (`MAX_CONTEXT_LENGTH`) against the same steps at the start of a context.
+//! `… -- kv-cache` the KV bytes and generation tokens/s of an f32 against a
+//! q8_0 KV cache (spec/model.md MODEL-KV-01).
 //! `… -- write-model DTYPE PATH` only writes the stories15M-shaped model of
 //! that dtype (`f32` with the 4,096 vocabulary) to PATH, for measuring the
 //! same file elsewhere (the browser demo's `web/tests/bench.mjs`).
@@ -420,6 +422,11 @@ fn main() {
         long_context();
         return;
     }
+    if arg.as_deref() == Some("kv-cache") {
+        header(&paths);
+        kv_cache();
+        return;
+    }
     if arg.as_deref() == Some("write-model") {
         write_model(std::env::args().skip(2).collect());
         return;
@@ -547,6 +554,64 @@ fn long_context() {
             median(fwd).as_secs_f64(),
             STEPS as f64 / median(steps).as_secs_f64()
         );
+    }
+}
+
+/// KV bytes and generation tokens/s of an f32 against a q8_0 KV cache
+/// (spec/model.md [MODEL-KV-01]) on the stories15M shape with heads of 32
+/// (9 query heads, 3 KV heads, q8_0 matrices, context 2,048): `forward`
+/// fills positions 0 … n − 1, then `STEPS` greedy steps are timed, at a
+/// short and a long context. Medians of 3. The q8_0 cache is a handle
+/// session created with kv_dtype 1 (its buffers replace the f32 ones).
+fn kv_cache() {
+    const STEPS: usize = 64;
+    let vocab = vocabulary(32_000);
+    let shape = Shape {
+        n_heads: 9,
+        n_kv_heads: 3,
+        context_length: 2048,
+        ..stories15m("stories15M, heads of 32, 3 KV heads, context 2048", Dtype::Q8_0, 32_000)
+    };
+    assert!(shape.fits(vocab.to_section().len() as u64), "{shape:?}");
+    let bytes = shape.build(&vocab);
+    let ids: Vec<u32> = random_bytes(2048, 5).iter().map(|&b| u32::from(b)).collect();
+    println!(
+        "KV cache dtype: {} {} ({}), {} greedy generate_next_token after forward over n ids; medians of 3; path {} (the q8_0 attention is portable)",
+        shape.name,
+        shape.dtype.name(),
+        shape.describe(),
+        STEPS,
+        Isa::selected().name()
+    );
+    println!();
+    println!("| KV cache | KV bytes | positions stepped | gen tok/s |");
+    println!("|---|---:|---|---:|");
+    for q8 in [false, true] {
+        let mut s = Session::new();
+        s.load_model(bytes.clone()).unwrap();
+        if q8 {
+            let (model, _) = s.detach().unwrap();
+            let buffers = model.new_buffers(true);
+            s.attach(model, buffers);
+        }
+        for n in [64usize, 2048 - STEPS] {
+            let mut steps = Vec::new();
+            for _ in 0..3 {
+                s.forward(&ids[..n], false).unwrap();
+                let t = Instant::now();
+                for _ in 0..STEPS {
+                    s.generate_next_token().unwrap();
+                }
+                steps.push(t.elapsed());
+            }
+            println!(
+                "| {} | {} | {n} … {} | {:.1} |",
+                if q8 { "q8_0" } else { "f32" },
+                s.kv_cache_bytes(),
+                n + STEPS - 1,
+                STEPS as f64 / median(steps).as_secs_f64()
+            );
+        }
     }
 }
 

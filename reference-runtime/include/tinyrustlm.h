@@ -160,6 +160,7 @@ extern "C" {
 #define SLM_ERR_RESIDENT_BYTES_EXCEEDED 714u
 #define SLM_ERR_MODEL_IN_USE 715u
 #define SLM_ERR_NOT_DEFAULT_SESSION 716u
+#define SLM_ERR_KV_DTYPE_UNSUPPORTED 720u
 
 /* Values of slm_stop_reason() ([ABI-GEN-02]). */
 #define SLM_STOP_NONE 0u
@@ -233,6 +234,8 @@ uint32_t slm_model_create(const uint8_t *ptr, size_t len);
 uint32_t slm_last_handle(void);
 uint32_t slm_load_end_model(void);
 uint32_t slm_model_free(uint32_t model);
+/* kv_dtype: 0 an f32 KV cache, 1 q8_0 (34 bytes per 32 values; the model's
+ * head_dim must be a multiple of 32, else SLM_ERR_KV_DTYPE_UNSUPPORTED). */
 uint32_t slm_session_create(uint32_t model, uint32_t kv_dtype);
 uint32_t slm_session_free(uint32_t session);
 uint32_t slm_session_use(uint32_t session);

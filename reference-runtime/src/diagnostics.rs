@@ -60,12 +60,14 @@ pub fn render(session: &Session, last_error: u32, out: &mut Vec<u8>) {
     let (capacity, kv_bytes, model_bytes) = model.as_ref().map_or((0, 0, 0), |m| {
         (
             u64::from(m.header().context_length),
-            m.kv_cache_bytes(),
+            session.kv_cache_bytes(),
             u64::from(m.header().file_size),
         )
     });
     w.key("context");
     w.begin_object();
+    w.key("kv_dtype");
+    w.string(if session.kv_q8() { "q8_0" } else { "f32" });
     w.key("kv_length");
     w.uint(session.context_len() as u64);
     w.key("kv_capacity");

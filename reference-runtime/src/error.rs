@@ -274,6 +274,8 @@ pub enum ErrorKind {
     ModelInUse = 715,
     /// slm_load_model, slm_free_model or slm_load_end while a handle session is current (code 716, phase `run`, profile `abi`).
     NotDefaultSession = 716,
+    /// slm_session_create with kv_dtype 1 (q8_0) on a model whose head_dim is not a multiple of 32 (code 720, phase `run`, profile `abi`).
+    KvDtypeUnsupported = 720,
 }
 
 impl ErrorKind {
@@ -397,6 +399,7 @@ impl ErrorKind {
         ErrorKind::ResidentBytesExceeded,
         ErrorKind::ModelInUse,
         ErrorKind::NotDefaultSession,
+        ErrorKind::KvDtypeUnsupported,
     ];
 
     /// The table row of this kind: (name, phase, profile, summary).
@@ -1105,6 +1108,12 @@ impl ErrorKind {
                 "abi",
                 "slm_load_model, slm_free_model or slm_load_end while a handle session is current",
             ),
+            ErrorKind::KvDtypeUnsupported => (
+                "KvDtypeUnsupported",
+                Phase::Run,
+                "abi",
+                "slm_session_create with kv_dtype 1 (q8_0) on a model whose head_dim is not a multiple of 32",
+            ),
         }
     }
 }
@@ -1302,7 +1311,7 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(k));
             assert_eq!(format!("{k:?}"), k.name(), "variant name equals table name");
         }
-        assert_eq!(ErrorKind::ALL.len(), 118);
+        assert_eq!(ErrorKind::ALL.len(), 119);
     }
 
     #[test]

@@ -108,9 +108,11 @@ impl SharedModel {
 
     /// Fresh buffers for a new session on this model (the allocation a load
     /// makes: KV cache, scratch, the generated-ids and output buffers).
-    pub fn new_buffers(&self) -> SessionBuffers {
+    /// `kv_q8` selects a q8_0 KV cache ([MODEL-KV-01]; the caller checked
+    /// `head_dim % 32 == 0`).
+    pub fn new_buffers(&self, kv_q8: bool) -> SessionBuffers {
         SessionBuffers {
-            state: self.0.transformer.new_state(),
+            state: self.0.transformer.new_state(kv_q8),
             out_ids: Vec::with_capacity(self.0.transformer.config().context_length),
             staging: Vec::with_capacity(OUTPUT_CAPACITY),
             forward_out: Vec::new(),
@@ -333,6 +335,18 @@ impl Session {
     /// The loaded model, as a view over the session's copy of its bytes.
     pub fn model(&self) -> Option<Model<'_>> {
         self.model.as_ref().map(|m| m.transformer.model())
+    }
+
+    /// The KV cache is q8_0 ([MODEL-KV-01]; a handle session created with
+    /// `kv_dtype` 1). False without a model.
+    pub fn kv_q8(&self) -> bool {
+        self.model.as_ref().is_some_and(|m| m.transformer.kv_q8())
+    }
+
+    /// The session's KV cache bytes for its KV dtype ([LIM-RES-03]); 0
+    /// without a model.
+    pub fn kv_cache_bytes(&self) -> u64 {
+        self.model.as_ref().map_or(0, |m| m.transformer.kv_cache_bytes() as u64)
     }
 
     /// The loaded model's runtime (configuration, weights, run state).

@@ -366,6 +366,37 @@ fn run_generates_and_reports_timing() {
 }
 
 #[test]
+fn run_with_a_q8_0_kv_cache_reports_its_bytes_and_refuses_small_heads() {
+    // repeat4: 1 layer, context 256, kv_dim 32 → f32 65,536 bytes, q8_0 17,408
+    let p = model_path("repeat4-f32.slm");
+    let run = |kv: &str| {
+        slm(&[
+            "run",
+            &p,
+            "--prompt",
+            "abcd",
+            "-n",
+            "8",
+            "--temperature",
+            "0",
+            "--kv",
+            kv,
+        ])
+    };
+    let (f, q) = (run("f32"), run("q8_0"));
+    assert!(f.status.success() && q.status.success(), "{}", stderr(&q));
+    assert!(stderr(&f).contains("KV cache f32 65536 bytes"), "{}", stderr(&f));
+    assert!(stderr(&q).contains("KV cache q8_0 17408 bytes"), "{}", stderr(&q));
+    // the repeat model copies its prompt under either cache (vectors certify it)
+    assert_eq!(f.stdout, b"abcdabcdabcd\n");
+    assert_eq!(q.stdout, f.stdout);
+    // head_dim 8
+    let out = slm(&["run", &model_path(F32), "--kv", "q8_0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("KvDtypeUnsupported"), "{}", stderr(&out));
+}
+
+#[test]
 fn forward_prints_one_line_of_logits_per_position() {
     let p = model_path(F32);
     let out = slm(&["forward", &p, "256", "97", "98"]);

@@ -259,6 +259,7 @@ fn binary32_implementations_pass_every_generation_vector() {
             Pass {
                 f32_arith: true,
                 act_quant: true,
+                kv_q8: false,
                 mistake: None,
             },
             0.5,

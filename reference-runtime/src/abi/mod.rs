@@ -541,17 +541,29 @@ impl Instance {
 
     fn session_create_inner(&mut self, model: u32, kv_dtype: u32) -> Result<u32> {
         let m = resolve(&self.models, KIND_MODEL, model)?;
-        if kv_dtype != 0 {
-            return Err(Error::new(ErrorKind::InvalidArgument));
-        }
-        // The model may be lent to the current session: read its sizes there.
-        let sizes = |v: crate::slm1::Model<'_>| v.kv_cache_bytes().saturating_add(v.scratch_bytes());
-        let bytes = match self.parked_model(m) {
-            Some(shared) => sizes(shared.model()),
-            None => self.session.model().map_or(0, sizes),
+        let kv_q8 = match kv_dtype {
+            0 => false,
+            1 => true,
+            _ => return Err(Error::new(ErrorKind::InvalidArgument)),
         };
+        // The model may be lent to the current session: read its sizes there.
+        // [LIM-RES-03] kv_cache_bytes(q8_0) = kv_cache_bytes(f32) / 128 × 34
+        // (exact: kv_dim is a multiple of 32 once head_dim is).
+        let sizes = |v: crate::slm1::Model<'_>| {
+            let kv = v.kv_cache_bytes();
+            let kv = if kv_q8 { kv / 128 * 34 } else { kv };
+            (v.header().head_dim, kv.saturating_add(v.scratch_bytes()))
+        };
+        let (head_dim, bytes) = match self.parked_model(m) {
+            Some(shared) => sizes(shared.model()),
+            None => self.session.model().map_or((0, 0), sizes),
+        };
+        // [ABI-HDL-04] q8_0 blocks of 32 never straddle heads.
+        if kv_q8 && head_dim % 32 != 0 {
+            return Err(Error::new(ErrorKind::KvDtypeUnsupported));
+        }
         let slot = self.room_for(false, bytes)?;
-        let buffers = self.new_buffers_for(m)?;
+        let buffers = self.new_buffers_for(m, kv_q8)?;
         if let Some(e) = self.model_entry_mut(m) {
             e.sessions += 1;
         }
@@ -571,13 +583,13 @@ impl Instance {
     }
 
     /// Fresh session buffers for the model in slot `m`, wherever it is.
-    fn new_buffers_for(&mut self, m: usize) -> Result<SessionBuffers> {
+    fn new_buffers_for(&mut self, m: usize, kv_q8: bool) -> Result<SessionBuffers> {
         if let Some(shared) = self.parked_model(m) {
-            return Ok(shared.new_buffers());
+            return Ok(shared.new_buffers(kv_q8));
         }
         // Lent to the current session: take it back for a moment.
         let (model, own) = self.session.detach().ok_or(Error::new(ErrorKind::ModelNotLoaded))?;
-        let b = model.new_buffers();
+        let b = model.new_buffers(kv_q8);
         self.session.attach(model, own);
         Ok(b)
     }

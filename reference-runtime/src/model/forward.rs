@@ -19,6 +19,8 @@ use super::rope::rope;
 use super::simd::{self, Isa};
 use super::state::RunState;
 use super::weights::{F32s, LayerWeights, MatRef, TensorRef};
+use crate::f16::f16_to_f32;
+use crate::quant::{BLOCK_ELEMENTS as BLOCK, Q8_0_BLOCK_BYTES, quantize_block_q8_0};
 use crate::slm1::Architecture;
 
 /// How products are computed: activation quantization (§6 [NUM-GEN-02])
@@ -152,7 +154,87 @@ fn rope_and_store(c: &Config, s: &mut RunState, l: usize, pos: usize, n: usize) 
     }
     for (i, (k, v)) in rows(&s.k, c.kv_dim, n).zip(rows(&s.v, c.kv_dim, n)).enumerate() {
         // K[l][pos] = k;  V[l][pos] = v
-        store_kv(c, &mut s.key_cache, &mut s.value_cache, k, v, l, pos + i);
+        if s.kv_q8 {
+            let range = q8_cache_range(c, l, pos + i);
+            store_q8(s.key_q8.get_mut(range.clone()).unwrap_or(&mut []), k);
+            store_q8(s.value_q8.get_mut(range).unwrap_or(&mut []), v);
+        } else {
+            store_kv(c, &mut s.key_cache, &mut s.value_cache, k, v, l, pos + i);
+        }
+    }
+}
+
+/// Bytes of one q8_0 cache row: `kv_dim / 32` blocks of 34 bytes.
+fn q8_row_bytes(c: &Config) -> usize {
+    (c.kv_dim / BLOCK).saturating_mul(Q8_0_BLOCK_BYTES)
+}
+
+/// The q8_0 cache row `[l][pos]`: offset and length in a `(n_layers,
+/// context_length, q8_row_bytes)` cache.
+fn q8_cache_range(c: &Config, l: usize, pos: usize) -> core::ops::Range<usize> {
+    let row = q8_row_bytes(c);
+    let start = l
+        .saturating_mul(c.context_length)
+        .saturating_add(pos)
+        .saturating_mul(row);
+    start..start.saturating_add(row)
+}
+
+/// Quantizes a key or value row into q8_0 blocks ([MODEL-KV-01],
+/// [QUANT-Q8-02]). A block the rule cannot quantize (a non-finite value, or
+/// a scale beyond f16) is outside the tolerance zone: it is stored with a
+/// NaN scale, so what reads it is NaN, and nothing fails.
+pub(super) fn store_q8(dst: &mut [u8], row: &[f32]) {
+    for (out, x) in dst.chunks_exact_mut(Q8_0_BLOCK_BYTES).zip(row.chunks_exact(BLOCK)) {
+        let mut block = [0f32; BLOCK];
+        block.copy_from_slice(x);
+        let q = if block.iter().all(|v| v.is_finite()) {
+            quantize_block_q8_0(&block).ok()
+        } else {
+            None
+        };
+        match q {
+            Some(q) => out.copy_from_slice(&q),
+            None => {
+                out.fill(0);
+                if let Some(scale) = out.get_mut(..2) {
+                    scale.copy_from_slice(&F16_NAN.to_le_bytes());
+                }
+            }
+        }
+    }
+}
+
+/// `f16` quiet NaN.
+const F16_NAN: u16 = 0x7E00;
+
+/// The dequantized values of one q8_0 block ([QUANT-Q8-01]): `(d, q)`.
+fn q8_block(block: &[u8]) -> (f32, &[u8]) {
+    match block {
+        [a, b, q @ ..] => (f16_to_f32(u16::from_le_bytes([*a, *b])), q),
+        _ => (0.0, &[]),
+    }
+}
+
+/// `q_h · K_g` over the q8_0 blocks of one cached head.
+fn dot_q8(q_h: &[f32], blocks: &[u8]) -> f32 {
+    let mut sum = 0.0f32;
+    for (x, block) in q_h.chunks_exact(BLOCK).zip(blocks.chunks_exact(Q8_0_BLOCK_BYTES)) {
+        let (d, q) = q8_block(block);
+        for (&x, &q) in x.iter().zip(q) {
+            sum += x * (f32::from(q as i8) * d); // dequantize, then multiply
+        }
+    }
+    sum
+}
+
+/// `y += a · V_g` over the q8_0 blocks of one cached head.
+fn axpy_q8(y: &mut [f32], a: f32, blocks: &[u8]) {
+    for (y, block) in y.chunks_exact_mut(BLOCK).zip(blocks.chunks_exact(Q8_0_BLOCK_BYTES)) {
+        let (d, q) = q8_block(block);
+        for (y, &q) in y.iter_mut().zip(q) {
+            *y += a * (f32::from(q as i8) * d);
+        }
     }
 }
 
@@ -165,10 +247,17 @@ fn attend(c: &Config, s: &mut RunState, isa: Isa, l: usize, pos: usize, n: usize
         att,
         key_cache,
         value_cache,
+        kv_q8,
+        key_q8,
+        value_q8,
         ..
     } = s;
     for (i, (out, q)) in rows_mut(xb, c.dim, n).zip(rows(q, c.dim, n)).enumerate() {
-        attention(c, out, q, att, key_cache, value_cache, isa, l, pos + i);
+        if *kv_q8 {
+            attention_q8(c, out, q, att, key_q8, value_q8, l, pos + i);
+        } else {
+            attention(c, out, q, att, key_cache, value_cache, isa, l, pos + i);
+        }
     }
 }
 
@@ -351,6 +440,51 @@ fn attention(
         out_h.fill(0.0);
         for (&a, v_p) in scores.iter().zip(values.chunks_exact(c.kv_dim.max(1))) {
             simd::axpy(isa, out_h, a, v_p.get(kv_head.clone()).unwrap_or(&[]));
+        }
+    }
+}
+
+/// [`attention`] over a q8_0 KV cache ([MODEL-KV-01]): the same steps,
+/// reading each cached key and value dequantized ([QUANT-Q8-01]). Portable
+/// code; `head_dim % 32 == 0` was checked when the session was created, so
+/// a head is whole blocks.
+#[allow(clippy::too_many_arguments)]
+fn attention_q8(
+    c: &Config,
+    out: &mut [f32],
+    q: &[f32],
+    att: &mut [f32],
+    key_q8: &[u8],
+    value_q8: &[u8],
+    l: usize,
+    pos: usize,
+) {
+    let hd = c.head_dim.max(1);
+    let row = q8_row_bytes(c).max(1);
+    let head_bytes = (hd / BLOCK).saturating_mul(Q8_0_BLOCK_BYTES);
+    let layer = q8_cache_range(c, l, 0).start..q8_cache_range(c, l, pos).end;
+    let keys = key_q8.get(layer.clone()).unwrap_or(&[]);
+    let values = value_q8.get(layer).unwrap_or(&[]);
+    let scale = (c.head_dim as f32).sqrt();
+    let heads = out
+        .chunks_exact_mut(hd)
+        .zip(q.chunks_exact(hd))
+        .zip(att.chunks_exact_mut(c.context_length.max(1)));
+    for (h, ((out_h, q_h), att_h)) in heads.enumerate() {
+        // g = h div group: consecutive query heads share a KV head
+        let g = h / c.group.max(1);
+        let kv_head = g.saturating_mul(head_bytes)..g.saturating_add(1).saturating_mul(head_bytes);
+        // s[p] = (q_h · K[l][p]_g) / sqrt(head_dim)   for p = 0 … pos
+        let scores = att_h.get_mut(..=pos).unwrap_or(&mut []);
+        for (score, k_p) in scores.iter_mut().zip(keys.chunks_exact(row)) {
+            *score = dot_q8(q_h, k_p.get(kv_head.clone()).unwrap_or(&[])) / scale;
+        }
+        // a = softmax(s[0 … pos])
+        softmax(scores);
+        // out_h = Σ_p a[p] · V[l][p]_g
+        out_h.fill(0.0);
+        for (&a, v_p) in scores.iter().zip(values.chunks_exact(row)) {
+            axpy_q8(out_h, a, v_p.get(kv_head.clone()).unwrap_or(&[]));
         }
     }
 }

@@ -117,8 +117,18 @@ impl Transformer {
     }
 
     /// A new run state for this model (a new session's, [ABI-HDL-04]).
-    pub(crate) fn new_state(&self) -> RunState {
-        RunState::new(&self.config, self.kernels.activation_quant)
+    pub(crate) fn new_state(&self, kv_q8: bool) -> RunState {
+        RunState::with_kv(&self.config, self.kernels.activation_quant, kv_q8)
+    }
+
+    /// The run state's KV cache is q8_0 ([MODEL-KV-01]).
+    pub fn kv_q8(&self) -> bool {
+        self.state.kv_q8()
+    }
+
+    /// Bytes of the run state's KV cache ([LIM-RES-03]).
+    pub fn kv_cache_bytes(&self) -> usize {
+        self.state.kv_cache_bytes()
     }
 
     /// The validated model, as a view over the file.

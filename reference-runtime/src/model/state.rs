@@ -77,6 +77,13 @@ pub struct RunState {
     pub(crate) key_cache: Vec<f32>,
     /// (n_layers, context_length, kv_dim): values of every processed position.
     pub(crate) value_cache: Vec<f32>,
+    /// A q8_0 KV cache ([MODEL-KV-01]): `key_cache` and `value_cache` are
+    /// empty and these hold the blocks instead.
+    pub(crate) kv_q8: bool,
+    /// (n_layers, context_length, kv_dim / 32 blocks of 34 bytes): q8_0 keys.
+    pub(crate) key_q8: Vec<u8>,
+    /// (n_layers, context_length, kv_dim / 32 blocks of 34 bytes): q8_0 values.
+    pub(crate) value_q8: Vec<u8>,
     /// Activation quantization: room for the widest matrix input,
     /// batch × max(dim, ffn_dim) values; empty when activation quantization is off.
     pub(crate) xq: QuantizedVector,
@@ -89,7 +96,16 @@ impl RunState {
     /// `MAX_KV_CACHE_BYTES` and `MAX_SCRATCH_BYTES` by validation before
     /// this is called ([LIM-GEN-02]).
     pub fn new(c: &Config, activation_quant: bool) -> RunState {
+        RunState::with_kv(c, activation_quant, false)
+    }
+
+    /// As [`RunState::new`], with a q8_0 KV cache when `kv_q8`
+    /// ([MODEL-KV-01]; the caller checked `head_dim % 32 == 0`, so the
+    /// q8_0 cache is `kv_cache_bytes(q8_0)` = 34/128 of the f32 one, which
+    /// validation bounded).
+    pub fn with_kv(c: &Config, activation_quant: bool, kv_q8: bool) -> RunState {
         let cache = c.n_layers.saturating_mul(c.context_length).saturating_mul(c.kv_dim);
+        let (f32_cache, q8_cache) = if kv_q8 { (0, cache / 32 * 34) } else { (cache, 0) };
         let batch = prefill_batch(c);
         // batch × (dim | kv_dim | ffn_dim) ≤ the bound of prefill_batch
         let (dim, kv_dim, ffn_dim) = (batch * c.dim, batch * c.kv_dim, batch * c.ffn_dim);
@@ -106,8 +122,11 @@ impl RunState {
             hb2: vec![0.0; ffn_dim],
             att: vec![0.0; c.n_heads.saturating_mul(c.context_length)],
             logits: vec![0.0; c.vocab_size],
-            key_cache: vec![0.0; cache],
-            value_cache: vec![0.0; cache],
+            key_cache: vec![0.0; f32_cache],
+            value_cache: vec![0.0; f32_cache],
+            kv_q8,
+            key_q8: vec![0; q8_cache],
+            value_q8: vec![0; q8_cache],
             xq: if activation_quant {
                 QuantizedVector::with_capacity(batch * c.dim.max(c.ffn_dim))
             } else {
@@ -135,14 +154,23 @@ impl RunState {
             logits: Vec::new(),
             key_cache: Vec::new(),
             value_cache: Vec::new(),
+            kv_q8: false,
+            key_q8: Vec::new(),
+            value_q8: Vec::new(),
             xq: QuantizedVector::default(),
             candidates: Candidates::new(0),
         }
     }
 
-    /// Bytes of the KV cache (`kv_cache_bytes`).
+    /// Bytes of the KV cache (`kv_cache_bytes(f32)` or `kv_cache_bytes(q8_0)`,
+    /// [LIM-RES-03]).
     pub fn kv_cache_bytes(&self) -> usize {
-        4 * (self.key_cache.len() + self.value_cache.len())
+        4 * (self.key_cache.len() + self.value_cache.len()) + self.key_q8.len() + self.value_q8.len()
+    }
+
+    /// The KV cache is q8_0 ([MODEL-KV-01]).
+    pub fn kv_q8(&self) -> bool {
+        self.kv_q8
     }
 
     /// Bytes of every other buffer for one token (at most `scratch_bytes`):

@@ -1,5 +1,5 @@
 //! `slm run MODEL.slm [--prompt TEXT] [-n N] [--temperature T] [--top-k K]
-//! [--top-p P] [--seed S] [--q8act]`: generate with the reference runtime,
+//! [--top-p P] [--seed S] [--q8act] [--kv f32|q8_0]`: generate with the reference runtime,
 //! print the output, then the timing on stderr: prompt tokens/s (processing
 //! the prompt) and generation tokens/s (sampling and processing each new
 //! token), measured separately.
@@ -37,6 +37,10 @@ pub struct Args {
     /// Quantize activations to q8_0 in matrix products.
     #[arg(long)]
     pub q8act: bool,
+    /// The KV cache dtype: `f32` or `q8_0` (spec/model.md MODEL-KV-01; the
+    /// model's head_dim must be a multiple of 32).
+    #[arg(long, default_value = "f32", value_parser = ["f32", "q8_0"])]
+    pub kv: String,
 }
 
 /// `slm run`.
@@ -72,6 +76,18 @@ fn generate(args: &Args) -> Result<(), String> {
     s.load_model(bytes)
         .map_err(|e| format!("{e} (check the file with `slm validate`)"))?;
     let load = t.elapsed();
+    if args.kv == "q8_0" {
+        // A session's KV dtype is chosen with its buffers (abi.md ABI-HDL-04).
+        let head_dim = s.model().map_or(0, |m| m.header().head_dim);
+        if head_dim % 32 != 0 {
+            return Err(format!(
+                "--kv q8_0 needs a head_dim that is a multiple of 32; this model's is {head_dim} (KvDtypeUnsupported)"
+            ));
+        }
+        let (model, _f32_buffers) = s.detach().ok_or("no model")?;
+        let buffers = model.new_buffers(true);
+        s.attach(model, buffers);
+    }
     s.set_sampling(cfg)
         .map_err(|e| format!("sampling configuration (--temperature, --top-k, --top-p): {e}"))?;
     let prompt = args.prompt.as_bytes();
@@ -107,10 +123,12 @@ fn generate(args: &Args) -> Result<(), String> {
     let gen_time = t.elapsed();
     let _ = writeln!(out);
     eprintln!(
-        "load {:.1} ms; prompt {prompt_tokens} tokens, {:.1} tok/s; generated {generated} tokens, {:.1} tok/s{}",
+        "load {:.1} ms; prompt {prompt_tokens} tokens, {:.1} tok/s; generated {generated} tokens, {:.1} tok/s; KV cache {} {} bytes{}",
         load.as_secs_f64() * 1e3,
         f64::from(prompt_tokens) / prompt_time.as_secs_f64(),
         f64::from(generated) / gen_time.as_secs_f64(),
+        args.kv,
+        s.kv_cache_bytes(),
         if args.q8act { " (activation quantization)" } else { "" }
     );
     Ok(())

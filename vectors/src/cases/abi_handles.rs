@@ -224,8 +224,12 @@ fn checks(v: &mut Vec<Case>) {
     let mut s = create("a", &other);
     s.extend([
         err(
-            inv("slm_session_create", vec![Arg::int(m), Arg::int(1)]),
+            inv("slm_session_create", vec![Arg::int(m), Arg::int(2)]),
             "InvalidArgument",
+        ),
+        err(
+            inv("slm_session_create", vec![Arg::int(m), Arg::int(1)]),
+            "KvDtypeUnsupported",
         ),
         err(
             inv("slm_session_create", vec![Arg::int(session_h(1, 0)), Arg::int(7)]),
@@ -236,10 +240,89 @@ fn checks(v: &mut Vec<Case>) {
     v.push(case(
         "abi::handles::kv_dtype_checked_after_the_handle",
         &["ABI-HDL-04", "ABI-HDL-02"],
-        "slm_session_create with kv_dtype 1 fails with InvalidArgument (0, f32, is the only KV dtype); a \
+        "slm_session_create with kv_dtype 2 fails with InvalidArgument (0 f32 and 1 q8_0 are the KV dtypes); \
+         kv_dtype 1 on a model whose head_dim (16) is not a multiple of 32 fails with KvDtypeUnsupported; a \
          wrong-kind handle is reported before the kv_dtype; slm_last_handle() is still the model's",
         s,
     ));
+    kv_q8_0(v);
+}
+
+/// A q8_0 KV cache (abi.md [ABI-HDL-04], model.md [MODEL-KV-01],
+/// [NUM-KV-01]) on the repeat models (head_dim 32): logits within the
+/// q8_0-cache tolerance, certified tokens, the KV dtype and bytes; and on
+/// the one random-weight suite model with heads of 32 (GPT-NeoX, q4_0,
+/// two query heads on one KV head, half RoPE), whose q8_0-cache deviation
+/// is the suite's largest relative to its logits.
+fn kv_q8_0(v: &mut Vec<Case>) {
+    let neox = super::generation_forward::forward_models()
+        .into_iter()
+        .find(|r| r.name == "neox-q4_0-gqa2-untied-half-partial")
+        .expect("a forward model with head_dim 32");
+    let bytes = neox.input().materialize();
+    let (m, q8s) = (model_h(1, 0), session_h(1, 0));
+    let mut s = create("m", &bytes);
+    s.extend([
+        out(inv("slm_session_create", vec![Arg::int(m), Arg::int(1)])),
+        last_handle(),
+        call1("slm_session_use", q8s),
+        out(Call::Diagnostics),
+        out(Call::Forward(vec![1, 2, 3, 4, 5, 6, 7, 8], false)),
+        out(Call::Forward(vec![9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 10, 11], true)),
+        out(Call::Diagnostics),
+    ]);
+    v.push(case(
+        "abi::handles::kv_q8_0_neox_q4_0_gqa2",
+        &["ABI-HDL-04", "MODEL-KV-01", "NUM-KV-01", "MODEL-ATTN-01"],
+        "a q8_0 KV cache on the random GPT-NeoX q4_0 model with heads of 32 (2 query heads sharing 1 KV \
+         head, half RoPE on 16 of 32 dims): forward logits of the last position and of every position \
+         within the q8_0-cache tolerance (expected: the binary64 pass over the quantized cache)",
+        s,
+    ));
+    for dtype in ["f32", "q8_0"] {
+        let bytes = super::generation_models::repeat_input(dtype).materialize();
+        let m = model_h(1, 0);
+        let (f32s, q8s) = (session_h(1, 0), session_h(1, 1));
+        let mut s = create("m", &bytes);
+        s.extend(session_create(m));
+        s.extend([
+            out(inv("slm_session_create", vec![Arg::int(m), Arg::int(1)])),
+            last_handle(),
+            call1("slm_session_use", q8s),
+            out(Call::Diagnostics),
+            out(Call::Forward(vec![97, 98, 99, 100, 97, 98], false)),
+            out(Call::Forward(vec![97, 98, 99, 100, 101, 102], true)),
+            out(Call::sampling(0.0, 1, 1.0, 7)),
+            out(Call::generate(b"abcd", 12)),
+            out(Call::Logits),
+            out(Call::Diagnostics),
+            out(Call::sampling(0.8, 0, 0.95, 11)),
+            out(Call::generate(b"wxyz", 8)),
+            call1("slm_session_use", f32s),
+            out(Call::Diagnostics),
+            out(Call::generate(b"abcd", 12)),
+            out(Call::Diagnostics),
+        ]);
+        v.push(case(
+            &format!("abi::handles::kv_q8_0_{dtype}"),
+            &[
+                "ABI-HDL-04",
+                "ABI-HDL-05",
+                "MODEL-KV-01",
+                "NUM-KV-01",
+                "LIM-RES-03",
+                "DIAG-FIELD-01",
+            ],
+            &format!(
+                "the repeat model ({dtype} matrices, head_dim 32) with an f32 session and a q8_0 session \
+                 (kv_dtype 1): diagnostics report kv_dtype q8_0 and kv_bytes = 2 x n_layers x context_length \
+                 x kv_dim / 32 x 34 (26.6 % of the f32 session's); forward logits (last position and every \
+                 position) within the q8_0-cache tolerance; greedy and seeded generation whose tokens are \
+                 certified under that tolerance; the f32 session on the same model keeps kv_dtype f32"
+            ),
+            s,
+        ));
+    }
 }
 
 fn limits(v: &mut Vec<Case>) {

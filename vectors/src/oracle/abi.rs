@@ -650,9 +650,11 @@ impl Instance {
     /// `slm_session_create` ([ABI-HDL-04]).
     fn session_create(&mut self, model: u64, kv_dtype: u64) -> Result<u64, Error> {
         let m = resolve(&self.models, KIND_MODEL, model)?;
-        if kv_dtype & 0xFFFF_FFFF != 0 {
-            return Err(Error("InvalidArgument"));
-        }
+        let q8 = match kv_dtype & 0xFFFF_FFFF {
+            0 => false,
+            1 => true,
+            _ => return Err(Error("InvalidArgument")),
+        };
         let summary = match self.models[m].1.as_ref().and_then(|e| e.shared.as_ref()) {
             Some(shared) => shared.model().summary.clone(),
             None => self
@@ -662,13 +664,18 @@ impl Instance {
                 .summary
                 .clone(),
         };
-        let bytes = summary.kv_cache_bytes + summary.scratch_bytes;
+        if q8 && summary.int("head_dim").expect("header") % 32 != 0 {
+            return Err(Error("KvDtypeUnsupported")); // [ABI-HDL-04]
+        }
+        let bytes = kv_bytes(&summary, q8) + summary.scratch_bytes;
         let slot = self.room(false, bytes)?;
         self.models[m].1.as_mut().expect("live").sessions += 1;
         let (g, live) = &mut self.sessions[slot];
         *g += 1;
+        let mut session = Session::default();
+        session.set_kv_q8(q8);
         *live = Some(SessionObj {
-            session: Some(Session::default()),
+            session: Some(session),
             model: m,
             bytes,
         });
@@ -749,6 +756,16 @@ pub enum Member {
     Str(String),
 }
 
+/// The KV cache bytes of a session (limits.md [LIM-RES-03]): the model's
+/// f32 `kv_cache_bytes`, or under q8_0 34 bytes per 32 values.
+fn kv_bytes(sm: &super::slm1::Summary, q8: bool) -> u64 {
+    if q8 {
+        sm.kv_cache_bytes / 128 * 34
+    } else {
+        sm.kv_cache_bytes
+    }
+}
+
 fn hex32(v: u32) -> Member {
     Member::Str(format!("0x{v:08x}"))
 }
@@ -792,12 +809,14 @@ impl Instance {
                 m.push(("model.tokenizer_checksum", hex32(sm.tokenizer_checksum)));
                 (
                     sm.int("context_length").expect("header"),
-                    sm.kv_cache_bytes,
+                    kv_bytes(sm, s.kv_q8()),
                     sm.int("file_size").expect("header"),
                     sm.scratch_bytes,
                 )
             }
         };
+        let dtype = if s.kv_q8() { "q8_0" } else { "f32" };
+        m.push(("context.kv_dtype", Member::Str(dtype.into())));
         m.push(("context.kv_length", Member::Int(s.pos() as u64)));
         m.push(("context.kv_capacity", Member::Int(capacity)));
         m.push(("context.kv_bytes", Member::Int(kv_bytes)));

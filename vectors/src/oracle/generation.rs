@@ -210,8 +210,10 @@ impl Loaded {
 struct Context {
     /// The pass whose logits are expected (exact, or the replayed variant).
     main: Option<Forward>,
-    /// The activation-quantized pass (oracle mode, quantized models).
-    variant: Option<Forward>,
+    /// The passes whose deviation from `main` sets the tolerance (oracle
+    /// mode): the activation-quantized pass (quantized models), and under a
+    /// q8_0 KV cache the f32-cache pass (model.md [NUM-KV-01]).
+    variants: Vec<Forward>,
     logits: Option<LogitsOut>,
     pos: usize,
     prompt_tokens: usize,
@@ -236,6 +238,8 @@ pub struct Session {
     uncertain: Option<String>,
     /// Stop a `generate` at its first uncertified token (searches only).
     abort_when_uncertain: bool,
+    /// The session's KV cache is q8_0 (abi.md [ABI-HDL-04], kv_dtype 1).
+    kv_q8: bool,
 }
 
 /// Validated models and their weights by file content: `load_model` is a
@@ -303,8 +307,18 @@ impl Default for Session {
 /// activation-quantized ones `a`: `atol = 1e-4 · max(1, max|e|) + 4 · max|a − e|`
 /// rounded up to three significant decimal digits, `rtol = 1e-4`.
 pub fn tolerance(e: &[f64], a: Option<&[f64]>) -> Tolerance {
+    let alts: Vec<Vec<f64>> = a.map(<[f64]>::to_vec).into_iter().collect();
+    tolerance_alts(e, &alts)
+}
+
+/// [`tolerance`] with the largest deviation over several passes: the
+/// activation-quantized one and, under a q8_0 KV cache, the f32-cache one
+/// (model.md [NUM-KV-01]).
+pub fn tolerance_alts(e: &[f64], alts: &[Vec<f64>]) -> Tolerance {
     let max_e = e.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-    let dev = a.map_or(0.0, |a| e.iter().zip(a).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())));
+    let dev = alts
+        .iter()
+        .fold(0.0f64, |m, a| e.iter().zip(a).fold(m, |m, (x, y)| m.max((x - y).abs())));
     if max_e == 0.0 && dev == 0.0 {
         // sampling.md §5 "Exact logits": all ±0 in every conforming implementation.
         return Tolerance { rtol: 0.0, atol: 0.0 };
@@ -372,7 +386,19 @@ impl Session {
             result: Vec::new(),
             uncertain: None,
             abort_when_uncertain: false,
+            kv_q8: false,
         }
+    }
+
+    /// Selects a q8_0 KV cache for every later context (a handle session
+    /// created with kv_dtype 1, abi.md [ABI-HDL-04]).
+    pub fn set_kv_q8(&mut self, on: bool) {
+        self.kv_q8 = on;
+    }
+
+    /// Whether the KV cache is q8_0.
+    pub fn kv_q8(&self) -> bool {
+        self.kv_q8
     }
 
     /// A session for searches: `generate` stops at its first token that
@@ -591,8 +617,8 @@ impl Session {
         let ctx = &mut self.ctx;
         let main = ctx.main.as_mut().expect("context started");
         let values = main.process(token);
-        let a = ctx.variant.as_mut().map(|v| v.process(token));
-        let tol = tolerance(&values, a.as_deref());
+        let alts: Vec<Vec<f64>> = ctx.variants.iter_mut().map(|v| v.process(token)).collect();
+        let tol = tolerance_alts(&values, &alts);
         ctx.logits = Some(LogitsOut { values, tol });
         ctx.pos += 1;
     }
@@ -600,17 +626,24 @@ impl Session {
     /// Starts an empty context in the mode's passes.
     fn start_context(&mut self) {
         let w = self.loaded().expect("checked").weights();
-        let (main, variant) = match self.mode {
-            Mode::Oracle => (
-                Forward::new(Arc::clone(&w), Pass::EXACT),
-                w.has_quantized_products()
-                    .then(|| Forward::new(Arc::clone(&w), Pass::ACT_QUANT)),
-            ),
-            Mode::Replay(r) => (Forward::new(Arc::clone(&w), r.pass), None),
+        let kv = |p: Pass| if self.kv_q8 { p.with_kv_q8() } else { p };
+        let (main, variants) = match self.mode {
+            Mode::Oracle => {
+                let mut alts = Vec::new();
+                if w.has_quantized_products() {
+                    alts.push(Forward::new(Arc::clone(&w), kv(Pass::ACT_QUANT)));
+                }
+                if self.kv_q8 {
+                    // [NUM-KV-01]: the deviation from the f32-cache pass.
+                    alts.push(Forward::new(Arc::clone(&w), Pass::EXACT));
+                }
+                (Forward::new(Arc::clone(&w), kv(Pass::EXACT)), alts)
+            }
+            Mode::Replay(r) => (Forward::new(Arc::clone(&w), kv(r.pass)), Vec::new()),
         };
         self.ctx.exact_ties = w.output_norm_bias.is_none() && w.output_norm.iter().filter(|&&g| g != 0.0).count() == 1;
         self.ctx.main = Some(main);
-        self.ctx.variant = variant;
+        self.ctx.variants = variants;
     }
 
     /// Samples the next token from the current logits (one draw unless
@@ -786,20 +819,21 @@ impl Session {
         // 6–7
         self.clear_context();
         self.start_context();
-        let (mut exact, mut variant) = (Vec::new(), Vec::new());
+        let mut exact = Vec::new();
+        let mut variant: Vec<Vec<f64>> = vec![Vec::new(); self.ctx.variants.len()];
         for &id in ids {
             // As `process`, keeping both passes' values for one tolerance
             // over the whole result.
             let ctx = &mut self.ctx;
             let e = ctx.main.as_mut().expect("context started").process(id);
-            let a = ctx.variant.as_mut().map(|v| v.process(id));
+            let alts: Vec<Vec<f64>> = ctx.variants.iter_mut().map(|v| v.process(id)).collect();
             if all_positions {
                 exact.extend_from_slice(&e);
-                if let Some(a) = &a {
-                    variant.extend_from_slice(a);
+                for (all, a) in variant.iter_mut().zip(&alts) {
+                    all.extend_from_slice(a);
                 }
             }
-            let tol = tolerance(&e, a.as_deref());
+            let tol = tolerance_alts(&e, &alts);
             ctx.logits = Some(LogitsOut { values: e, tol });
             ctx.pos += 1;
         }
@@ -808,7 +842,7 @@ impl Session {
         if !all_positions {
             return Ok(last);
         }
-        let tol = tolerance(&exact, (!variant.is_empty()).then_some(&variant[..]));
+        let tol = tolerance_alts(&exact, &variant);
         Ok(LogitsOut { values: exact, tol })
     }
 

@@ -364,6 +364,11 @@ pub struct Pass {
     pub act_quant: bool,
     /// Round every arithmetic result to binary32.
     pub f32_arith: bool,
+    /// A `q8_0` KV cache (abi.md [ABI-HDL-11], model.md [MODEL-KV-01]): each
+    /// key and value is rounded to binary32, quantized into q8_0 blocks of
+    /// 32 along the head dimension (quant.md [QUANT-Q8-02]) and stored
+    /// dequantized.
+    pub kv_q8: bool,
     /// One wrong detail.
     pub mistake: Option<Mistake>,
 }
@@ -373,14 +378,21 @@ impl Pass {
     pub const EXACT: Pass = Pass {
         act_quant: false,
         f32_arith: false,
+        kv_q8: false,
         mistake: None,
     };
     /// The activation-quantized pass (tolerances).
     pub const ACT_QUANT: Pass = Pass {
         act_quant: true,
         f32_arith: false,
+        kv_q8: false,
         mistake: None,
     };
+
+    /// This pass with a `q8_0` KV cache.
+    pub const fn with_kv_q8(self) -> Pass {
+        Pass { kv_q8: true, ..self }
+    }
 }
 
 /// How [`rope_head`] rotates (the exact pass: [`RopeParams::exact`]).
@@ -438,6 +450,17 @@ pub fn rope_head(x: &mut [f64], p: &RopeParams, pos: usize, r: &dyn Fn(f64) -> f
         x[ia] = r(r(a * c) - r(b * s));
         x[ib] = r(r(a * s) + r(b * c));
     }
+}
+
+/// A key or value row as a `q8_0` KV cache holds it ([MODEL-KV-01]): the
+/// binary32 rounding of each value, quantized by [QUANT-Q8-02] in blocks of
+/// 32 (head boundaries are block boundaries since `head_dim % 32 = 0`), then
+/// dequantized by [QUANT-Q8-01].
+fn kv_q8(row: &[f64]) -> Vec<f64> {
+    let x32: Vec<f32> = row.iter().map(|&v| v as f32).collect();
+    let blocks = quantize(QuantDtype::Q8_0, &x32).expect("a finite row of whole blocks");
+    let y = dequantize(QuantDtype::Q8_0, &blocks).expect("the quantizer's own blocks");
+    y.into_iter().map(f64::from).collect()
 }
 
 /// Per-layer cache: `k[l]` and `v[l]` hold `kv_dim` values per position.
@@ -708,6 +731,11 @@ impl Forward {
             if !self.has(Mistake::RopeQueriesOnly) {
                 self.rope(&mut k, h.n_kv_heads, pos);
             }
+            let (k, v) = if self.pass.kv_q8 {
+                (kv_q8(&k), kv_q8(&v))
+            } else {
+                (k, v)
+            };
             self.cache.k[l].push(k);
             self.cache.v[l].push(v);
             let att = self.attention(l, &q);
