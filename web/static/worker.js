@@ -177,13 +177,24 @@ async function streamBody(e, body, total, onProgress) {
   const p = callIn(e, 'slm_alloc', CHUNK_BYTES);
   if (p === 0) return { status: e.slm_last_error() >>> 0 };
   const hash = new Sha256();
-  const reader = body.getReader();
+  // A BYOB reader fills one reused 1 MiB buffer: no garbage chunk per read
+  // (the default reader's chunks add up to the file's size until the next
+  // GC). Where the body is not a byte stream, the default reader.
+  let reader;
+  let spare = null;
+  try {
+    reader = body.getReader({ mode: 'byob' });
+    spare = new ArrayBuffer(CHUNK_BYTES);
+  } catch {
+    reader = body.getReader();
+  }
   let received = 0;
   let status = 0;
   try {
     for (;;) {
-      const { value, done } = await reader.read();
+      const { value, done } = spare ? await reader.read(new Uint8Array(spare, 0, CHUNK_BYTES)) : await reader.read();
       if (done) break;
+      if (spare) spare = value.buffer; // the same memory, transferred back
       hash.update(value);
       for (let at = 0; at < value.length && status === 0; at += CHUNK_BYTES) {
         const piece = value.subarray(at, Math.min(value.length, at + CHUNK_BYTES));

@@ -10,14 +10,17 @@
 //   its size is its peak), as web/tests/soak.test.mjs reads it;
 // - the peak resident set of the renderer process (page + worker: VmHWM
 //   from /proc), minus its value just before the load (VmHWM only grows);
-// - the JS heap of page and worker right after (performance.measureUserAgentSpecificMemory
-//   is not eager in headless Chromium; CDP Runtime.getHeapUsage per target).
-// Usage: node web/tests/memory.mjs (after web/tests/run built the site).
-import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
+// - the page's JS heap right after (CDP Runtime.getHeapUsage; the worker's
+//   heap and its ArrayBuffers are inside the renderer's RSS, not separated).
+// The model is served by the site server like every model (written into
+// the built site before the server starts, removed from the disk after).
+// Usage: node web/tests/memory.mjs (after web/tests/run built the site);
+// RUNS=n for another count of runs per path.
+import { readFileSync, readdirSync, mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { REPO, startServer, sha256Hex } from './lib.mjs';
+import { REPO, SITE, startServer, sha256Hex } from './lib.mjs';
 
 const RUNS = Number(process.env.RUNS || 3);
 const BUDGET = 33554432;
@@ -45,7 +48,6 @@ async function measure(url, path) {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   try {
-    await context.route('**/measure/budget.slm', (route) => route.fulfill({ body: model, contentType: 'application/octet-stream' }));
     const page = context.pages()[0] || (await context.newPage());
     await page.goto(url);
     await page.waitForFunction(() => window.tinyrustlmDemo && window.tinyrustlmDemo.state.ready);
@@ -81,16 +83,18 @@ async function measure(url, path) {
     const hwm1 = rendererHwm(profile);
     const cdp = await context.newCDPSession(page);
     const pageHeap = await cdp.send('Runtime.getHeapUsage');
-    const worker = page.workers()[0];
-    const workerHeap = worker ? await worker.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize : null)) : null;
-    return { ...r, peakRss: hwm1, rssGrowth: hwm1 - hwm0, pageHeap: pageHeap.usedSize, workerHeap };
+    return { ...r, peakRss: hwm1, rssGrowth: hwm1 - hwm0, pageHeap: pageHeap.usedSize };
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
   }
 }
 
+// Served by the site server like every model (it reads the site once at start).
+mkdirSync(join(SITE, 'measure'), { recursive: true });
+writeFileSync(join(SITE, 'measure', 'budget.slm'), model);
 const srv = await startServer();
+rmSync(join(SITE, 'measure'), { recursive: true, force: true });
 const mib = (b) => (b / 1048576).toFixed(1);
 try {
   console.log(`model: ${BUDGET} bytes, sha256 ${digest.slice(0, 16)}…; ${RUNS} runs per path, each in a fresh Chromium`);
@@ -100,7 +104,7 @@ try {
       if (r.status !== 0) throw new Error(`${path}: load status ${r.status}`);
       console.log(`${path.padEnd(9)} run ${i + 1}: WebAssembly memory ${r.memoryBytes} bytes (${mib(r.memoryBytes)} MiB); ` +
         `renderer peak RSS ${mib(r.peakRss)} MiB, +${mib(r.rssGrowth)} MiB during the load; ` +
-        `JS heap after: page ${mib(r.pageHeap)} MiB, worker ${r.workerHeap == null ? '?' : mib(r.workerHeap)} MiB`);
+        `page JS heap after ${mib(r.pageHeap)} MiB`);
     }
   }
 } finally {
