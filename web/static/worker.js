@@ -48,7 +48,7 @@
 
 importScripts('sha256.js');
 
-const CHUNK_BYTES = 1048576; // the one host buffer a streamed load reuses
+const CHUNK_BYTES = 1048576; // the one host buffer a streamed load reuses (the file's size when that is smaller)
 const MODEL_BYTE_BUDGET = 33554432; // spec/limits.md
 const ADAPTER_BYTE_BUDGET = 1048576; // spec/limits.md: one package
 const STOP_REASONS = { 1: 'max_tokens', 2: 'eos', 3: 'context_full' };
@@ -174,7 +174,8 @@ async function openSource(url, cacheKey, cacheName) {
  * Returns { status, received, digest } without ending the load.
  */
 async function streamBody(e, body, total, onProgress) {
-  const p = callIn(e, 'slm_alloc', CHUNK_BYTES);
+  const size = Math.min(CHUNK_BYTES, total); // a small model needs no 1 MiB buffer (total ≥ 1: slm_load_begin refused 0)
+  const p = callIn(e, 'slm_alloc', size);
   if (p === 0) return { status: e.slm_last_error() >>> 0 };
   const hash = new Sha256();
   // A BYOB reader fills one reused 1 MiB buffer: no garbage chunk per read
@@ -184,7 +185,7 @@ async function streamBody(e, body, total, onProgress) {
   let spare = null;
   try {
     reader = body.getReader({ mode: 'byob' });
-    spare = new ArrayBuffer(CHUNK_BYTES);
+    spare = new ArrayBuffer(size);
   } catch {
     reader = body.getReader();
   }
@@ -192,12 +193,12 @@ async function streamBody(e, body, total, onProgress) {
   let status = 0;
   try {
     for (;;) {
-      const { value, done } = spare ? await reader.read(new Uint8Array(spare, 0, CHUNK_BYTES)) : await reader.read();
+      const { value, done } = spare ? await reader.read(new Uint8Array(spare, 0, size)) : await reader.read();
       if (done) break;
       if (spare) spare = value.buffer; // the same memory, transferred back
       hash.update(value);
-      for (let at = 0; at < value.length && status === 0; at += CHUNK_BYTES) {
-        const piece = value.subarray(at, Math.min(value.length, at + CHUNK_BYTES));
+      for (let at = 0; at < value.length && status === 0; at += size) {
+        const piece = value.subarray(at, Math.min(value.length, at + size));
         new Uint8Array(e.memory.buffer, p, piece.length).set(piece); // re-read the buffer: memory may grow
         status = callIn(e, 'slm_load_chunk', p, piece.length); // LoadOverrun past the announced length [ABI-STREAM-02]
         received += piece.length;
