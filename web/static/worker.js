@@ -173,7 +173,7 @@ async function openSource(url, cacheKey, cacheName) {
  * succeeded) through one host buffer of CHUNK_BYTES, hashing as it goes.
  * Returns { status, received, digest } without ending the load.
  */
-async function streamBody(e, body, total, onProgress) {
+async function streamBody(e, body, total, onProgress, byob) {
   const size = Math.min(CHUNK_BYTES, total); // a small model needs no 1 MiB buffer (total ≥ 1: slm_load_begin refused 0)
   const p = callIn(e, 'slm_alloc', size);
   if (p === 0) return { status: e.slm_last_error() >>> 0 };
@@ -183,7 +183,11 @@ async function streamBody(e, body, total, onProgress) {
   // GC). Where the body is not a byte stream, the default reader.
   let reader;
   let spare = null;
+  // Cache API bodies use the default reader: BYOB reads of them hung in
+  // Chromium 156 after some twenty cached loads (soak, 2026-12-05; not
+  // understood).
   try {
+    if (!byob) throw new Error('default reader');
     reader = body.getReader({ mode: 'byob' });
     spare = new ArrayBuffer(size);
   } catch {
@@ -234,7 +238,7 @@ async function streamVerified(e, want, end, progressOf, cache) {
       stored = caches.open(cache.name).then((c) => c.put(cache.key, new Response(b, { headers: { 'Content-Type': 'application/octet-stream' } })));
     }
     try {
-      s = await streamBody(e, body, want.bytes, progressOf(fromCache));
+      s = await streamBody(e, body, want.bytes, progressOf(fromCache), !fromCache);
     } catch (err) {
       callIn(e, 'slm_load_abort');
       throw err;
