@@ -1,6 +1,6 @@
-// The page: model selection, download with progress, SHA-256 verification
-// (WebCrypto) before any byte reaches the runtime, an optional cache of
-// verified models, and the controls that drive the runtime in worker.js.
+// The page: model selection, streamed download with progress (the worker
+// verifies SHA-256 as the bytes reach the runtime, spec/abi.md §4.1), an
+// optional cache of verified models, and the controls that drive the runtime in worker.js.
 // No framework, no network beyond this origin (the server's CSP).
 'use strict';
 
@@ -68,6 +68,7 @@ worker.onmessage = (e) => {
     state.ready = true;
     setStatus('Runtime ready. Choose a model.');
     setBusy(false);
+    if (typeof compareControls === 'function') compareControls(); // compare.js
   } else if (m.type === 'fatal') {
     setStatus(`The runtime could not start: ${m.message}`);
   } else if (m.type === 'token') {
@@ -76,6 +77,10 @@ worker.onmessage = (e) => {
     if (m.diag) absorb(m);
     else state.liveTokens += 1;
     renderLive();
+  } else if (m.type === 'progress') {
+    progress(m.done, m.total);
+    if (m.fromCache) ui.progressText.textContent += ' (from the cache, verified as it streams)';
+    if (m.model !== undefined && typeof compareProgress === 'function') compareProgress(m);
   } else if (m.type === 'prompt') {
     state.liveTokens = 0;
     renderLive();
@@ -283,49 +288,7 @@ function progress(done, total) {
   ui.progressText.textContent = `${done.toLocaleString('en-US')} / ${total ? total.toLocaleString('en-US') : '?'} bytes`;
 }
 
-/** Downloads `url`, reporting bytes/total; `expected` is the manifest's size. */
-async function download(url, expected) {
-  const response = await fetch(url, { cache: 'no-store' });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const total = Number(response.headers.get('Content-Length')) || expected;
-  const reader = response.body.getReader();
-  const chunks = [];
-  let done = 0;
-  progress(0, total);
-  for (;;) {
-    const { value, done: end } = await reader.read();
-    if (end) break;
-    chunks.push(value);
-    done += value.length;
-    progress(done, total);
-  }
-  const bytes = new Uint8Array(done);
-  let at = 0;
-  for (const c of chunks) { bytes.set(c, at); at += c.length; }
-  return bytes;
-}
-
 const cacheKey = (entry) => new URL(`${entry.file}?sha256=${entry.sha256}`, location.href).href;
-
-async function cached(entry) {
-  if (!ui.useCache.checked || !('caches' in self)) return null;
-  const cache = await caches.open(CACHE_NAME);
-  const hit = await cache.match(cacheKey(entry));
-  if (!hit) return null;
-  const bytes = new Uint8Array(await hit.arrayBuffer());
-  if (await sha256(bytes) !== entry.sha256) { // never trust storage either
-    await cache.delete(cacheKey(entry));
-    return null;
-  }
-  return bytes;
-}
-
-async function remember(entry, bytes) {
-  if (!ui.useCache.checked || !('caches' in self)) return;
-  const cache = await caches.open(CACHE_NAME);
-  await cache.put(cacheKey(entry), new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream' } }));
-  await updateCacheState();
-}
 
 async function updateCacheState() {
   if (!('caches' in self)) { ui.cacheState.textContent = 'Cache API unavailable'; return; }
@@ -349,6 +312,11 @@ function stillLoaded() {
 async function loadIntoRuntime(bytes, model) {
   setModelState('loading', `Loading ${model.name} into the runtime…`);
   const r = await request('load', { bytes: bytes.buffer }, [bytes.buffer]);
+  return loadedIntoRuntime(r, model);
+}
+
+/** The page's side of a load reply ('load' or 'loadStream'). */
+async function loadedIntoRuntime(r, model) {
   if (r.status === 0 && typeof assemblyReplaced === 'function') assemblyReplaced(model); // assembly.js: a new model, a new assembly
   if (r.status !== 0) {
     recordError('load', r.status);
@@ -373,33 +341,36 @@ async function loadIntoRuntime(bytes, model) {
   return true;
 }
 
+/**
+ * A manifest model is streamed (worker.js 'loadStream', spec/abi.md §4.1):
+ * the worker fetches it (or reads the cache), hands each chunk to the runtime
+ * as it arrives and hashes the same bytes; a SHA-256 or length that is not
+ * the manifest's aborts the pending load (slm_load_abort), so nothing of the
+ * file ever runs, and the previously loaded model (or none) stays.
+ */
 async function loadSelected() {
   const entry = selectedEntry();
   if (!entry) return;
   setBusy(true);
   showConfigError('');
   try {
-    let bytes = await cached(entry);
-    const fromCache = !!bytes;
-    if (fromCache) {
-      progress(bytes.length, bytes.length);
-      ui.progressText.textContent += ' (from the cache, verified)';
-    } else {
-      setModelState('downloading', `Downloading ${entry.file}…`);
-      bytes = await download(entry.file, entry.bytes);
-    }
-    setModelState('verifying', 'Verifying SHA-256…');
-    const digest = await sha256(bytes);
-    if (digest !== entry.sha256 || bytes.length !== entry.bytes) {
-      // Never handed to the runtime.
-      setModelState('rejected', `Model rejected: SHA-256 mismatch for ${entry.file} (manifest ${entry.sha256.slice(0, 16)}…, downloaded ${digest.slice(0, 16)}…, ${bytes.length} bytes). It was not loaded.${stillLoaded()}`);
+    setModelState('downloading', `Downloading ${entry.file} into the runtime (SHA-256 verified as it streams)…`);
+    progress(0, entry.bytes);
+    const useCache = ui.useCache.checked && 'caches' in self;
+    const r = await request('loadStream', {
+      url: new URL(entry.file, location.href).href, sha256: entry.sha256, bytes: entry.bytes,
+      cacheKey: useCache ? cacheKey(entry) : null, cacheName: CACHE_NAME,
+    });
+    if (useCache) await updateCacheState();
+    if (r.status === -2) {
+      setModelState('rejected', `Model rejected: SHA-256 mismatch for ${entry.file} (manifest ${entry.sha256.slice(0, 16)}…, downloaded ${r.digest.slice(0, 16)}…, ${r.received} bytes). The load was aborted; nothing of it ran.${stillLoaded()}`);
       setStatus('Model rejected: digest mismatch.');
       recordError('verify', 'sha256', 'DigestMismatch');
       showLoadedInSelector();
       return;
     }
-    if (!fromCache) await remember(entry, bytes.slice());
-    await loadIntoRuntime(bytes, { name: entry.id, source: 'manifest', entry, sha256: digest });
+    if (r.status === -1) throw new Error(r.message);
+    await loadedIntoRuntime(r, { name: entry.id, source: 'manifest', entry, sha256: r.digest });
   } catch (err) {
     setModelState('rejected', `Model could not be downloaded: ${entry.file}: ${err.message}.${stillLoaded()}`);
     setStatus('Download failed.');

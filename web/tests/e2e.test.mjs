@@ -172,25 +172,37 @@ test('Reset clears the runtime context and keeps the transcript; Clear clears th
   assert.equal(await page.isDisabled('#generate'), true);
 });
 
-test('a tampered download is rejected by the SHA-256 check and never reaches the runtime', async () => {
+test('a tampered download fails the streamed SHA-256 check: the load is aborted and nothing of it runs', async () => {
   await open(page, srv.url);
   await page.click('#clear-cache');
   await page.waitForFunction(() => /^0 verified models cached/.test(document.getElementById('cache-state').textContent));
   const tampered = Buffer.from(modelBytes('successor-f32'));
   tampered[tampered.length - 1] ^= 0x01;
   await page.route('**/models/successor-f32.slm', (route) => route.fulfill({ body: tampered, contentType: 'application/octet-stream' }));
+  try {
+    const before = (await demoState(page)).runtimeCalls;
+    await loadModel(page, 'successor-f32');
+    assert.equal(await page.getAttribute('#model-state', 'data-state'), 'rejected');
+    assert.match(await text('#model-state'), /^Model rejected: SHA-256 mismatch.*The load was aborted; nothing of it ran\./);
+    const afterCalls = (await demoState(page)).runtimeCalls;
+    // Streamed (spec/abi.md §4.1): the bytes reached a pending load, which was aborted.
+    const delta = (name) => (afterCalls[name] || 0) - (before[name] || 0);
+    assert.equal(delta('slm_load_begin'), 1);
+    assert.ok(delta('slm_load_chunk') >= 1);
+    assert.equal(delta('slm_load_abort'), 1);
+    for (const name of ['slm_load_end', 'slm_load_model', 'slm_generate', 'slm_generate_next_token', 'slm_set_sampling']) {
+      assert.equal(delta(name), 0, `${name} never called for a file that failed its digest`);
+    }
+    assert.equal(await page.isDisabled('#generate'), true, 'no model was loaded before: generation stays disabled');
+    assert.equal((await demoState(page)).diag.model_loaded, false);
+  } finally {
+    await page.unroute('**/models/successor-f32.slm');
+  }
+  // recoverable: the genuine file loads
   const before = (await demoState(page)).runtimeCalls;
   await loadModel(page, 'successor-f32');
-  assert.equal(await page.getAttribute('#model-state', 'data-state'), 'rejected');
-  assert.match(await text('#model-state'), /^Model rejected: SHA-256 mismatch/);
-  const afterCalls = (await demoState(page)).runtimeCalls;
-  assert.deepEqual(afterCalls, before, 'no runtime call at all (no slm_alloc, no slm_load_model)');
-  assert.equal(await page.isDisabled('#generate'), true);
-  await page.unroute('**/models/successor-f32.slm');
-  // recoverable: the genuine file loads
-  await loadModel(page, 'successor-f32');
   assert.equal(await page.getAttribute('#model-state', 'data-state'), 'loaded');
-  assert.equal((await demoState(page)).runtimeCalls.slm_load_model, (before.slm_load_model || 0) + 1);
+  assert.equal((await demoState(page)).runtimeCalls.slm_load_end, (before.slm_load_end || 0) + 1);
 });
 
 test('a corrupt local file is rejected by the runtime with its error name; a dropped valid file loads', async () => {

@@ -106,7 +106,17 @@ export async function idle(page) {
 
 export async function open(page, url) {
   await page.goto(url);
-  await page.waitForFunction(() => window.tinyrustlmDemo && window.tinyrustlmDemo.state.ready && window.tinyrustlmDemo.state.manifest);
+  try {
+    await page.waitForFunction(() => window.tinyrustlmDemo && window.tinyrustlmDemo.state.ready && window.tinyrustlmDemo.state.manifest);
+  } catch (err) {
+    // Say where the page stopped (the status line names a failed start).
+    const where = await page.evaluate(() => ({
+      status: document.getElementById('status')?.textContent,
+      ready: window.tinyrustlmDemo?.state.ready,
+      manifest: !!window.tinyrustlmDemo?.state.manifest,
+    })).catch((e) => ({ evaluate: e.message }));
+    throw new Error(`${err.message}; the page: ${JSON.stringify(where)}`);
+  }
   await idle(page);
 }
 

@@ -66,7 +66,7 @@ test(`soak: ${CYCLES} load → generate → reset → unload cycles over f32, q8
       if (demo.state.diag.model_loaded) return { failedAt: i, why: 'unload left a model' };
       $('clear').click();
       unloaded.push(demo.state.memoryBytes);
-      loadCalls.push(demo.state.runtimeCalls.slm_load_model);
+      loadCalls.push(demo.state.runtimeCalls.slm_load_end); // manifest models stream (worker.js loadStream)
     }
     return { outputs, memory, unloaded, loadCalls };
   }, { plan: PLAN, cycles: CYCLES });
