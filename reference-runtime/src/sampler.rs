@@ -128,11 +128,17 @@ fn ranks_before(logits: &[f32], a: u32, b: u32) -> bool {
 
 /// The id with the largest logit, the lowest id among equal largest
 /// ([SAMP-GREEDY-01]); 0 for an empty slice.
+///
+/// One pass holding the best key: a NaN compares false, exactly as its key
+/// −∞ does against any key, so it never replaces the best (the same result
+/// as comparing [`key`]s, without re-reading the best one every step).
 pub fn argmax(logits: &[f32]) -> u32 {
     let mut best = 0u32;
-    for id in 1..logits.len() as u32 {
-        if key(logits, id) > key(logits, best) {
+    let mut best_key = key(logits, 0);
+    for (id, &v) in (0u32..).zip(logits).skip(1) {
+        if v > best_key {
             best = id;
+            best_key = v;
         }
     }
     best
@@ -390,6 +396,32 @@ mod tests {
         assert_eq!(rng, Rng::new(7), "no draw");
         assert_eq!(argmax(&[f32::NAN, -3.0, f32::NAN]), 1, "NaN is never preferred");
         assert_eq!(argmax(&[-0.0, 0.0]), 0, "-0 and +0 are equal");
+    }
+
+    #[test]
+    fn argmax_equals_the_first_id_whose_key_no_other_key_exceeds() {
+        // [SAMP-GREEDY-01] stated directly over `key`, against the one-pass
+        // loop: NaNs, infinities, signed zeros and ties in every position.
+        let pool = [f32::NAN, f32::NEG_INFINITY, f32::INFINITY, -0.0, 0.0, 1.0, -1.0, 1.0];
+        let mut s = 0x9E37_79B9_7F4A_7C15u64;
+        for len in 0..40usize {
+            for _ in 0..50 {
+                let logits: Vec<f32> = (0..len)
+                    .map(|_| {
+                        s ^= s << 13;
+                        s ^= s >> 7;
+                        s ^= s << 17;
+                        pool[(s % pool.len() as u64) as usize]
+                    })
+                    .collect();
+                let ids = 0..logits.len() as u32;
+                let spec = ids
+                    .clone()
+                    .find(|&a| ids.clone().all(|b| key(&logits, b) <= key(&logits, a)))
+                    .unwrap_or(0);
+                assert_eq!(argmax(&logits), spec, "{logits:?}");
+            }
+        }
     }
 
     #[test]
