@@ -342,3 +342,56 @@ fn a_batch_of_inputs_gives_the_bits_of_one_input_at_a_time() {
         }
     }
 }
+
+/// Activations near the top of the binary32 range, on every path: a path
+/// that scales its products internally (simd128's `q8_0 × f32` works with
+/// `q · 2¹⁶`) must not overflow where the reference does not. Rows 1 to 9
+/// cover four-row kernels and their remainders.
+#[test]
+fn huge_activations_do_not_overflow_where_the_reference_does_not() {
+    let mut rng = Rng(0x5EED_00F1);
+    for isa in simd_paths() {
+        for dtype in [Dtype::Q8_0, Dtype::Q4_0] {
+            for rows in 1..=9 {
+                let cols = 3 * BLOCK_ELEMENTS;
+                let bytes = random_matrix(&mut rng, dtype, rows, cols, false);
+                let w = MatRef::new(dtype, rows, cols, &bytes).unwrap();
+                // a batch in which one input is huge: the bits of one input at a time
+                let mut x: Vec<f32> = x_vector(&mut rng, 3 * cols);
+                x[cols..2 * cols].iter_mut().for_each(|v| *v *= 1.0e33);
+                let mut batched = vec![f32::NAN; 3 * rows];
+                crate::model::matvec::matmul_on(isa, &mut batched, w, &x, 3);
+                let mut one = vec![f32::NAN; 3 * rows];
+                for (y, xi) in one.chunks_exact_mut(rows).zip(x.chunks_exact(cols)) {
+                    matvec_on(isa, y, w, xi);
+                }
+                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&batched),
+                    bits(&one),
+                    "{isa:?} {dtype:?} {rows} rows, batch with a huge input"
+                );
+                for magnitude in [1.0e20f32, 1.0e28, 1.0e31, 1.0e33] {
+                    let x: Vec<f32> = x_vector(&mut rng, cols).iter().map(|v| v * magnitude).collect();
+                    let (mut reference, mut fast) = (vec![0.0f32; rows], vec![f32::NAN; rows]);
+                    matvec(&mut reference, w, &x);
+                    matvec_on(isa, &mut fast, w, &x);
+                    let m = weights_f64(dtype, &bytes);
+                    for (r, (&a, &b)) in fast.iter().zip(&reference).enumerate() {
+                        assert_eq!(
+                            a.is_finite(),
+                            b.is_finite(),
+                            "{isa:?} {dtype:?} {rows} rows ×{magnitude:e} row {r}: {a} vs {b}"
+                        );
+                        let abs: f64 = (0..cols).map(|c| (m[r * cols + c] * f64::from(x[c])).abs()).sum();
+                        let bound = (cols as f64 + 3.0) * U * abs;
+                        assert!(
+                            (f64::from(a) - f64::from(b)).abs() <= 2.0 * bound,
+                            "{isa:?} {dtype:?} {rows} rows ×{magnitude:e} row {r}: {a} vs reference {b}, bound {bound}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -7,8 +7,12 @@
 //!
 //! wasm has no FMA (outside relaxed SIMD) and no f16 conversion: products
 //! and sums round separately, and block scales use the portable
-//! [`f16_to_f32`]. Integer dot products widen i8 to i16 and use
-//! `i32x4.dot_i16x8_s` (exact).
+//! [`f16_to_f32`] or, for `q8_0 × f32`, an exact branchless one
+//! ([`scale_top`]). Integer dot products widen i8 to i16 and use
+//! `i32x4.dot_i16x8_s` (exact). `q8_0 × f32` converts its bytes with as few
+//! instructions as V8 allows ([`top_halves`]: a sign-extending load and one
+//! interleave per four values) and, for one input, reads four rows per pass
+//! over `x` ([`rows4_q8_0`]); it is the kernel of generation.
 #![allow(unsafe_code)]
 
 use core::arch::wasm32::*;
@@ -24,7 +28,18 @@ pub(super) fn matmul(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
     let cols = w.cols;
     match w.dtype {
         Dtype::F32 => for_each_product(out, w, n, |row, i| row_f32(row, input(x, cols, i))),
-        Dtype::Q8_0 => for_each_product(out, w, n, |row, i| row_q8_0(row, input(x, cols, i))),
+        // One input (generation): four rows per pass over `x`, the same
+        // operations per row as `row_q8_0`, so a batch gives the bits of one
+        // input at a time.
+        Dtype::Q8_0 if n == 1 && top_half_safe(x) => rows4_q8_0(out, w, input(x, cols, 0)),
+        Dtype::Q8_0 if top_half_safe(x) => for_each_product(out, w, n, |row, i| row_q8_0(row, input(x, cols, i))),
+        Dtype::Q8_0 if n == 1 => for_each_product(out, w, 1, |row, _| row_q8_0_widening(row, x)),
+        // Some input too large: each input by itself, as one at a time would.
+        Dtype::Q8_0 => {
+            for (i, out) in out.chunks_mut(w.rows.max(1)).take(n).enumerate() {
+                matmul(out, w, input(x, cols, i), 1);
+            }
+        }
         Dtype::Q4_0 => for_each_product(out, w, n, |row, i| row_q4_0(row, input(x, cols, i))),
     }
 }
@@ -71,6 +86,74 @@ fn scale(block: &[u8]) -> f32 {
     }
 }
 
+/// The block's f16 scale times 2⁻¹⁶ (for [`top_halves`]), without
+/// branches for every finite scale: the f16 exponent and fraction moved into
+/// the binary32 fields (`bits << 13`) read as `|d| · 2⁻¹¹²` exactly (an f16
+/// subnormal becomes an f32 subnormal of the same fraction), so one
+/// multiplication by 2⁹⁶ gives `|d| · 2⁻¹⁶` exactly (at least 2⁻⁴⁰: in the
+/// normal range). Infinities and NaNs (rejected at load, [QUANT-Q8-01])
+/// take the portable conversion.
+fn scale_top(block: &[u8]) -> f32 {
+    let h = match block {
+        [s0, s1, ..] => u16::from_le_bytes([*s0, *s1]),
+        _ => return 0.0,
+    };
+    if h & 0x7C00 == 0x7C00 {
+        return f16_to_f32(h) * TOP_HALF_SCALE;
+    }
+    let magnitude = f32::from_bits(u32::from(h & 0x7FFF) << 13) * TWO_96;
+    f32::from_bits(magnitude.to_bits() | (u32::from(h & 0x8000) << 16))
+}
+
+/// 2⁹⁶.
+const TWO_96: f32 = 79_228_162_514_264_337_593_543_950_336.0;
+/// 2⁻¹⁶: [`top_halves`] yields `q · 2¹⁶`.
+const TOP_HALF_SCALE: f32 = 1.0 / 65_536.0;
+/// 2⁹⁰. Below it a block's `Σ q · 2¹⁶ · x` stays under 2¹¹⁶ (no overflow
+/// that `Σ q · x` would not have); larger or non-finite activations take
+/// the widening kernel.
+const TOP_HALF_X_LIMIT: f32 = 1_237_940_039_285_380_274_899_124_224.0;
+
+/// Whether every activation is finite and below [`TOP_HALF_X_LIMIT`], so
+/// the [`top_halves`] kernels compute the products of the widening one up
+/// to rounding.
+fn top_half_safe(x: &[f32]) -> bool {
+    x.iter().all(|v| v.abs() < TOP_HALF_X_LIMIT)
+}
+
+/// 8 signed bytes as two registers of `q[j] · 2¹⁶` in f32: one
+/// sign-extending load to 16 bits, then each 16-bit value interleaved above
+/// a zero half into a 32-bit lane; the integer `q · 2¹⁶` converts to f32
+/// exactly.
+fn top_halves(q: &[u8; 8]) -> [v128; 2] {
+    // SAFETY: `q` is 8 readable bytes; the load reads exactly those, unaligned.
+    let v = unsafe { i16x8_load_extend_i8x8(q.as_ptr().cast()) };
+    let z = i16x8_splat(0);
+    [
+        f32x4_convert_i32x4(i16x8_shuffle::<0, 8, 1, 9, 2, 10, 3, 11>(z, v)),
+        f32x4_convert_i32x4(i16x8_shuffle::<4, 12, 5, 13, 6, 14, 7, 15>(z, v)),
+    ]
+}
+
+/// `2¹⁶ · Σ_j q[j] · x[j]` of a `q8_0` block's 32 quants and 32 f32
+/// values, in 4 lanes: eight values at a time, added in order —
+/// [`rows4_q8_0`] performs exactly these operations for each of its rows.
+fn block_top(block: &[u8], x: &[f32]) -> v128 {
+    let mut sum = f32x4_splat(0.0);
+    for (k, x8) in x.chunks_exact(8).take(4).enumerate() {
+        let Some((xa, xb)) = x8.split_first_chunk::<4>() else {
+            continue;
+        };
+        let Some(xb) = xb.first_chunk::<4>() else { continue };
+        let Some(q) = block.get(2 + 8 * k..).and_then(|q| q.first_chunk::<8>()) else {
+            continue;
+        };
+        let [w0, w1] = top_halves(q);
+        sum = f32x4_add(sum, f32x4_add(f32x4_mul(w0, load4(xa)), f32x4_mul(w1, load4(xb))));
+    }
+    sum
+}
+
 /// A row of f32 weights (little-endian bytes) times `x`.
 fn row_f32(row: &[u8], x: &[f32]) -> f32 {
     let (mut a0, mut a1) = (f32x4_splat(0.0), f32x4_splat(0.0));
@@ -111,8 +194,71 @@ fn dot16_f32(q: v128, x: &[f32]) -> v128 {
     s
 }
 
-/// A `q8_0` row times f32 `x`: per block `d · Σ q[j] x[j]`.
+/// A `q8_0` row times f32 `x`: per block `d · Σ q[j] x[j]`, the bytes
+/// converted by [`top_halves`] (the scale carries their 2⁻¹⁶).
 fn row_q8_0(row: &[u8], x: &[f32]) -> f32 {
+    let mut acc = f32x4_splat(0.0);
+    for (block, xs) in row.chunks_exact(Q8_0_BLOCK_BYTES).zip(x.chunks_exact(BLOCK_ELEMENTS)) {
+        acc = f32x4_add(acc, f32x4_mul(block_top(block, xs), f32x4_splat(scale_top(block))));
+    }
+    hsum(acc)
+}
+
+/// `out = W · x` (one input) for a `q8_0` matrix, four rows at a time:
+/// each activation register is loaded once for four rows, and each row's
+/// bytes are converted by [`top_halves`] as in [`row_q8_0`]. Rows past the
+/// last whole four (and outputs past `out`'s end) as [`for_each_product`]
+/// does them.
+fn rows4_q8_0(out: &mut [f32], w: MatRef<'_>, x: &[f32]) {
+    let row_bytes = w.row_bytes();
+    if row_bytes == 0 {
+        return;
+    }
+    let split = (w.rows / 4).min(out.len() / 4) * 4;
+    let (head, tail) = out.split_at_mut(split);
+    for (o, quad) in head.chunks_exact_mut(4).zip(w.bytes.chunks_exact(4 * row_bytes)) {
+        let (r0, rest) = quad.split_at(row_bytes);
+        let (r1, rest) = rest.split_at(row_bytes);
+        let (r2, r3) = rest.split_at(row_bytes);
+        let mut acc = [f32x4_splat(0.0); 4];
+        let blocks = x.chunks_exact(BLOCK_ELEMENTS).zip(
+            r0.chunks_exact(Q8_0_BLOCK_BYTES)
+                .zip(r1.chunks_exact(Q8_0_BLOCK_BYTES))
+                .zip(r2.chunks_exact(Q8_0_BLOCK_BYTES).zip(r3.chunks_exact(Q8_0_BLOCK_BYTES))),
+        );
+        for (xs, ((b0, b1), (b2, b3))) in blocks {
+            // per row, `block_top` of its block
+            let mut sums = [f32x4_splat(0.0); 4];
+            for (k, x8) in xs.chunks_exact(8).enumerate() {
+                let Some((xa, xb)) = x8.split_first_chunk::<4>() else {
+                    continue;
+                };
+                let Some(xb) = xb.first_chunk::<4>() else { continue };
+                let (xa, xb) = (load4(xa), load4(xb));
+                for (sum, b) in sums.iter_mut().zip([b0, b1, b2, b3]) {
+                    let Some(q) = b.get(2 + 8 * k..).and_then(|q| q.first_chunk::<8>()) else {
+                        continue;
+                    };
+                    let [w0, w1] = top_halves(q);
+                    *sum = f32x4_add(*sum, f32x4_add(f32x4_mul(w0, xa), f32x4_mul(w1, xb)));
+                }
+            }
+            for ((a, s), b) in acc.iter_mut().zip(sums).zip([b0, b1, b2, b3]) {
+                *a = f32x4_add(*a, f32x4_mul(s, f32x4_splat(scale_top(b))));
+            }
+        }
+        for (y, a) in o.iter_mut().zip(acc) {
+            *y = hsum(a);
+        }
+    }
+    for (y, row) in tail.iter_mut().zip(w.bytes.chunks_exact(row_bytes).skip(split)) {
+        *y = row_q8_0(row, x);
+    }
+}
+
+/// [`row_q8_0`] widening the bytes to i16 and i32 instead: for activations
+/// that [`top_half_safe`] refuses.
+fn row_q8_0_widening(row: &[u8], x: &[f32]) -> f32 {
     let mut acc = f32x4_splat(0.0);
     for (block, xs) in row.chunks_exact(Q8_0_BLOCK_BYTES).zip(x.chunks_exact(BLOCK_ELEMENTS)) {
         let Some((q0, q1)) = block.get(2..).and_then(|q| q.split_first_chunk::<16>()) else {
