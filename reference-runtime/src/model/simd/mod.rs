@@ -14,18 +14,24 @@
 //! | [`Isa::Avx2`] | `x86_avx2` | AVX2, FMA, F16C |
 //! | [`Isa::Avx512`] | `x86_avx512` | AVX-512 F, BW, VL, VNNI (+ AVX2, FMA, F16C) |
 //! | [`Isa::Simd128`] | `wasm_simd128` | wasm `simd128`, compiled in only when the module is built with `-C target-feature=+simd128` |
+//! | [`Isa::Neon`] | `aarch64_neon` | aarch64 NEON (Advanced SIMD), the baseline of little-endian aarch64 targets; `dotprod` not used |
 //!
 //! **Selection.** [`Isa::selected`] is computed once per process (a
-//! `OnceLock`) from the CPU's features (`is_x86_feature_detected!`) and the
-//! cap in the environment variable `TINYRUSTLM_ISA` = `portable`, `avx2` or
-//! `avx512` (natively only; an unknown value caps at `portable`, so a
-//! typo never tests a wider path than asked for). A model takes the
+//! `OnceLock`) from the CPU's features (`is_x86_feature_detected!`; NEON
+//! and `simd128` are fixed when the crate is compiled) and the cap in the
+//! environment variable `TINYRUSTLM_ISA` = `portable`, `avx2`, `avx512` or
+//! `neon` (natively only; an unknown value caps at `portable`, so a typo
+//! never tests a wider path than asked for). A cap selects the widest
+//! supported path whose rank is at most the cap's: the 128-bit paths
+//! (`avx2`, `neon`, `simd128`) rank 1 and `avx512` ranks 2, so on aarch64
+//! `avx2`, `avx512` and `neon` all select NEON, and on x86-64 `neon` caps
+//! at AVX2. A model takes the
 //! selected path when it is loaded ([`super::Transformer::set_isa`] changes
 //! it), so the token loop never detects anything; each product re-checks
 //! only a cached value (an atomic load) before entering `unsafe` code.
 //!
 //! **`unsafe`.** Confined to one module per instruction set
-//! (`x86_avx2.rs`, `x86_avx512.rs`, `wasm_simd128.rs`), each with
+//! (`x86_avx2.rs`, `x86_avx512.rs`, `wasm_simd128.rs`, `aarch64_neon.rs`), each with
 //! `#![allow(unsafe_code)]`: unaligned vector loads from slices whose length
 //! the surrounding code has fixed, and calls of `#[target_feature]`
 //! functions after the features were detected. Every block carries a
@@ -36,6 +42,8 @@ use std::sync::OnceLock;
 use super::matvec::QuantizedVector;
 use super::weights::MatRef;
 
+#[cfg(all(target_arch = "aarch64", target_feature = "neon", target_endian = "little"))]
+mod aarch64_neon;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm_simd128;
 #[cfg(target_arch = "x86_64")]
@@ -57,11 +65,13 @@ pub enum Isa {
     Avx512,
     /// wasm32 `simd128` (a build-time feature of the module).
     Simd128,
+    /// aarch64 NEON (the baseline of little-endian aarch64 targets).
+    Neon,
 }
 
 impl Isa {
     /// Every path, narrowest first.
-    pub const ALL: [Isa; 4] = [Isa::Portable, Isa::Avx2, Isa::Avx512, Isa::Simd128];
+    pub const ALL: [Isa; 5] = [Isa::Portable, Isa::Avx2, Isa::Avx512, Isa::Simd128, Isa::Neon];
 
     /// The name used by `TINYRUSTLM_ISA` and printed by the tools.
     pub const fn name(self) -> &'static str {
@@ -70,6 +80,7 @@ impl Isa {
             Isa::Avx2 => "avx2",
             Isa::Avx512 => "avx512",
             Isa::Simd128 => "simd128",
+            Isa::Neon => "neon",
         }
     }
 
@@ -85,6 +96,11 @@ impl Isa {
             Isa::Avx2 => features().avx2,
             Isa::Avx512 => features().avx512,
             Isa::Simd128 => cfg!(all(target_arch = "wasm32", target_feature = "simd128")),
+            Isa::Neon => cfg!(all(
+                target_arch = "aarch64",
+                target_feature = "neon",
+                target_endian = "little"
+            )),
         }
     }
 
@@ -114,12 +130,12 @@ impl Isa {
         })
     }
 
-    /// Width order for caps (the wasm path ranks with the x86 ones it
-    /// cannot coexist with).
+    /// Width order for caps (the wasm and aarch64 paths rank with the
+    /// 128/256-bit x86 one they cannot coexist with).
     const fn rank(self) -> u8 {
         match self {
             Isa::Portable => 0,
-            Isa::Avx2 | Isa::Simd128 => 1,
+            Isa::Avx2 | Isa::Simd128 | Isa::Neon => 1,
             Isa::Avx512 => 2,
         }
     }
@@ -185,7 +201,25 @@ pub fn cpu_flags() -> String {
             .collect::<Vec<_>>()
             .join(" ")
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(target_arch = "aarch64")]
+    {
+        // `neon` is what the path needs; the others are reported for the
+        // bench (the kernels do not use them).
+        let flags = [
+            ("neon", std::arch::is_aarch64_feature_detected!("neon")),
+            ("fp16", std::arch::is_aarch64_feature_detected!("fp16")),
+            ("dotprod", std::arch::is_aarch64_feature_detected!("dotprod")),
+            ("i8mm", std::arch::is_aarch64_feature_detected!("i8mm")),
+            ("sve", std::arch::is_aarch64_feature_detected!("sve")),
+        ];
+        flags
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     {
         if cfg!(target_feature = "simd128") {
             "simd128".into()
@@ -199,7 +233,11 @@ pub fn cpu_flags() -> String {
 /// ([`super::matvec::matmul`]); `false` when `isa` has no kernel here (the
 /// caller runs the portable reference).
 #[cfg_attr(
-    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128"),
+        all(target_arch = "aarch64", target_feature = "neon", target_endian = "little")
+    )),
     allow(unused_variables)
 )]
 pub(crate) fn matmul(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) -> bool {
@@ -213,6 +251,11 @@ pub(crate) fn matmul(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usi
             wasm_simd128::matmul(out, w, x, n);
             Some(())
         }
+        #[cfg(all(target_arch = "aarch64", target_feature = "neon", target_endian = "little"))]
+        Isa::Neon => {
+            aarch64_neon::matmul(out, w, x, n);
+            Some(())
+        }
         _ => None::<()>,
     }
     .is_some()
@@ -222,7 +265,11 @@ pub(crate) fn matmul(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usi
 /// for it ([NUM-GEN-02], [`super::matvec::matmul_q8`]) on `isa`; `false`
 /// when `isa` has no kernel here.
 #[cfg_attr(
-    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128"),
+        all(target_arch = "aarch64", target_feature = "neon", target_endian = "little")
+    )),
     allow(unused_variables)
 )]
 pub(crate) fn matmul_q8(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &QuantizedVector, n: usize) -> bool {
@@ -240,6 +287,11 @@ pub(crate) fn matmul_q8(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &QuantizedV
             wasm_simd128::matmul_q8(out, w, qs, ds, n);
             Some(())
         }
+        #[cfg(all(target_arch = "aarch64", target_feature = "neon", target_endian = "little"))]
+        Isa::Neon => {
+            aarch64_neon::matmul_q8(out, w, qs, ds, n);
+            Some(())
+        }
         _ => None::<()>,
     }
     .is_some()
@@ -247,7 +299,11 @@ pub(crate) fn matmul_q8(isa: Isa, out: &mut [f32], w: MatRef<'_>, x: &QuantizedV
 
 /// Input `i`'s slice of `n` f32 inputs of `cols` values each.
 #[cfg_attr(
-    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128"),
+        all(target_arch = "aarch64", target_feature = "neon", target_endian = "little")
+    )),
     allow(dead_code)
 )]
 fn input(x: &[f32], cols: usize, i: usize) -> &[f32] {
@@ -300,7 +356,11 @@ fn for_each_row_by_4(
 
 /// Input `i`'s blocks of `n` quantized inputs of `blocks` blocks each.
 #[cfg_attr(
-    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128"),
+        all(target_arch = "aarch64", target_feature = "neon", target_endian = "little")
+    )),
     allow(dead_code)
 )]
 fn input_q8<'a>(qs: &'a [[i8; 32]], ds: &'a [f32], blocks: usize, i: usize) -> (&'a [[i8; 32]], &'a [f32]) {
@@ -313,7 +373,11 @@ fn input_q8<'a>(qs: &'a [[i8; 32]], ds: &'a [f32], blocks: usize, i: usize) -> (
 
 /// `Σ a[i] · b[i]` over the shorter of the two on `isa` (attention scores).
 #[cfg_attr(
-    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128"),
+        all(target_arch = "aarch64", target_feature = "neon", target_endian = "little")
+    )),
     allow(unused_variables)
 )]
 pub fn dot(isa: Isa, a: &[f32], b: &[f32]) -> f32 {
@@ -324,6 +388,8 @@ pub fn dot(isa: Isa, a: &[f32], b: &[f32]) -> f32 {
         Isa::Avx512 => x86_avx512::Token::new().map(|t| x86_avx512::dot(t, a, b)),
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         Isa::Simd128 => Some(wasm_simd128::dot(a, b)),
+        #[cfg(all(target_arch = "aarch64", target_feature = "neon", target_endian = "little"))]
+        Isa::Neon => Some(aarch64_neon::dot(a, b)),
         _ => None,
     };
     simd.unwrap_or_else(|| super::math::dot(a, b))
@@ -332,7 +398,11 @@ pub fn dot(isa: Isa, a: &[f32], b: &[f32]) -> f32 {
 /// `y[i] += a · x[i]` over the shorter of the two on `isa` (the weighted
 /// sum of values in attention).
 #[cfg_attr(
-    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128"),
+        all(target_arch = "aarch64", target_feature = "neon", target_endian = "little")
+    )),
     allow(unused_variables)
 )]
 pub fn axpy(isa: Isa, y: &mut [f32], a: f32, x: &[f32]) {
@@ -342,6 +412,11 @@ pub fn axpy(isa: Isa, y: &mut [f32], a: f32, x: &[f32]) {
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         Isa::Simd128 => {
             wasm_simd128::axpy(y, a, x);
+            Some(())
+        }
+        #[cfg(all(target_arch = "aarch64", target_feature = "neon", target_endian = "little"))]
+        Isa::Neon => {
+            aarch64_neon::axpy(y, a, x);
             Some(())
         }
         _ => None,

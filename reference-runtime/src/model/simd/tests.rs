@@ -395,3 +395,70 @@ fn huge_activations_do_not_overflow_where_the_reference_does_not() {
         }
     }
 }
+
+/// Every block of the matrix with one subnormal (or the smallest normal)
+/// f16 scale, so the result is made of those blocks alone: a path that
+/// converts scales by moving bits (NEON's and simd128's `q8_0 × f32`) and
+/// flushed subnormals to zero, or lost their sign, would be off by the
+/// whole result, far beyond the summation bound (the edge scales of the
+/// other tests sit beside normal blocks that hide such an error).
+#[test]
+fn subnormal_block_scales_are_converted_exactly_on_every_path() {
+    let mut rng = Rng(0x5EED_0006);
+    for isa in simd_paths() {
+        for dtype in [Dtype::Q8_0, Dtype::Q4_0] {
+            for scale in [0x0001u16, 0x8001, 0x0155, 0x03FF, 0x83FF, 0x0400] {
+                let (rows, blocks) = (3, 5);
+                let cols = blocks * BLOCK_ELEMENTS;
+                let quants: Vec<i8> = (0..rows * cols).map(|_| (rng.next() % 15) as i8 - 7).collect();
+                // unit-scale blocks, then every scale replaced
+                let mut bytes: Vec<u8> = quants
+                    .chunks_exact(cols)
+                    .flat_map(|r| unit_scale_row(dtype, r))
+                    .collect();
+                let block_bytes = bytes.len() / (rows * blocks);
+                for block in bytes.chunks_exact_mut(block_bytes) {
+                    block[..2].copy_from_slice(&scale.to_le_bytes());
+                }
+                let w = MatRef::new(dtype, rows, cols, &bytes).unwrap();
+                let d = f64::from(crate::f16::f16_to_f32(scale));
+                let x: Vec<f32> = (0..cols).map(|_| rng.unit()).collect();
+                let mut fast = vec![f32::NAN; rows];
+                matvec_on(isa, &mut fast, w, &x);
+                let mut xq = QuantizedVector::with_capacity(cols);
+                assert!(xq.quantize(&x, dtype));
+                let (mut reference_q8, mut fast_q8) = (vec![0.0f32; rows], vec![f32::NAN; rows]);
+                matvec_q8(&mut reference_q8, w, &xq);
+                matvec_q8_on(isa, &mut fast_q8, w, &xq);
+                for r in 0..rows {
+                    let terms = (0..cols).map(|c| d * f64::from(quants[r * cols + c]) * f64::from(x[c]));
+                    let (exact, abs) = terms.fold((0.0, 0.0), |(s, a), t| (s + t, a + t.abs()));
+                    let bound = (cols as f64 + 3.0) * U * abs;
+                    assert!(exact.abs() > 4.0 * bound, "the data must make a flushed scale visible");
+                    let got = f64::from(fast[r]);
+                    assert!(
+                        (got - exact).abs() <= bound,
+                        "{isa:?} {dtype:?} scale {scale:#06x} row {r}: {got} vs exact {exact}, bound {bound}"
+                    );
+                    // quantized activations: the terms qw · qx · (dw · dx)
+                    let (qs, ds) = xq.parts();
+                    let abs_q8: f64 = (0..cols)
+                        .map(|c| {
+                            let (b, j) = (c / 32, c % 32);
+                            // a q4_0 block's activations are stored evens then odds
+                            let k = if dtype == Dtype::Q4_0 { (j % 2) * 16 + j / 2 } else { j };
+                            (d * f64::from(ds[b]) * f64::from(quants[r * cols + c]) * f64::from(qs[b][k])).abs()
+                        })
+                        .sum();
+                    let bound_q8 = 2.0 * (cols as f64 + 3.0) * U * abs_q8;
+                    let (a, b) = (f64::from(fast_q8[r]), f64::from(reference_q8[r]));
+                    assert!(b.abs() > 2.0 * bound_q8, "the data must make a flushed scale visible");
+                    assert!(
+                        (a - b).abs() <= bound_q8,
+                        "{isa:?} {dtype:?} q8 scale {scale:#06x} row {r}: {a} vs reference {b}, bound {bound_q8}"
+                    );
+                }
+            }
+        }
+    }
+}
