@@ -118,16 +118,19 @@ impl Isa {
     /// `TINYRUSTLM_ISA` (natively). Computed once per process.
     pub fn selected() -> Isa {
         static SELECTED: OnceLock<Isa> = OnceLock::new();
-        *SELECTED.get_or_init(|| {
-            let best = Isa::best();
-            match cap_from_env() {
-                Some(cap) => Isa::supported()
-                    .filter(|isa| isa.rank() <= cap.rank())
-                    .last()
-                    .unwrap_or(Isa::Portable),
-                None => best,
-            }
-        })
+        *SELECTED.get_or_init(|| Isa::capped(cap_from_env()))
+    }
+
+    /// The widest supported path whose rank is at most `cap`'s
+    /// ([`Isa::best`] without a cap).
+    fn capped(cap: Option<Isa>) -> Isa {
+        match cap {
+            Some(cap) => Isa::supported()
+                .filter(|isa| isa.rank() <= cap.rank())
+                .last()
+                .unwrap_or(Isa::Portable),
+            None => Isa::best(),
+        }
     }
 
     /// Width order for caps (the wasm and aarch64 paths rank with the

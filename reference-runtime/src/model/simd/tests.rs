@@ -462,3 +462,23 @@ fn subnormal_block_scales_are_converted_exactly_on_every_path() {
         }
     }
 }
+
+#[test]
+fn a_cap_selects_the_widest_supported_path_of_its_rank_or_below() {
+    assert_eq!(Isa::capped(None), Isa::best());
+    assert_eq!(Isa::capped(Some(Isa::Portable)), Isa::Portable);
+    for cap in Isa::ALL {
+        let got = Isa::capped(Some(cap));
+        assert!(got.is_supported() && got.rank() <= cap.rank(), "{cap:?} -> {got:?}");
+        assert!(
+            Isa::supported().all(|isa| isa.rank() > cap.rank() || isa.rank() <= got.rank()),
+            "{cap:?} -> {got:?} leaves a wider path of its rank"
+        );
+    }
+    // aarch64: NEON is the only path past portable, so every other cap takes it
+    if Isa::Neon.is_supported() {
+        for cap in [Isa::Avx2, Isa::Avx512, Isa::Simd128, Isa::Neon] {
+            assert_eq!(Isa::capped(Some(cap)), Isa::Neon, "{cap:?}");
+        }
+    }
+}
