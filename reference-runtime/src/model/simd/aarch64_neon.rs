@@ -12,7 +12,9 @@
 //! - f32 activations: a block's 32 weights are widened i8 → i16 → i32 →
 //!   f32 and multiplied with `x` by `vfmaq_f32` in two chains; the block's
 //!   sum is scaled by its f16 scale ([`scale`], an exact bit conversion)
-//!   into the row's accumulator.
+//!   into the row's accumulator. In a batch (prefill), groups of four
+//!   inputs share each block's widened weights, with the bits of one input
+//!   at a time.
 //! - quantized activations ([NUM-GEN-02]): the 32 products of a block are
 //!   an exact integer dot product, `vmull_s8` (|w · x| ≤ 128 · 127 = 16,256,
 //!   an i16) and `vpadalq_s16` (pairwise into i32). `q4_0` nibbles are
@@ -30,12 +32,12 @@ use core::arch::aarch64::*;
 
 use super::super::matvec::for_each_product;
 use super::super::weights::MatRef;
-use super::{input, input_q8};
+use super::{for_each_row_by_4, input, input_q8};
 use crate::f16::f16_to_f32;
 use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
 
-/// `Y = W · X` for `n` inputs, f32 activations. Every product is computed
-/// by itself, so a batch gives the bits of one input at a time.
+/// `Y = W · X` for `n` inputs, f32 activations; a batch gives the bits of
+/// one input at a time.
 pub(super) fn matmul(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
     // SAFETY: the module is compiled only with `target_feature = "neon"`,
     // so every CPU this build runs on has NEON.
@@ -66,8 +68,23 @@ fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
     let cols = w.cols;
     match w.dtype {
         Dtype::F32 => for_each_product(out, w, n, |row, i| row_f32(row, input(x, cols, i))),
-        Dtype::Q8_0 => for_each_product(out, w, n, |row, i| row_q8_0(row, input(x, cols, i))),
-        Dtype::Q4_0 => for_each_product(out, w, n, |row, i| row_q4_0(row, input(x, cols, i))),
+        // groups of four inputs share each block's widened weights
+        Dtype::Q8_0 => for_each_row_by_4(
+            out,
+            w,
+            x,
+            n,
+            |row, x| row_quantized(row, x, |b| q8_quants(b)),
+            |row, xs| rows_quantized_x4(row, xs, |b| q8_quants(b)),
+        ),
+        Dtype::Q4_0 => for_each_row_by_4(
+            out,
+            w,
+            x,
+            n,
+            |row, x| row_quantized(row, x, |b| q4_quants(b)),
+            |row, xs| rows_quantized_x4(row, xs, |b| q4_quants(b)),
+        ),
     }
 }
 
@@ -193,14 +210,21 @@ fn i8x16_to_f32(q: int8x16_t) -> [float32x4_t; 4] {
     ]
 }
 
-/// `Σ_j w[j] · x[j]` of 32 weights (as two registers of 16 signed bytes, in
-/// element order) and a block of 32 f32 activations, in 4 lanes: two chains
-/// of four FMAs, then their sum.
+/// A block's 32 weights (two registers of 16 signed bytes, in element
+/// order) as eight registers of 4 f32 (exact).
 #[target_feature(enable = "neon")]
-fn block_f32(w: [int8x16_t; 2], x: &[f32; 32]) -> float32x4_t {
+fn widen_block(w: [int8x16_t; 2]) -> [float32x4_t; 8] {
     let [w0, w1] = w;
     let [a0, a1, a2, a3] = i8x16_to_f32(w0);
     let [a4, a5, a6, a7] = i8x16_to_f32(w1);
+    [a0, a1, a2, a3, a4, a5, a6, a7]
+}
+
+/// `Σ_j w[j] · x[j]` of a block's 32 widened weights and 32 f32
+/// activations, in 4 lanes: two chains of four FMAs, then their sum.
+#[target_feature(enable = "neon")]
+fn block_dot(w: &[float32x4_t; 8], x: &[f32; 32]) -> float32x4_t {
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = *w;
     let mut xs = [vdupq_n_f32(0.0); 8];
     for (v, x) in xs.iter_mut().zip(x.chunks_exact(4)) {
         if let Some(x) = x.first_chunk::<4>() {
@@ -275,32 +299,48 @@ fn x_block(x: &[f32], b: usize) -> Option<&[f32; 32]> {
     x.get(b.checked_mul(BLOCK_ELEMENTS)?..)?.first_chunk::<32>()
 }
 
-/// A `q8_0` row times f32 `x`: per block `d · Σ q[j] x[j]`.
+/// The quants of a `q4_0` block (after its 2 scale bytes) in element order.
 #[target_feature(enable = "neon")]
-fn row_q8_0(row: &[u8], x: &[f32]) -> f32 {
+fn q4_quants(block: &[u8; Q4_0_BLOCK_BYTES]) -> [int8x16_t; 2] {
+    let [_, _, nibbles @ ..] = block;
+    q4_natural(nibbles)
+}
+
+/// A quantized row of `B`-byte blocks times f32 `x`: per block
+/// `d · Σ q[j] x[j]`, the quants taken from the block by `quants`.
+#[target_feature(enable = "neon")]
+fn row_quantized<const B: usize>(row: &[u8], x: &[f32], quants: impl Fn(&[u8; B]) -> [int8x16_t; 2]) -> f32 {
     let mut acc = vdupq_n_f32(0.0);
-    for (b, block) in row.chunks_exact(Q8_0_BLOCK_BYTES).enumerate() {
-        let (Some(block), Some(xs)) = (block.first_chunk::<Q8_0_BLOCK_BYTES>(), x_block(x, b)) else {
+    for (b, block) in row.chunks_exact(B).enumerate() {
+        let (Some(block), Some(xs)) = (block.first_chunk::<B>(), x_block(x, b)) else {
             continue;
         };
-        acc = vfmaq_n_f32(acc, block_f32(q8_quants(block), xs), scale(block));
+        acc = vfmaq_n_f32(acc, block_dot(&widen_block(quants(block)), xs), scale(block));
     }
     vaddvq_f32(acc)
 }
 
-/// A `q4_0` row times f32 `x`: nibbles unpacked in registers to element
-/// order, then as `q8_0`.
+/// [`row_quantized`] for four inputs (prefill batches), each block's
+/// weights widened once; each result has the bits of `row_quantized` for
+/// that input (the same operations in the same order).
 #[target_feature(enable = "neon")]
-fn row_q4_0(row: &[u8], x: &[f32]) -> f32 {
-    let mut acc = vdupq_n_f32(0.0);
-    for (b, block) in row.chunks_exact(Q4_0_BLOCK_BYTES).enumerate() {
-        let (Some(block), Some(xs)) = (block.first_chunk::<Q4_0_BLOCK_BYTES>(), x_block(x, b)) else {
+fn rows_quantized_x4<const B: usize>(
+    row: &[u8],
+    xs: [&[f32]; 4],
+    quants: impl Fn(&[u8; B]) -> [int8x16_t; 2],
+) -> [f32; 4] {
+    let mut acc = [vdupq_n_f32(0.0); 4];
+    for (b, block) in row.chunks_exact(B).enumerate() {
+        let Some(block) = block.first_chunk::<B>() else {
             continue;
         };
-        let [_, _, nibbles @ ..] = block;
-        acc = vfmaq_n_f32(acc, block_f32(q4_natural(nibbles), xs), scale(block));
+        let (w, d) = (widen_block(quants(block)), scale(block));
+        for (acc, x) in acc.iter_mut().zip(xs) {
+            let Some(xs) = x_block(x, b) else { continue };
+            *acc = vfmaq_n_f32(*acc, block_dot(&w, xs), d);
+        }
     }
-    vaddvq_f32(acc)
+    acc.map(|a| vaddvq_f32(a))
 }
 
 /// The exact `Σ w[j] · x[j]` of 16 signed weights and 16 activations

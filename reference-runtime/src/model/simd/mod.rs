@@ -319,7 +319,13 @@ fn input(x: &[f32], cols: usize, i: usize) -> &[f32] {
 /// `one(row, x_i)` for the rest, for every row of `w` (rows outer), storing
 /// at `out[i · rows + r]`: kernels that convert a row's weights once for
 /// four inputs (prefill batches) and give the bits of `one` for each.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+#[cfg_attr(
+    not(any(
+        target_arch = "x86_64",
+        all(target_arch = "aarch64", target_feature = "neon", target_endian = "little")
+    )),
+    allow(dead_code)
+)]
 fn for_each_row_by_4(
     out: &mut [f32],
     w: MatRef<'_>,
