@@ -426,21 +426,16 @@ fn attention(
         .zip(q.chunks_exact(hd))
         .zip(att.chunks_exact_mut(c.context_length.max(1)));
     for (h, ((out_h, q_h), att_h)) in heads.enumerate() {
-        // g = h div group: consecutive query heads share a KV head
-        let g = h / c.group.max(1);
-        let kv_head = g.saturating_mul(hd)..g.saturating_add(1).saturating_mul(hd);
+        // g = h div group: consecutive query heads share a KV head, at
+        // offset g · head_dim of each cached row of kv_dim values
+        let kv_head = (h / c.group.max(1)).saturating_mul(hd);
         // s[p] = (q_h · K[l][p]_g) / sqrt(head_dim)   for p = 0 … pos
         let scores = att_h.get_mut(..=pos).unwrap_or(&mut []);
-        for (score, k_p) in scores.iter_mut().zip(keys.chunks_exact(c.kv_dim.max(1))) {
-            *score = simd::dot(isa, q_h, k_p.get(kv_head.clone()).unwrap_or(&[])) / scale;
-        }
+        simd::attention_scores(isa, scores, q_h, keys, c.kv_dim, kv_head, scale);
         // a = softmax(s[0 … pos])
         softmax(scores);
         // out_h = Σ_p a[p] · V[l][p]_g
-        out_h.fill(0.0);
-        for (&a, v_p) in scores.iter().zip(values.chunks_exact(c.kv_dim.max(1))) {
-            simd::axpy(isa, out_h, a, v_p.get(kv_head.clone()).unwrap_or(&[]));
-        }
+        simd::attention_values(isa, out_h, scores, values, c.kv_dim, kv_head);
     }
 }
 

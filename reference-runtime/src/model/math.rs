@@ -133,6 +133,29 @@ pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
     }
 }
 
+/// One head's attention scores over a cache of rows `stride` values apart
+/// (every position's keys, all KV heads): `scores[p] = (q · K_p) / scale`
+/// with `K_p = keys[p · stride + offset ..][.. q.len()]`, for each `p`
+/// below both `scores.len()` and the number of whole rows. A head that
+/// does not fit in its row scores 0 (the caller's layout makes it fit).
+pub fn attention_scores(scores: &mut [f32], q: &[f32], keys: &[f32], stride: usize, offset: usize, scale: f32) {
+    let head = offset..offset.saturating_add(q.len());
+    for (score, row) in scores.iter_mut().zip(keys.chunks_exact(stride.max(1))) {
+        *score = dot(q, row.get(head.clone()).unwrap_or_default()) / scale;
+    }
+}
+
+/// One head's weighted sum of values: `out = Σ_p weights[p] · V_p` with
+/// `V_p = values[p · stride + offset ..][.. out.len()]`, in order of `p`,
+/// over the positions [`attention_scores`] covers.
+pub fn attention_values(out: &mut [f32], weights: &[f32], values: &[f32], stride: usize, offset: usize) {
+    let head = offset..offset.saturating_add(out.len());
+    out.fill(0.0);
+    for (&a, row) in weights.iter().zip(values.chunks_exact(stride.max(1))) {
+        axpy(out, a, row.get(head.clone()).unwrap_or_default());
+    }
+}
+
 /// `y += x`, element by element.
 pub fn add_assign(y: &mut [f32], x: &[f32]) {
     for (y, &x) in y.iter_mut().zip(x) {

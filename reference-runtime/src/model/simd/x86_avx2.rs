@@ -58,6 +58,35 @@ pub(super) fn axpy(_: Token, y: &mut [f32], a: f32, x: &[f32]) {
     unsafe { axpy_impl(y, a, x) }
 }
 
+/// One head's attention scores ([`super::attention_scores`]); the caller
+/// checked `0 < offset + q.len() <= stride`.
+pub(super) fn attention_scores(
+    _: Token,
+    scores: &mut [f32],
+    q: &[f32],
+    keys: &[f32],
+    stride: usize,
+    offset: usize,
+    scale: f32,
+) {
+    // SAFETY: the token proves AVX2, FMA and F16C are available.
+    unsafe { scores_impl(scores, q, keys, stride, offset, scale) }
+}
+
+/// One head's weighted sum of values ([`super::attention_values`]); the
+/// caller checked `0 < offset + out.len() <= stride`.
+pub(super) fn attention_values(
+    _: Token,
+    out: &mut [f32],
+    weights: &[f32],
+    values: &[f32],
+    stride: usize,
+    offset: usize,
+) {
+    // SAFETY: the token proves AVX2, FMA and F16C are available.
+    unsafe { values_impl(out, weights, values, stride, offset) }
+}
+
 #[target_feature(enable = "avx2,fma,f16c")]
 fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
     let cols = w.cols;
@@ -428,5 +457,156 @@ fn axpy_impl(y: &mut [f32], a: f32, x: &[f32]) {
     }
     for (y, &x) in ys.into_remainder().iter_mut().zip(xs.remainder()) {
         *y += a * x;
+    }
+}
+
+/// The sums of the 8 lanes of each of `a`, as 4 lanes in order.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn hsum4(a: [__m256; 4]) -> __m128 {
+    // per 128-bit half: [Σa0, Σa1, Σa2, Σa3] of that half's 4 lanes
+    let s = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
+    _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps::<1>(s))
+}
+
+/// `Σ q[i] · k[i]` over the elements past the whole groups of 8
+/// (`q.len() % 8` of them), for 4 rows `k`, as 4 lanes.
+pub(super) fn tails4(q: &[f32], k: [&[f32]; 4], from: usize) -> [f32; 4] {
+    let q = q.get(from..).unwrap_or_default();
+    k.map(|k| {
+        let k = k.get(from..).unwrap_or_default();
+        q.iter().zip(k).map(|(&x, &y)| x * y).sum::<f32>()
+    })
+}
+
+/// `(s + t) / scale` stored into 4 scores.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn store_scores4(out: &mut [f32; 4], s: __m128, t: [f32; 4], scale: f32) {
+    let [t0, t1, t2, t3] = t;
+    let r = _mm_div_ps(_mm_add_ps(s, _mm_setr_ps(t0, t1, t2, t3)), _mm_set1_ps(scale));
+    // SAFETY: `out` is 4 writable f32 values; `storeu` has no alignment requirement.
+    unsafe { _mm_storeu_ps(out.as_mut_ptr(), r) }
+}
+
+/// The 4 heads `offset .. offset + len` of 4 consecutive rows `stride`
+/// apart (empty where the group is short, which the callers exclude).
+pub(super) fn heads4(rows: &[f32], stride: usize, offset: usize, len: usize) -> [&[f32]; 4] {
+    [0usize, 1, 2, 3].map(|i| {
+        let start = i.saturating_mul(stride).saturating_add(offset);
+        rows.get(start..start.saturating_add(len)).unwrap_or_default()
+    })
+}
+
+/// Attention scores, four positions at a time: four independent FMA
+/// chains share each 8-value load of `q`; one 4-way horizontal sum and one
+/// division per four positions. The division by `scale` is kept (not a
+/// multiplication by its reciprocal): the reference's single rounding, at
+/// one `vdivps` per four positions.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn scores_impl(scores: &mut [f32], q: &[f32], keys: &[f32], stride: usize, offset: usize, scale: f32) {
+    let stride = stride.max(1);
+    let (Some(group), Some(end)) = (stride.checked_mul(4), offset.checked_add(q.len())) else {
+        return;
+    };
+    // as many scores as whole rows, so that both split into the same groups
+    let n = scores.len().min(keys.len() / stride);
+    let (Some(scores), Some(keys)) = (scores.get_mut(..n), keys.get(..n.saturating_mul(stride))) else {
+        return;
+    };
+    let whole = q.len() / 8 * 8;
+    let mut s4 = scores.chunks_exact_mut(4);
+    let mut k4 = keys.chunks_exact(group);
+    for (s, rows) in (&mut s4).zip(&mut k4) {
+        let Ok(s) = <&mut [f32; 4]>::try_from(s) else {
+            continue;
+        };
+        let k = heads4(rows, stride, offset, q.len());
+        let mut acc = [_mm256_setzero_ps(); 4];
+        let chunks = q.chunks_exact(8).zip(k[0].chunks_exact(8));
+        let chunks = chunks.zip(k[1].chunks_exact(8).zip(k[2].chunks_exact(8).zip(k[3].chunks_exact(8))));
+        for ((q, k0), (k1, (k2, k3))) in chunks {
+            let (Ok(q), Ok(k0), Ok(k1), Ok(k2), Ok(k3)) = (
+                <&[f32; 8]>::try_from(q),
+                <&[f32; 8]>::try_from(k0),
+                <&[f32; 8]>::try_from(k1),
+                <&[f32; 8]>::try_from(k2),
+                <&[f32; 8]>::try_from(k3),
+            ) else {
+                continue;
+            };
+            let q = load8(q);
+            acc[0] = _mm256_fmadd_ps(q, load8(k0), acc[0]);
+            acc[1] = _mm256_fmadd_ps(q, load8(k1), acc[1]);
+            acc[2] = _mm256_fmadd_ps(q, load8(k2), acc[2]);
+            acc[3] = _mm256_fmadd_ps(q, load8(k3), acc[3]);
+        }
+        store_scores4(s, hsum4(acc), tails4(q, k, whole), scale);
+    }
+    for (s, row) in s4.into_remainder().iter_mut().zip(k4.remainder().chunks_exact(stride)) {
+        *s = dot_f32(q, row.get(offset..end).unwrap_or_default()) / scale;
+    }
+}
+
+/// The weighted sum of values, `out` held in registers across every
+/// position: 64 columns (8 accumulators) at a time, then the remaining
+/// whole groups of 8 in one pass, then single columns.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn values_impl(out: &mut [f32], weights: &[f32], values: &[f32], stride: usize, offset: usize) {
+    let mut col = 0;
+    let mut blocks = out.chunks_exact_mut(64);
+    for block in &mut blocks {
+        values_block::<8>(block, weights, values, stride, offset.saturating_add(col));
+        col += 64;
+    }
+    let rest = blocks.into_remainder();
+    let (whole, tail) = rest.split_at_mut(rest.len() / 8 * 8);
+    let at = offset.saturating_add(col);
+    match whole.len() / 8 {
+        1 => values_block::<1>(whole, weights, values, stride, at),
+        2 => values_block::<2>(whole, weights, values, stride, at),
+        3 => values_block::<3>(whole, weights, values, stride, at),
+        4 => values_block::<4>(whole, weights, values, stride, at),
+        5 => values_block::<5>(whole, weights, values, stride, at),
+        6 => values_block::<6>(whole, weights, values, stride, at),
+        7 => values_block::<7>(whole, weights, values, stride, at),
+        _ => {}
+    }
+    values_tail(tail, weights, values, stride, at.saturating_add(whole.len()));
+}
+
+/// `out = Σ_p weights[p] · V_p[at .. at + 8·C]` in `C` registers.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn values_block<const C: usize>(out: &mut [f32], weights: &[f32], values: &[f32], stride: usize, at: usize) {
+    let mut acc = [_mm256_setzero_ps(); C];
+    let end = at.saturating_add(8 * C);
+    for (&a, row) in weights.iter().zip(values.chunks_exact(stride.max(1))) {
+        let Some(v) = row.get(at..end) else {
+            continue;
+        };
+        let a = _mm256_set1_ps(a);
+        for (acc, v) in acc.iter_mut().zip(v.chunks_exact(8)) {
+            let Ok(v) = <&[f32; 8]>::try_from(v) else {
+                continue;
+            };
+            *acc = _mm256_fmadd_ps(a, load8(v), *acc);
+        }
+    }
+    for (acc, o) in acc.iter().zip(out.chunks_exact_mut(8)) {
+        let Ok(o) = <&mut [f32; 8]>::try_from(o) else {
+            continue;
+        };
+        // SAFETY: `o` is 8 writable f32 values; `storeu` has no alignment requirement.
+        unsafe { _mm256_storeu_ps(o.as_mut_ptr(), *acc) }
+    }
+}
+
+/// `out = Σ_p weights[p] · V_p[at .. at + out.len()]`, column by column
+/// (fewer than 8 columns).
+pub(super) fn values_tail(out: &mut [f32], weights: &[f32], values: &[f32], stride: usize, at: usize) {
+    out.fill(0.0);
+    let end = at.saturating_add(out.len());
+    for (&a, row) in weights.iter().zip(values.chunks_exact(stride.max(1))) {
+        for (o, &v) in out.iter_mut().zip(row.get(at..end).unwrap_or_default()) {
+            *o += a * v;
+        }
     }
 }
