@@ -583,8 +583,10 @@ fn values_block<const C: usize>(out: &mut [f32], weights: &[f32], values: &[f32]
             continue;
         };
         let a = _mm256_set1_ps(a);
-        for (acc, v) in acc.iter_mut().zip(v.chunks_exact(8)) {
-            let Ok(v) = <&[f32; 8]>::try_from(v) else {
+        // a loop of constant trip count C, unrolled, so that `acc` stays in
+        // registers (zipped with `v.chunks_exact` it stayed on the stack)
+        for (c, acc) in acc.iter_mut().enumerate() {
+            let Some(v) = v.get(c * 8..).and_then(|v| v.first_chunk::<8>()) else {
                 continue;
             };
             *acc = _mm256_fmadd_ps(a, load8(v), *acc);

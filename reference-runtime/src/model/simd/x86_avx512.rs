@@ -419,8 +419,10 @@ fn values_block<const C: usize>(out: &mut [f32], weights: &[f32], values: &[f32]
             continue;
         };
         let a = _mm512_set1_ps(a);
-        for (acc, v) in acc.iter_mut().zip(v.chunks_exact(16)) {
-            let Ok(v) = <&[f32; 16]>::try_from(v) else {
+        // a loop of constant trip count C, unrolled, so that `acc` stays in
+        // registers (zipped with `v.chunks_exact` it stayed on the stack)
+        for (c, acc) in acc.iter_mut().enumerate() {
+            let Some(v) = v.get(c * 16..).and_then(|v| v.first_chunk::<16>()) else {
                 continue;
             };
             *acc = _mm512_fmadd_ps(a, load16(v), *acc);
