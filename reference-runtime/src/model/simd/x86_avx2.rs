@@ -185,6 +185,7 @@ fn q4_natural(b: &[u8; 16]) -> (__m128i, __m128i) {
 /// A row of f32 weights (little-endian bytes) times `x`: four independent
 /// accumulators over 32 columns at a time, which hides the FMA latency (two
 /// chains left the FMA units idle: issue 17's f32 gap to `run.c`).
+#[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 pub(super) fn row_f32(row: &[u8], x: &[f32]) -> f32 {
     let mut acc = [_mm256_setzero_ps(); 4];
