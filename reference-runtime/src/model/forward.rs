@@ -421,22 +421,17 @@ fn attention(
     let keys = key_cache.get(layer.clone()).unwrap_or(&[]);
     let values = value_cache.get(layer).unwrap_or(&[]);
     let scale = (c.head_dim as f32).sqrt();
-    let heads = out
-        .chunks_exact_mut(hd)
-        .zip(q.chunks_exact(hd))
-        .zip(att.chunks_exact_mut(c.context_length.max(1)));
-    for (h, ((out_h, q_h), att_h)) in heads.enumerate() {
-        // g = h div group: consecutive query heads share a KV head, at
-        // offset g · head_dim of each cached row of kv_dim values
-        let kv_head = (h / c.group.max(1)).saturating_mul(hd);
-        // s[p] = (q_h · K[l][p]_g) / sqrt(head_dim)   for p = 0 … pos
-        let scores = att_h.get_mut(..=pos).unwrap_or(&mut []);
-        simd::attention_scores(isa, scores, q_h, keys, c.kv_dim, kv_head, scale);
-        // a = softmax(s[0 … pos])
-        softmax(scores);
-        // out_h = Σ_p a[p] · V[l][p]_g
-        simd::attention_values(isa, out_h, scores, values, c.kv_dim, kv_head);
-    }
+    // KV head g sits at offset g · head_dim of each cached row of kv_dim values
+    let offset = |g: usize| g.saturating_mul(hd);
+    attention_heads(
+        c,
+        out,
+        q,
+        att,
+        pos,
+        |scores, q_h, g| simd::attention_scores(isa, scores, q_h, keys, c.kv_dim, offset(g), scale),
+        |out_h, a, g| simd::attention_values(isa, out_h, a, values, c.kv_dim, offset(g)),
+    );
 }
 
 /// [`attention`] over a q8_0 KV cache ([MODEL-KV-01]): the same steps,
@@ -461,6 +456,41 @@ fn attention_q8(
     let keys = key_q8.get(layer.clone()).unwrap_or(&[]);
     let values = value_q8.get(layer).unwrap_or(&[]);
     let scale = (c.head_dim as f32).sqrt();
+    let kv_head = |g: usize| g.saturating_mul(head_bytes)..g.saturating_add(1).saturating_mul(head_bytes);
+    attention_heads(
+        c,
+        out,
+        q,
+        att,
+        pos,
+        |scores, q_h, g| {
+            for (score, k_p) in scores.iter_mut().zip(keys.chunks_exact(row)) {
+                *score = dot_q8(q_h, k_p.get(kv_head(g)).unwrap_or(&[])) / scale;
+            }
+        },
+        |out_h, a, g| {
+            out_h.fill(0.0);
+            for (&a, v_p) in a.iter().zip(values.chunks_exact(row)) {
+                axpy_q8(out_h, a, v_p.get(kv_head(g)).unwrap_or(&[]));
+            }
+        },
+    );
+}
+
+/// The steps of [`attention`] for each query head `h`, over a cache read
+/// by `scores_of(s, q_h, g)` (`s[p] = (q_h · K[l][p]_g) / sqrt(head_dim)`
+/// for p = 0 … pos) and `values_of(out_h, a, g)` (`out_h = Σ_p a[p] ·
+/// V[l][p]_g`), where g is the head's KV head.
+fn attention_heads(
+    c: &Config,
+    out: &mut [f32],
+    q: &[f32],
+    att: &mut [f32],
+    pos: usize,
+    mut scores_of: impl FnMut(&mut [f32], &[f32], usize),
+    mut values_of: impl FnMut(&mut [f32], &[f32], usize),
+) {
+    let hd = c.head_dim.max(1);
     let heads = out
         .chunks_exact_mut(hd)
         .zip(q.chunks_exact(hd))
@@ -468,18 +498,12 @@ fn attention_q8(
     for (h, ((out_h, q_h), att_h)) in heads.enumerate() {
         // g = h div group: consecutive query heads share a KV head
         let g = h / c.group.max(1);
-        let kv_head = g.saturating_mul(head_bytes)..g.saturating_add(1).saturating_mul(head_bytes);
         // s[p] = (q_h · K[l][p]_g) / sqrt(head_dim)   for p = 0 … pos
         let scores = att_h.get_mut(..=pos).unwrap_or(&mut []);
-        for (score, k_p) in scores.iter_mut().zip(keys.chunks_exact(row)) {
-            *score = dot_q8(q_h, k_p.get(kv_head.clone()).unwrap_or(&[])) / scale;
-        }
+        scores_of(scores, q_h, g);
         // a = softmax(s[0 … pos])
         softmax(scores);
         // out_h = Σ_p a[p] · V[l][p]_g
-        out_h.fill(0.0);
-        for (&a, v_p) in scores.iter().zip(values.chunks_exact(row)) {
-            axpy_q8(out_h, a, v_p.get(kv_head.clone()).unwrap_or(&[]));
-        }
+        values_of(out_h, scores, g);
     }
 }
