@@ -1,5 +1,7 @@
 //! Building blocks — `spec/model.md` §2: RMSNorm, LayerNorm, SiLU, exact
-//! GELU (with an `erf` of our own), softmax, dot products.
+//! GELU (with an `erf` of our own), softmax, dot products, and one
+//! attention head's scores and weighted sum of values (the reference for
+//! the kernels in [`super::simd`]).
 //!
 //! A tolerance zone ([NUM-GEN-01]): sums may be reordered. Norm statistics
 //! are accumulated in f64 (wider than binary32 is allowed), dot products in

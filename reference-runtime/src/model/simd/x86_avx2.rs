@@ -12,6 +12,11 @@
 //!   the low nibbles (even elements) fill the low 16 lanes and the high
 //!   nibbles (odd elements) the high 16, the order of the quantized
 //!   activations.
+//! - attention, one head over every cached position in one call: scores
+//!   four positions at a time (four FMA chains sharing each load of `q`,
+//!   one 4-way horizontal sum and one division per four); the weighted sum
+//!   of values with `out` in up to 8 registers (64 columns) across all
+//!   positions, instead of a load and store of `out` per position.
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::*;
