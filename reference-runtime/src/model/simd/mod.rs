@@ -424,3 +424,51 @@ pub fn attention_values(isa: Isa, out: &mut [f32], weights: &[f32], values: &[f3
         super::math::attention_values(out, weights, values, stride, offset);
     }
 }
+
+/// [`attention_scores`] over a q8_0 KV cache on `isa`
+/// ([`super::math::attention_scores_q8`]; `stride` and `offset` in bytes).
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+pub fn attention_scores_q8(
+    isa: Isa,
+    scores: &mut [f32],
+    q: &[f32],
+    keys: &[u8],
+    stride: usize,
+    offset: usize,
+    scale: f32,
+) {
+    let head_bytes = super::math::q8_head_bytes(q.len());
+    let fits = stride > 0
+        && q.len() % crate::quant::BLOCK_ELEMENTS == 0
+        && offset.checked_add(head_bytes).is_some_and(|end| end <= stride);
+    let done: Option<()> = match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 if fits => {
+            x86_avx2::Token::new().map(|t| x86_avx2::attention_scores_q8(t, scores, q, keys, stride, offset, scale))
+        }
+        _ => None,
+    };
+    if done.is_none() {
+        super::math::attention_scores_q8(scores, q, keys, stride, offset, scale);
+    }
+}
+
+/// [`attention_values`] over a q8_0 KV cache on `isa`
+/// ([`super::math::attention_values_q8`]; `stride` and `offset` in bytes).
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+pub fn attention_values_q8(isa: Isa, out: &mut [f32], weights: &[f32], values: &[u8], stride: usize, offset: usize) {
+    let head_bytes = super::math::q8_head_bytes(out.len());
+    let fits = stride > 0
+        && out.len() % crate::quant::BLOCK_ELEMENTS == 0
+        && offset.checked_add(head_bytes).is_some_and(|end| end <= stride);
+    let done: Option<()> = match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 if fits => {
+            x86_avx2::Token::new().map(|t| x86_avx2::attention_values_q8(t, out, weights, values, stride, offset))
+        }
+        _ => None,
+    };
+    if done.is_none() {
+        super::math::attention_values_q8(out, weights, values, stride, offset);
+    }
+}

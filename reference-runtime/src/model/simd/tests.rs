@@ -499,3 +499,93 @@ fn attention_kernels_fall_back_when_the_head_overruns_its_row() {
         super::attention_values(isa, &mut out, &[1.0; 4], &cache, 0, 0);
     }
 }
+
+/// `n` q8_0 blocks of random storage: random or edge scales (zero,
+/// subnormal, largest f16), random quants, every third block all −128.
+fn q8_blocks(rng: &mut Rng, n: usize) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for b in 0..n {
+        bytes.extend(scale_bits(rng, b, true).to_le_bytes());
+        (0..BLOCK_ELEMENTS).for_each(|_| bytes.push(if b % 3 == 2 { 0x80 } else { rng.next() as u8 }));
+    }
+    bytes
+}
+
+/// The `hd` dequantized values of the q8_0 head at `at`, in f64 (exact).
+fn q8_head_f64(cache: &[u8], at: usize, hd: usize) -> Vec<f64> {
+    let bytes = &cache[at..at + crate::model::math::q8_head_bytes(hd)];
+    weights_f64(Dtype::Q8_0, bytes)
+}
+
+#[test]
+fn q8_attention_kernels_match_the_reference_within_the_summation_bound() {
+    // As for f32 caches, each term being x_i · (q_i · d) (dequantized
+    // exactly) for scores and a_p · d · q for values.
+    let mut rng = Rng(0x5EED_0008);
+    let paths: Vec<Isa> = Isa::supported().collect();
+    for hd in [32usize, 64, 96, 128, 256] {
+        let head_bytes = crate::model::math::q8_head_bytes(hd);
+        for (kv_heads, slack) in [(1usize, 0usize), (3, 0), (2, 5)] {
+            let stride = kv_heads * head_bytes + slack;
+            for n in POSITIONS {
+                let rows_of = |rng: &mut Rng| -> Vec<u8> {
+                    (0..n)
+                        .flat_map(|_| {
+                            // the slack first: heads at odd byte offsets
+                            let mut row: Vec<u8> = (0..slack).map(|_| rng.next() as u8).collect();
+                            row.extend(q8_blocks(rng, kv_heads * hd / BLOCK_ELEMENTS));
+                            row
+                        })
+                        .collect()
+                };
+                let (keys, values) = (rows_of(&mut rng), rows_of(&mut rng));
+                let q = attention_values_of(&mut rng, (hd + n) % 5, hd);
+                let weights: Vec<f32> = (0..n).map(|p| if p % 7 == 3 { 0.0 } else { rng.unit() }).collect();
+                let scale = (hd as f32).sqrt();
+                for g in 0..kv_heads {
+                    let offset = slack + g * head_bytes;
+                    let mut want = vec![f32::NAN; n];
+                    crate::model::math::attention_scores_q8(&mut want, &q, &keys, stride, offset, scale);
+                    let mut want_out = vec![f32::NAN; hd];
+                    crate::model::math::attention_values_q8(&mut want_out, &weights, &values, stride, offset);
+                    for &isa in &paths {
+                        let case =
+                            format!("{isa:?} q8 hd {hd} kv_heads {kv_heads} slack {slack} n {n} offset {offset}");
+                        let mut got = vec![f32::NAN; n];
+                        super::attention_scores_q8(isa, &mut got, &q, &keys, stride, offset, scale);
+                        for p in 0..n {
+                            let k = q8_head_f64(&keys, p * stride + offset, hd);
+                            let (exact, abs) = k.iter().zip(&q).fold((0.0, 0.0), |(s, a), (&k, &x)| {
+                                let t = k * f64::from(x);
+                                (s + t, a + t.abs())
+                            });
+                            let scale = f64::from(scale);
+                            let bound = (hd as f64 + 4.0) * U * abs / scale + hd as f64 * TINY;
+                            let (a, b) = (f64::from(got[p]), f64::from(want[p]));
+                            assert!(
+                                (a - exact / scale).abs() <= bound && (a - b).abs() <= 2.0 * bound,
+                                "{case} score {p}: {a} vs reference {b}, exact {}, bound {bound}",
+                                exact / scale
+                            );
+                        }
+                        let mut out = vec![f32::NAN; hd];
+                        super::attention_values_q8(isa, &mut out, &weights, &values, stride, offset);
+                        let v: Vec<Vec<f64>> = (0..n).map(|p| q8_head_f64(&values, p * stride + offset, hd)).collect();
+                        for j in 0..hd {
+                            let (exact, abs) = (0..n).fold((0.0, 0.0), |(s, a), p| {
+                                let t = f64::from(weights[p]) * v[p][j];
+                                (s + t, a + t.abs())
+                            });
+                            let bound = (n as f64 + 3.0) * U * abs + n as f64 * TINY;
+                            let (a, b) = (f64::from(out[j]), f64::from(want_out[j]));
+                            assert!(
+                                (a - exact).abs() <= bound && (a - b).abs() <= 2.0 * bound,
+                                "{case} out[{j}]: {a} vs reference {b}, exact {exact}, bound {bound}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -92,6 +92,37 @@ pub(super) fn attention_values(
     unsafe { values_impl(out, weights, values, stride, offset) }
 }
 
+/// [`attention_scores`] over a q8_0 KV cache
+/// ([`super::attention_scores_q8`]); the caller checked that `q` is whole
+/// blocks and `0 < offset + head bytes <= stride`.
+pub(super) fn attention_scores_q8(
+    _: Token,
+    scores: &mut [f32],
+    q: &[f32],
+    keys: &[u8],
+    stride: usize,
+    offset: usize,
+    scale: f32,
+) {
+    // SAFETY: the token proves AVX2, FMA and F16C are available.
+    unsafe { scores_q8_impl(scores, q, keys, stride, offset, scale) }
+}
+
+/// [`attention_values`] over a q8_0 KV cache
+/// ([`super::attention_values_q8`]); the caller checked that `out` is whole
+/// blocks and `0 < offset + head bytes <= stride`.
+pub(super) fn attention_values_q8(
+    _: Token,
+    out: &mut [f32],
+    weights: &[f32],
+    values: &[u8],
+    stride: usize,
+    offset: usize,
+) {
+    // SAFETY: the token proves AVX2, FMA and F16C are available.
+    unsafe { values_q8_impl(out, weights, values, stride, offset) }
+}
+
 #[target_feature(enable = "avx2,fma,f16c")]
 fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
     let cols = w.cols;
@@ -616,5 +647,135 @@ pub(super) fn values_tail(out: &mut [f32], weights: &[f32], values: &[f32], stri
         for (o, &v) in out.iter_mut().zip(row.get(at..end).unwrap_or_default()) {
             *o += a * v;
         }
+    }
+}
+
+/// The 32 values of a q8_0 block dequantized ([QUANT-Q8-01]): `q · d` in
+/// 4 × 8 lanes, exact (an 8-bit integer times an f16 fits binary32).
+#[target_feature(enable = "avx2,fma,f16c")]
+fn dequantize_q8(block: &[u8; Q8_0_BLOCK_BYTES]) -> [__m256; 4] {
+    let d = scale8(block);
+    [0usize, 1, 2, 3].map(|k| {
+        let start = 2 + 8 * k;
+        let q = block.get(start..start + 8).and_then(|q| <&[u8; 8]>::try_from(q).ok());
+        q.map_or(_mm256_setzero_ps(), |q| _mm256_mul_ps(i8x8_to_f32(q), d))
+    })
+}
+
+/// The `len` bytes at `start` of `rows` (empty if short).
+fn q8_head_at(rows: &[u8], start: usize, len: usize) -> &[u8] {
+    rows.get(start..start.saturating_add(len)).unwrap_or_default()
+}
+
+/// Block `b` of a q8_0 head.
+fn q8_block_at(head: &[u8], b: usize) -> Option<&[u8; Q8_0_BLOCK_BYTES]> {
+    let start = b.checked_mul(Q8_0_BLOCK_BYTES)?;
+    head.get(start..start.checked_add(Q8_0_BLOCK_BYTES)?)?.try_into().ok()
+}
+
+/// `q · K_i` for `R` q8_0 heads `k`, as `R` accumulators of 8 lanes: each
+/// block of `q` loaded once for the `R` heads, one FMA chain per head.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn dot_q8_heads<const R: usize>(q: &[f32], k: [&[u8]; R]) -> [__m256; R] {
+    let mut acc = [_mm256_setzero_ps(); R];
+    for (b, x) in q.chunks_exact(BLOCK_ELEMENTS).enumerate() {
+        let Ok(x) = <&[f32; BLOCK_ELEMENTS]>::try_from(x) else {
+            continue;
+        };
+        let (x01, x23) = split_f32_32(x);
+        let ((x0, x1), (x2, x3)) = (split_f32(x01), split_f32(x23));
+        let x = [load8(x0), load8(x1), load8(x2), load8(x3)];
+        for (acc, k) in acc.iter_mut().zip(k) {
+            let Some(block) = q8_block_at(k, b) else {
+                continue;
+            };
+            let [k0, k1, k2, k3] = dequantize_q8(block);
+            *acc = _mm256_fmadd_ps(x[0], k0, *acc);
+            *acc = _mm256_fmadd_ps(x[1], k1, *acc);
+            *acc = _mm256_fmadd_ps(x[2], k2, *acc);
+            *acc = _mm256_fmadd_ps(x[3], k3, *acc);
+        }
+    }
+    acc
+}
+
+/// Attention scores over a q8_0 cache, four positions at a time (see
+/// [`scores_impl`]); each block dequantized exactly in registers.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn scores_q8_impl(scores: &mut [f32], q: &[f32], keys: &[u8], stride: usize, offset: usize, scale: f32) {
+    let stride = stride.max(1);
+    let head_bytes = (q.len() / BLOCK_ELEMENTS).saturating_mul(Q8_0_BLOCK_BYTES);
+    let Some(group) = stride.checked_mul(4) else {
+        return;
+    };
+    let n = scores.len().min(keys.len() / stride);
+    let (Some(scores), Some(keys)) = (scores.get_mut(..n), keys.get(..n.saturating_mul(stride))) else {
+        return;
+    };
+    let start = |i: usize| i.saturating_mul(stride).saturating_add(offset);
+    let mut s4 = scores.chunks_exact_mut(4);
+    let mut k4 = keys.chunks_exact(group);
+    for (s, rows) in (&mut s4).zip(&mut k4) {
+        let Ok(s) = <&mut [f32; 4]>::try_from(s) else {
+            continue;
+        };
+        let k = [0, 1, 2, 3].map(|i| q8_head_at(rows, start(i), head_bytes));
+        store_scores4(s, hsum4(dot_q8_heads(q, k)), [0.0; 4], scale);
+    }
+    for (s, row) in s4.into_remainder().iter_mut().zip(k4.remainder().chunks_exact(stride)) {
+        let [acc] = dot_q8_heads(q, [q8_head_at(row, offset, head_bytes)]);
+        *s = hsum(acc) / scale;
+    }
+}
+
+/// The weighted sum of values over a q8_0 cache, `out` held in registers
+/// across every position: two blocks (64 columns, 8 accumulators) at a
+/// time, then one.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn values_q8_impl(out: &mut [f32], weights: &[f32], values: &[u8], stride: usize, offset: usize) {
+    let mut at = offset;
+    let mut pairs = out.chunks_exact_mut(2 * BLOCK_ELEMENTS);
+    for pair in &mut pairs {
+        values_q8_blocks::<2>(pair, weights, values, stride, at);
+        at = at.saturating_add(2 * Q8_0_BLOCK_BYTES);
+    }
+    let rest = pairs.into_remainder();
+    if !rest.is_empty() {
+        values_q8_blocks::<1>(rest, weights, values, stride, at);
+    }
+}
+
+/// `out = Σ_p weights[p] · V_p` over the `B` blocks at byte `at` of each
+/// row, in `4·B` registers: `(a · d) · q` per block, one FMA per 8 values.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn values_q8_blocks<const B: usize>(out: &mut [f32], weights: &[f32], values: &[u8], stride: usize, at: usize) {
+    let mut acc = [[_mm256_setzero_ps(); 4]; B];
+    let end = at.saturating_add(B * Q8_0_BLOCK_BYTES);
+    for (&a, row) in weights.iter().zip(values.chunks_exact(stride.max(1))) {
+        let Some(head) = row.get(at..end) else {
+            continue;
+        };
+        let a = _mm256_set1_ps(a);
+        // constant trip counts, unrolled: `acc` stays in registers
+        for (b, acc) in acc.iter_mut().enumerate() {
+            let Some(block) = q8_block_at(head, b) else {
+                continue;
+            };
+            let ad = _mm256_mul_ps(a, scale8(block));
+            for (k, acc) in acc.iter_mut().enumerate() {
+                let start = 2 + 8 * k;
+                let Some(q) = block.get(start..start + 8).and_then(|q| <&[u8; 8]>::try_from(q).ok()) else {
+                    continue;
+                };
+                *acc = _mm256_fmadd_ps(ad, i8x8_to_f32(q), *acc);
+            }
+        }
+    }
+    for (acc, o) in acc.iter().flatten().zip(out.chunks_exact_mut(8)) {
+        let Ok(o) = <&mut [f32; 8]>::try_from(o) else {
+            continue;
+        };
+        // SAFETY: `o` is 8 writable f32 values; `storeu` has no alignment requirement.
+        unsafe { _mm256_storeu_ps(o.as_mut_ptr(), *acc) }
     }
 }
