@@ -125,9 +125,8 @@ pub(super) fn attention_values_q8(
 
 #[target_feature(enable = "avx2,fma,f16c")]
 fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
-    let cols = w.cols;
     match w.dtype {
-        Dtype::F32 => for_each_product(out, w, n, |row, i| row_f32(row, input(x, cols, i))),
+        Dtype::F32 => matmul_f32(out, w, x, n),
         Dtype::Q8_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q8_0(row, x), |row, xs| rows_q8_0_x4(row, xs)),
         Dtype::Q4_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q4_0(row, x), |row, xs| rows_q4_0_x4(row, xs)),
     }
@@ -777,5 +776,21 @@ fn values_q8_blocks<const B: usize>(out: &mut [f32], weights: &[f32], values: &[
         };
         // SAFETY: `o` is 8 writable f32 values; `storeu` has no alignment requirement.
         unsafe { _mm256_storeu_ps(o.as_mut_ptr(), *acc) }
+    }
+}
+
+/// `Y = W · X` for f32 weights: [`row_f32`] for every row and input; one
+/// input (generation) walks the rows and outputs together, without the
+/// per-product index arithmetic of `for_each_product`.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn matmul_f32(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
+    let row_bytes = w.row_bytes();
+    if n == 1 && row_bytes > 0 {
+        let x = input(x, w.cols, 0);
+        for (y, row) in out.iter_mut().zip(w.bytes.chunks_exact(row_bytes)) {
+            *y = row_f32(row, x);
+        }
+    } else {
+        for_each_product(out, w, n, |row, i| row_f32(row, input(x, w.cols, i)));
     }
 }

@@ -16,10 +16,10 @@ use core::arch::x86_64::*;
 use super::super::matvec::for_each_product;
 use super::super::weights::MatRef;
 use super::x86_avx2::{
-    heads4, hsum, hsum4, load_i8x32, load_u8x32, load8, q4_nibbles, row_f32, scale8, store_scores4, tails4,
+    heads4, hsum, hsum4, load_i8x32, load_u8x32, load8, matmul_f32, q4_nibbles, scale8, store_scores4, tails4,
     values_impl as values_avx2, x_block_at,
 };
-use super::{for_each_row_by_4, input, input_q8};
+use super::{for_each_row_by_4, input_q8};
 use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
 
 /// Proof that AVX-512 F/BW/VL, AVX512_VNNI, AVX2, FMA and F16C were
@@ -84,12 +84,11 @@ pub(super) fn attention_values(
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
-    let cols = w.cols;
     match w.dtype {
         // f32 rows use the AVX2 kernel: on the CI machine class (AMD EPYC,
         // 2026-12-05) its four 256-bit chains measured faster than 512-bit
         // ones (stories15M shape f32: 1,224 against 1,062 tok/s, medians of 5).
-        Dtype::F32 => for_each_product(out, w, n, |row, i| row_f32(row, input(x, cols, i))),
+        Dtype::F32 => matmul_f32(out, w, x, n),
         Dtype::Q8_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q8_0(row, x), |row, xs| rows_q8_0_x4(row, xs)),
         Dtype::Q4_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q4_0(row, x), |row, xs| rows_q4_0_x4(row, xs)),
     }
