@@ -298,6 +298,21 @@ fn for_each_row_by_4(
     }
 }
 
+/// `out[r] = one(row r)` for every row of `w`: one input (generation),
+/// without the per-product index arithmetic of the batched walks. Inlined
+/// into the `#[target_feature]` callers, so that `one` inlines too.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+#[inline(always)]
+fn each_row(out: &mut [f32], w: MatRef<'_>, mut one: impl FnMut(&[u8]) -> f32) {
+    let row_bytes = w.row_bytes();
+    if row_bytes == 0 {
+        return;
+    }
+    for (y, row) in out.iter_mut().zip(w.bytes.chunks_exact(row_bytes)) {
+        *y = one(row);
+    }
+}
+
 /// Input `i`'s blocks of `n` quantized inputs of `blocks` blocks each.
 #[cfg_attr(
     not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),

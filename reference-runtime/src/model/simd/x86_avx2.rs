@@ -23,7 +23,7 @@ use core::arch::x86_64::*;
 
 use super::super::matvec::for_each_product;
 use super::super::weights::MatRef;
-use super::{for_each_row_by_4, input, input_q8};
+use super::{each_row, for_each_row_by_4, input, input_q8};
 use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
 
 /// Proof that AVX2, FMA and F16C were detected on this CPU: the only way
@@ -127,6 +127,15 @@ pub(super) fn attention_values_q8(
 fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
     match w.dtype {
         Dtype::F32 => matmul_f32(out, w, x, n),
+        // one input: the bits of `for_each_row_by_4`'s `one`, row by row
+        Dtype::Q8_0 if n == 1 => {
+            let x = input(x, w.cols, 0);
+            each_row(out, w, |row| row_q8_0(row, x));
+        }
+        Dtype::Q4_0 if n == 1 => {
+            let x = input(x, w.cols, 0);
+            each_row(out, w, |row| row_q4_0(row, x));
+        }
         Dtype::Q8_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q8_0(row, x), |row, xs| rows_q8_0_x4(row, xs)),
         Dtype::Q4_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q4_0(row, x), |row, xs| rows_q4_0_x4(row, xs)),
     }
@@ -137,6 +146,14 @@ fn matmul_q8_impl(out: &mut [f32], w: MatRef<'_>, qs: &[[i8; BLOCK_ELEMENTS]], d
     let blocks = w.cols / BLOCK_ELEMENTS;
     match w.dtype {
         Dtype::F32 => {}
+        Dtype::Q8_0 if n == 1 => {
+            let (qs, ds) = input_q8(qs, ds, blocks, 0);
+            each_row(out, w, |row| row_q8_0_q8(row, qs, ds));
+        }
+        Dtype::Q4_0 if n == 1 => {
+            let (qs, ds) = input_q8(qs, ds, blocks, 0);
+            each_row(out, w, |row| row_q4_0_q8(row, qs, ds));
+        }
         Dtype::Q8_0 => for_each_product(out, w, n, |row, i| {
             let (qs, ds) = input_q8(qs, ds, blocks, i);
             row_q8_0_q8(row, qs, ds)
@@ -784,12 +801,9 @@ fn values_q8_blocks<const B: usize>(out: &mut [f32], weights: &[f32], values: &[
 /// per-product index arithmetic of `for_each_product`.
 #[target_feature(enable = "avx2,fma,f16c")]
 pub(super) fn matmul_f32(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
-    let row_bytes = w.row_bytes();
-    if n == 1 && row_bytes > 0 {
+    if n == 1 {
         let x = input(x, w.cols, 0);
-        for (y, row) in out.iter_mut().zip(w.bytes.chunks_exact(row_bytes)) {
-            *y = row_f32(row, x);
-        }
+        each_row(out, w, |row| row_f32(row, x));
     } else {
         for_each_product(out, w, n, |row, i| row_f32(row, input(x, w.cols, i)));
     }

@@ -19,7 +19,7 @@ use super::x86_avx2::{
     heads4, hsum, hsum4, load_i8x32, load_u8x32, load8, matmul_f32, q4_nibbles, scale8, store_scores4, tails4,
     values_impl as values_avx2, x_block_at,
 };
-use super::{for_each_row_by_4, input_q8};
+use super::{each_row, for_each_row_by_4, input, input_q8};
 use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
 
 /// Proof that AVX-512 F/BW/VL, AVX512_VNNI, AVX2, FMA and F16C were
@@ -89,6 +89,15 @@ fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
         // 2026-12-05) its four 256-bit chains measured faster than 512-bit
         // ones (stories15M shape f32: 1,224 against 1,062 tok/s, medians of 5).
         Dtype::F32 => matmul_f32(out, w, x, n),
+        // one input: the bits of `for_each_row_by_4`'s `one`, row by row
+        Dtype::Q8_0 if n == 1 => {
+            let x = input(x, w.cols, 0);
+            each_row(out, w, |row| row_q8_0(row, x));
+        }
+        Dtype::Q4_0 if n == 1 => {
+            let x = input(x, w.cols, 0);
+            each_row(out, w, |row| row_q4_0(row, x));
+        }
         Dtype::Q8_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q8_0(row, x), |row, xs| rows_q8_0_x4(row, xs)),
         Dtype::Q4_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q4_0(row, x), |row, xs| rows_q4_0_x4(row, xs)),
     }
@@ -99,6 +108,14 @@ fn matmul_q8_impl(out: &mut [f32], w: MatRef<'_>, qs: &[[i8; BLOCK_ELEMENTS]], d
     let blocks = w.cols / BLOCK_ELEMENTS;
     match w.dtype {
         Dtype::F32 => {}
+        Dtype::Q8_0 if n == 1 => {
+            let (qs, ds) = input_q8(qs, ds, blocks, 0);
+            each_row(out, w, |row| row_q8_0_q8(row, qs, ds));
+        }
+        Dtype::Q4_0 if n == 1 => {
+            let (qs, ds) = input_q8(qs, ds, blocks, 0);
+            each_row(out, w, |row| row_q4_0_q8(row, qs, ds));
+        }
         Dtype::Q8_0 => for_each_product(out, w, n, |row, i| {
             let (qs, ds) = input_q8(qs, ds, blocks, i);
             row_q8_0_q8(row, qs, ds)
