@@ -576,7 +576,7 @@ fn kv_cache() {
     let bytes = shape.build(&vocab);
     let ids: Vec<u32> = random_bytes(2048, 5).iter().map(|&b| u32::from(b)).collect();
     println!(
-        "KV cache dtype: {} {} ({}), {} greedy generate_next_token after forward over n ids; medians of 3; path {} (the q8_0 attention is portable)",
+        "KV cache dtype: {} {} ({}), {} greedy generate_next_token after forward over n ids; medians of 3; path {}",
         shape.name,
         shape.dtype.name(),
         shape.describe(),

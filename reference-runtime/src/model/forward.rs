@@ -13,13 +13,12 @@
 
 use super::Transformer;
 use super::config::Config;
-use super::math::{add_assign, add_bias, gelu, layernorm, rmsnorm, silu, softmax};
+use super::math::{add_assign, add_bias, gelu, layernorm, q8_head_bytes, rmsnorm, silu, softmax};
 use super::matvec::{QuantizedVector, matmul_with, row_into};
 use super::rope::rope;
 use super::simd::{self, Isa};
 use super::state::RunState;
 use super::weights::{F32s, LayerWeights, MatRef, TensorRef};
-use crate::f16::f16_to_f32;
 use crate::quant::{BLOCK_ELEMENTS as BLOCK, Q8_0_BLOCK_BYTES, quantize_block_q8_0};
 use crate::slm1::Architecture;
 
@@ -208,36 +207,6 @@ pub(super) fn store_q8(dst: &mut [u8], row: &[f32]) {
 /// `f16` quiet NaN.
 const F16_NAN: u16 = 0x7E00;
 
-/// The dequantized values of one q8_0 block ([QUANT-Q8-01]): `(d, q)`.
-fn q8_block(block: &[u8]) -> (f32, &[u8]) {
-    match block {
-        [a, b, q @ ..] => (f16_to_f32(u16::from_le_bytes([*a, *b])), q),
-        _ => (0.0, &[]),
-    }
-}
-
-/// `q_h · K_g` over the q8_0 blocks of one cached head.
-fn dot_q8(q_h: &[f32], blocks: &[u8]) -> f32 {
-    let mut sum = 0.0f32;
-    for (x, block) in q_h.chunks_exact(BLOCK).zip(blocks.chunks_exact(Q8_0_BLOCK_BYTES)) {
-        let (d, q) = q8_block(block);
-        for (&x, &q) in x.iter().zip(q) {
-            sum += x * (f32::from(q as i8) * d); // dequantize, then multiply
-        }
-    }
-    sum
-}
-
-/// `y += a · V_g` over the q8_0 blocks of one cached head.
-fn axpy_q8(y: &mut [f32], a: f32, blocks: &[u8]) {
-    for (y, block) in y.chunks_exact_mut(BLOCK).zip(blocks.chunks_exact(Q8_0_BLOCK_BYTES)) {
-        let (d, q) = q8_block(block);
-        for (y, &q) in y.iter_mut().zip(q) {
-            *y += a * (f32::from(q as i8) * d);
-        }
-    }
-}
-
 /// Every token's attention (`xb_i = attention(q_i, l, pos + i)`), after the
 /// whole batch's keys and values are in the cache.
 fn attend(c: &Config, s: &mut RunState, isa: Isa, l: usize, pos: usize, n: usize) {
@@ -254,7 +223,7 @@ fn attend(c: &Config, s: &mut RunState, isa: Isa, l: usize, pos: usize, n: usize
     } = s;
     for (i, (out, q)) in rows_mut(xb, c.dim, n).zip(rows(q, c.dim, n)).enumerate() {
         if *kv_q8 {
-            attention_q8(c, out, q, att, key_q8, value_q8, l, pos + i);
+            attention_q8(c, out, q, att, key_q8, value_q8, isa, l, pos + i);
         } else {
             attention(c, out, q, att, key_cache, value_cache, isa, l, pos + i);
         }
@@ -421,33 +390,23 @@ fn attention(
     let keys = key_cache.get(layer.clone()).unwrap_or(&[]);
     let values = value_cache.get(layer).unwrap_or(&[]);
     let scale = (c.head_dim as f32).sqrt();
-    let heads = out
-        .chunks_exact_mut(hd)
-        .zip(q.chunks_exact(hd))
-        .zip(att.chunks_exact_mut(c.context_length.max(1)));
-    for (h, ((out_h, q_h), att_h)) in heads.enumerate() {
-        // g = h div group: consecutive query heads share a KV head
-        let g = h / c.group.max(1);
-        let kv_head = g.saturating_mul(hd)..g.saturating_add(1).saturating_mul(hd);
-        // s[p] = (q_h · K[l][p]_g) / sqrt(head_dim)   for p = 0 … pos
-        let scores = att_h.get_mut(..=pos).unwrap_or(&mut []);
-        for (score, k_p) in scores.iter_mut().zip(keys.chunks_exact(c.kv_dim.max(1))) {
-            *score = simd::dot(isa, q_h, k_p.get(kv_head.clone()).unwrap_or(&[])) / scale;
-        }
-        // a = softmax(s[0 … pos])
-        softmax(scores);
-        // out_h = Σ_p a[p] · V[l][p]_g
-        out_h.fill(0.0);
-        for (&a, v_p) in scores.iter().zip(values.chunks_exact(c.kv_dim.max(1))) {
-            simd::axpy(isa, out_h, a, v_p.get(kv_head.clone()).unwrap_or(&[]));
-        }
-    }
+    // KV head g sits at offset g · head_dim of each cached row of kv_dim values
+    let offset = |g: usize| g.saturating_mul(hd);
+    attention_heads(
+        c,
+        out,
+        q,
+        att,
+        pos,
+        |scores, q_h, g| simd::attention_scores(isa, scores, q_h, keys, c.kv_dim, offset(g), scale),
+        |out_h, a, g| simd::attention_values(isa, out_h, a, values, c.kv_dim, offset(g)),
+    );
 }
 
 /// [`attention`] over a q8_0 KV cache ([MODEL-KV-01]): the same steps,
-/// reading each cached key and value dequantized ([QUANT-Q8-01]). Portable
-/// code; `head_dim % 32 == 0` was checked when the session was created, so
-/// a head is whole blocks.
+/// reading each cached key and value dequantized ([QUANT-Q8-01]).
+/// `head_dim % 32 == 0` was checked when the session was created, so a
+/// head is whole blocks.
 #[allow(clippy::too_many_arguments)]
 fn attention_q8(
     c: &Config,
@@ -456,16 +415,43 @@ fn attention_q8(
     att: &mut [f32],
     key_q8: &[u8],
     value_q8: &[u8],
+    isa: Isa,
     l: usize,
     pos: usize,
 ) {
-    let hd = c.head_dim.max(1);
-    let row = q8_row_bytes(c).max(1);
-    let head_bytes = (hd / BLOCK).saturating_mul(Q8_0_BLOCK_BYTES);
+    let row = q8_row_bytes(c);
+    let head_bytes = q8_head_bytes(c.head_dim);
     let layer = q8_cache_range(c, l, 0).start..q8_cache_range(c, l, pos).end;
     let keys = key_q8.get(layer.clone()).unwrap_or(&[]);
     let values = value_q8.get(layer).unwrap_or(&[]);
     let scale = (c.head_dim as f32).sqrt();
+    // KV head g is the head_bytes at byte g · head_bytes of each cached row
+    let offset = |g: usize| g.saturating_mul(head_bytes);
+    attention_heads(
+        c,
+        out,
+        q,
+        att,
+        pos,
+        |scores, q_h, g| simd::attention_scores_q8(isa, scores, q_h, keys, row, offset(g), scale),
+        |out_h, a, g| simd::attention_values_q8(isa, out_h, a, values, row, offset(g)),
+    );
+}
+
+/// The steps of [`attention`] for each query head `h`, over a cache read
+/// by `scores_of(s, q_h, g)` (`s[p] = (q_h · K[l][p]_g) / sqrt(head_dim)`
+/// for p = 0 … pos) and `values_of(out_h, a, g)` (`out_h = Σ_p a[p] ·
+/// V[l][p]_g`), where g is the head's KV head.
+fn attention_heads(
+    c: &Config,
+    out: &mut [f32],
+    q: &[f32],
+    att: &mut [f32],
+    pos: usize,
+    mut scores_of: impl FnMut(&mut [f32], &[f32], usize),
+    mut values_of: impl FnMut(&mut [f32], &[f32], usize),
+) {
+    let hd = c.head_dim.max(1);
     let heads = out
         .chunks_exact_mut(hd)
         .zip(q.chunks_exact(hd))
@@ -473,18 +459,12 @@ fn attention_q8(
     for (h, ((out_h, q_h), att_h)) in heads.enumerate() {
         // g = h div group: consecutive query heads share a KV head
         let g = h / c.group.max(1);
-        let kv_head = g.saturating_mul(head_bytes)..g.saturating_add(1).saturating_mul(head_bytes);
         // s[p] = (q_h · K[l][p]_g) / sqrt(head_dim)   for p = 0 … pos
         let scores = att_h.get_mut(..=pos).unwrap_or(&mut []);
-        for (score, k_p) in scores.iter_mut().zip(keys.chunks_exact(row)) {
-            *score = dot_q8(q_h, k_p.get(kv_head.clone()).unwrap_or(&[])) / scale;
-        }
+        scores_of(scores, q_h, g);
         // a = softmax(s[0 … pos])
         softmax(scores);
         // out_h = Σ_p a[p] · V[l][p]_g
-        out_h.fill(0.0);
-        for (&a, v_p) in scores.iter().zip(values.chunks_exact(row)) {
-            axpy_q8(out_h, a, v_p.get(kv_head.clone()).unwrap_or(&[]));
-        }
+        values_of(out_h, scores, g);
     }
 }

@@ -1,5 +1,7 @@
 //! Building blocks — `spec/model.md` §2: RMSNorm, LayerNorm, SiLU, exact
-//! GELU (with an `erf` of our own), softmax, dot products.
+//! GELU (with an `erf` of our own), softmax, dot products, and one
+//! attention head's scores and weighted sum of values (the reference for
+//! the kernels in [`super::simd`]).
 //!
 //! A tolerance zone ([NUM-GEN-01]): sums may be reordered. Norm statistics
 //! are accumulated in f64 (wider than binary32 is allowed), dot products in
@@ -7,6 +9,8 @@
 //! registers.
 
 use super::weights::F32s;
+use crate::f16::f16_to_f32;
+use crate::quant::{BLOCK_ELEMENTS, Q8_0_BLOCK_BYTES};
 
 /// `out[i] = w[i] · x[i] / sqrt(mean_j(x[j]²) + eps)`.
 pub fn rmsnorm(out: &mut [f32], x: &[f32], w: F32s<'_>, eps: f32) {
@@ -130,6 +134,91 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 pub fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
     for (y, &x) in y.iter_mut().zip(x) {
         *y += a * x;
+    }
+}
+
+/// One head's attention scores over a cache of rows `stride` values apart
+/// (every position's keys, all KV heads): `scores[p] = (q · K_p) / scale`
+/// with `K_p = keys[p · stride + offset ..][.. q.len()]`, for each `p`
+/// below both `scores.len()` and the number of whole rows. A head that
+/// does not fit in its row scores 0 (the caller's layout makes it fit).
+pub fn attention_scores(scores: &mut [f32], q: &[f32], keys: &[f32], stride: usize, offset: usize, scale: f32) {
+    let head = offset..offset.saturating_add(q.len());
+    for (score, row) in scores.iter_mut().zip(keys.chunks_exact(stride.max(1))) {
+        *score = dot(q, row.get(head.clone()).unwrap_or_default()) / scale;
+    }
+}
+
+/// One head's weighted sum of values: `out = Σ_p weights[p] · V_p` with
+/// `V_p = values[p · stride + offset ..][.. out.len()]`, in order of `p`,
+/// over the positions [`attention_scores`] covers.
+pub fn attention_values(out: &mut [f32], weights: &[f32], values: &[f32], stride: usize, offset: usize) {
+    let head = offset..offset.saturating_add(out.len());
+    out.fill(0.0);
+    for (&a, row) in weights.iter().zip(values.chunks_exact(stride.max(1))) {
+        axpy(out, a, row.get(head.clone()).unwrap_or_default());
+    }
+}
+
+/// The bytes of one cached head of `head_dim` values in a q8_0 KV cache
+/// ([MODEL-KV-01]): `head_dim / 32` blocks.
+pub fn q8_head_bytes(head_dim: usize) -> usize {
+    (head_dim / BLOCK_ELEMENTS).saturating_mul(Q8_0_BLOCK_BYTES)
+}
+
+/// [`attention_scores`] over a q8_0 KV cache ([MODEL-KV-01]): `K_p` is the
+/// [`q8_head_bytes`]`(q.len())` bytes at `p · stride + offset`, read
+/// dequantized ([QUANT-Q8-01]); `q.len()` is whole blocks.
+pub fn attention_scores_q8(scores: &mut [f32], q: &[f32], keys: &[u8], stride: usize, offset: usize, scale: f32) {
+    let head = offset..offset.saturating_add(q8_head_bytes(q.len()));
+    for (score, row) in scores.iter_mut().zip(keys.chunks_exact(stride.max(1))) {
+        *score = dot_q8(q, row.get(head.clone()).unwrap_or_default()) / scale;
+    }
+}
+
+/// [`attention_values`] over a q8_0 KV cache: `out = Σ_p weights[p] ·
+/// V_p`, `V_p` read as [`attention_scores_q8`] reads `K_p`.
+pub fn attention_values_q8(out: &mut [f32], weights: &[f32], values: &[u8], stride: usize, offset: usize) {
+    let head = offset..offset.saturating_add(q8_head_bytes(out.len()));
+    out.fill(0.0);
+    for (&a, row) in weights.iter().zip(values.chunks_exact(stride.max(1))) {
+        axpy_q8(out, a, row.get(head.clone()).unwrap_or_default());
+    }
+}
+
+/// The dequantized values of one q8_0 block ([QUANT-Q8-01]): `(d, q)`.
+fn q8_block(block: &[u8]) -> (f32, &[u8]) {
+    match block {
+        [a, b, q @ ..] => (f16_to_f32(u16::from_le_bytes([*a, *b])), q),
+        _ => (0.0, &[]),
+    }
+}
+
+/// `x · K` over the q8_0 blocks of one cached head.
+fn dot_q8(x: &[f32], blocks: &[u8]) -> f32 {
+    let mut sum = 0.0f32;
+    for (x, block) in x
+        .chunks_exact(BLOCK_ELEMENTS)
+        .zip(blocks.chunks_exact(Q8_0_BLOCK_BYTES))
+    {
+        let (d, q) = q8_block(block);
+        for (&x, &q) in x.iter().zip(q) {
+            sum += x * (f32::from(q as i8) * d); // dequantize (exact), then multiply
+        }
+    }
+    sum
+}
+
+/// `y += a · V` over the q8_0 blocks of one cached head.
+fn axpy_q8(y: &mut [f32], a: f32, blocks: &[u8]) {
+    for (y, block) in y
+        .chunks_exact_mut(BLOCK_ELEMENTS)
+        .zip(blocks.chunks_exact(Q8_0_BLOCK_BYTES))
+    {
+        let (d, q) = q8_block(block);
+        for (y, &q) in y.iter_mut().zip(q) {
+            *y += a * (f32::from(q as i8) * d);
+        }
     }
 }
 

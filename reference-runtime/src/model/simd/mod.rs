@@ -363,6 +363,21 @@ fn for_each_row_by_4(
     }
 }
 
+/// `out[r] = one(row r)` for every row of `w`: one input (generation),
+/// without the per-product index arithmetic of the batched walks. Inlined
+/// into the `#[target_feature]` callers, so that `one` inlines too.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+#[inline(always)]
+fn each_row(out: &mut [f32], w: MatRef<'_>, mut one: impl FnMut(&[u8]) -> f32) {
+    let row_bytes = w.row_bytes();
+    if row_bytes == 0 {
+        return;
+    }
+    for (y, row) in out.iter_mut().zip(w.bytes.chunks_exact(row_bytes)) {
+        *y = one(row);
+    }
+}
+
 /// Input `i`'s blocks of `n` quantized inputs of `blocks` blocks each.
 #[cfg_attr(
     not(any(
@@ -432,5 +447,127 @@ pub fn axpy(isa: Isa, y: &mut [f32], a: f32, x: &[f32]) {
     };
     if done.is_none() {
         super::math::axpy(y, a, x);
+    }
+}
+
+/// One head's attention scores on `isa` ([`super::math::attention_scores`]:
+/// `scores[p] = (q · K_p) / scale`, `K_p = keys[p · stride + offset ..][..
+/// q.len()]`): every position in one call, several per iteration.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    allow(unused_variables)
+)]
+pub fn attention_scores(
+    isa: Isa,
+    scores: &mut [f32],
+    q: &[f32],
+    keys: &[f32],
+    stride: usize,
+    offset: usize,
+    scale: f32,
+) {
+    // The kernels assume the head lies inside each row.
+    let fits = stride > 0 && offset.checked_add(q.len()).is_some_and(|end| end <= stride);
+    let done: Option<()> = match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 if fits => {
+            x86_avx2::Token::new().map(|t| x86_avx2::attention_scores(t, scores, q, keys, stride, offset, scale))
+        }
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 if fits => {
+            x86_avx512::Token::new().map(|t| x86_avx512::attention_scores(t, scores, q, keys, stride, offset, scale))
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 if fits => {
+            for (score, row) in scores.iter_mut().zip(keys.chunks_exact(stride)) {
+                *score = wasm_simd128::dot(q, row.get(offset..).unwrap_or_default()) / scale;
+            }
+            Some(())
+        }
+        _ => None,
+    };
+    if done.is_none() {
+        super::math::attention_scores(scores, q, keys, stride, offset, scale);
+    }
+}
+
+/// One head's weighted sum of values on `isa`
+/// ([`super::math::attention_values`]: `out = Σ_p weights[p] · V_p`),
+/// `out` held in registers across the positions where it fits.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))),
+    allow(unused_variables)
+)]
+pub fn attention_values(isa: Isa, out: &mut [f32], weights: &[f32], values: &[f32], stride: usize, offset: usize) {
+    let fits = stride > 0 && offset.checked_add(out.len()).is_some_and(|end| end <= stride);
+    let done: Option<()> = match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 if fits => {
+            x86_avx2::Token::new().map(|t| x86_avx2::attention_values(t, out, weights, values, stride, offset))
+        }
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 if fits => {
+            x86_avx512::Token::new().map(|t| x86_avx512::attention_values(t, out, weights, values, stride, offset))
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 if fits => {
+            out.fill(0.0);
+            for (&a, row) in weights.iter().zip(values.chunks_exact(stride)) {
+                wasm_simd128::axpy(out, a, row.get(offset..).unwrap_or_default());
+            }
+            Some(())
+        }
+        _ => None,
+    };
+    if done.is_none() {
+        super::math::attention_values(out, weights, values, stride, offset);
+    }
+}
+
+/// [`attention_scores`] over a q8_0 KV cache on `isa`
+/// ([`super::math::attention_scores_q8`]; `stride` and `offset` in bytes).
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+pub fn attention_scores_q8(
+    isa: Isa,
+    scores: &mut [f32],
+    q: &[f32],
+    keys: &[u8],
+    stride: usize,
+    offset: usize,
+    scale: f32,
+) {
+    let head_bytes = super::math::q8_head_bytes(q.len());
+    let fits = stride > 0
+        && q.len() % crate::quant::BLOCK_ELEMENTS == 0
+        && offset.checked_add(head_bytes).is_some_and(|end| end <= stride);
+    let done: Option<()> = match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 if fits => {
+            x86_avx2::Token::new().map(|t| x86_avx2::attention_scores_q8(t, scores, q, keys, stride, offset, scale))
+        }
+        _ => None,
+    };
+    if done.is_none() {
+        super::math::attention_scores_q8(scores, q, keys, stride, offset, scale);
+    }
+}
+
+/// [`attention_values`] over a q8_0 KV cache on `isa`
+/// ([`super::math::attention_values_q8`]; `stride` and `offset` in bytes).
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+pub fn attention_values_q8(isa: Isa, out: &mut [f32], weights: &[f32], values: &[u8], stride: usize, offset: usize) {
+    let head_bytes = super::math::q8_head_bytes(out.len());
+    let fits = stride > 0
+        && out.len() % crate::quant::BLOCK_ELEMENTS == 0
+        && offset.checked_add(head_bytes).is_some_and(|end| end <= stride);
+    let done: Option<()> = match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 if fits => {
+            x86_avx2::Token::new().map(|t| x86_avx2::attention_values_q8(t, out, weights, values, stride, offset))
+        }
+        _ => None,
+    };
+    if done.is_none() {
+        super::math::attention_values_q8(out, weights, values, stride, offset);
     }
 }

@@ -482,3 +482,250 @@ fn a_cap_selects_the_widest_supported_path_of_its_rank_or_below() {
         }
     }
 }
+
+/// Head sizes of the attention tests: below, at and past every vector
+/// width and the 64-column register blocks (stories15M: 48).
+const HEAD_DIMS: [usize; 13] = [1, 7, 8, 15, 16, 17, 32, 48, 50, 64, 72, 128, 256];
+
+/// Numbers of cached positions (`pos + 1` for pos = 0, 1, 5, 63, 300), and
+/// none.
+const POSITIONS: [usize; 6] = [0, 1, 2, 6, 64, 301];
+
+/// Values of one kind: random in [-1, 1), zeros, large (products near
+/// 10³⁴, sums still finite), tiny (products subnormal), or mixed.
+fn attention_values_of(rng: &mut Rng, kind: usize, n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| {
+            let u = rng.unit();
+            match kind {
+                0 => u,
+                1 => 0.0,
+                2 => u * 1e17,
+                3 => u * 1e-21,
+                _ => match i % 5 {
+                    0 => 0.0,
+                    1 => u * 1e17,
+                    2 => u * 1e-21,
+                    _ => u,
+                },
+            }
+        })
+        .collect()
+}
+
+/// The smallest f32 subnormal: products that underflow lose at most this
+/// much each, beyond the relative bound.
+const TINY: f64 = 1.401_298_464_324_817e-45;
+
+/// `(Σ x_i y_i exact, Σ |x_i y_i|)` in f64 (exact for f32 inputs up to
+/// rounding of the f64 sum, far below the bounds).
+fn sums(terms: impl Iterator<Item = (f32, f32)>) -> (f64, f64) {
+    terms.fold((0.0, 0.0), |(s, a), (x, y)| {
+        let t = f64::from(x) * f64::from(y);
+        (s + t, a + t.abs())
+    })
+}
+
+#[test]
+fn attention_kernels_match_the_reference_within_the_summation_bound() {
+    // scores[p] = (q · K_p) / scale: hd products summed in some order, then
+    // one division: within (hd + 4) · u · Σ|q_i k_i| / scale of the exact
+    // value. out[j] = Σ_p a_p · V_p[j]: within (n + 3) · u · Σ_p |a_p V_p[j]|.
+    // The fast path and the reference lie within twice that of each other.
+    let mut rng = Rng(0x5EED_0006);
+    let paths: Vec<Isa> = Isa::supported().collect();
+    eprintln!("attention paths tested on this machine: {paths:?}");
+    for hd in HEAD_DIMS {
+        // (KV heads, slack): one KV head; three (GQA: every offset g · hd);
+        // a row with 5 values of slack, so offsets are not multiples of 8.
+        for (kv_heads, slack) in [(1usize, 0usize), (3, 0), (2, 5)] {
+            let stride = kv_heads * hd + slack;
+            for n in POSITIONS {
+                let kind = (hd + n + kv_heads) % 5;
+                let keys = attention_values_of(&mut rng, kind, n * stride);
+                let values = attention_values_of(&mut rng, (kind + 1) % 5, n * stride);
+                let q = attention_values_of(&mut rng, (kind + 2) % 5, hd);
+                let weights: Vec<f32> = (0..n).map(|p| if p % 7 == 3 { 0.0 } else { rng.unit() }).collect();
+                let scale = (hd as f32).sqrt();
+                for g in 0..kv_heads {
+                    let offset = g * hd + slack.min(g * 3);
+                    let mut want = vec![f32::NAN; n];
+                    crate::model::math::attention_scores(&mut want, &q, &keys, stride, offset, scale);
+                    let mut want_out = vec![f32::NAN; hd];
+                    crate::model::math::attention_values(&mut want_out, &weights, &values, stride, offset);
+                    for &isa in &paths {
+                        let case = format!("{isa:?} hd {hd} kv_heads {kv_heads} slack {slack} n {n} offset {offset}");
+                        let mut got = vec![f32::NAN; n];
+                        super::attention_scores(isa, &mut got, &q, &keys, stride, offset, scale);
+                        for p in 0..n {
+                            let k = &keys[p * stride + offset..][..hd];
+                            let (exact, abs) = sums(q.iter().copied().zip(k.iter().copied()));
+                            let scale = f64::from(scale);
+                            let bound = (hd as f64 + 4.0) * U * abs / scale + hd as f64 * TINY;
+                            let (a, b) = (f64::from(got[p]), f64::from(want[p]));
+                            assert!(
+                                (a - exact / scale).abs() <= bound && (a - b).abs() <= 2.0 * bound,
+                                "{case} score {p}: {a} vs reference {b}, exact {}, bound {bound}",
+                                exact / scale
+                            );
+                        }
+                        let mut out = vec![f32::NAN; hd];
+                        super::attention_values(isa, &mut out, &weights, &values, stride, offset);
+                        for j in 0..hd {
+                            let column = (0..n).map(|p| (weights[p], values[p * stride + offset + j]));
+                            let (exact, abs) = sums(column);
+                            let bound = (n as f64 + 3.0) * U * abs + n as f64 * TINY;
+                            let (a, b) = (f64::from(out[j]), f64::from(want_out[j]));
+                            assert!(
+                                (a - exact).abs() <= bound && (a - b).abs() <= 2.0 * bound,
+                                "{case} out[{j}]: {a} vs reference {b}, exact {exact}, bound {bound}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn attention_kernels_read_only_whole_cached_rows() {
+    // More scores than cached rows, and a partial row after the last whole
+    // one: scores past the rows keep their contents (the reference's zip),
+    // and the partial row is never read.
+    let mut rng = Rng(0x5EED_0007);
+    for isa in Isa::supported() {
+        for hd in [8usize, 17, 48] {
+            let stride = 2 * hd;
+            let rows = 5;
+            let cache = attention_values_of(&mut rng, 0, rows * stride + stride - 1);
+            let q = attention_values_of(&mut rng, 0, hd);
+            let mut scores = vec![f32::NAN; rows + 4];
+            super::attention_scores(isa, &mut scores, &q, &cache, stride, hd, 2.0);
+            assert!(scores[..rows].iter().all(|s| s.is_finite()), "{isa:?} hd {hd}");
+            assert!(
+                scores[rows..].iter().all(|s| s.is_nan()),
+                "{isa:?} hd {hd}: scores past the rows written"
+            );
+            let weights = vec![1.0f32; rows + 4];
+            let mut out = vec![f32::NAN; hd];
+            super::attention_values(isa, &mut out, &weights, &cache, stride, hd);
+            let mut want = vec![f32::NAN; hd];
+            crate::model::math::attention_values(&mut want, &weights[..rows], &cache[..rows * stride], stride, hd);
+            for (j, (&o, &w)) in out.iter().zip(&want).enumerate() {
+                assert!(
+                    (o - w).abs() <= 8.0 * f32::EPSILON * 5.0,
+                    "{isa:?} hd {hd} out[{j}]: {o} vs {w}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn attention_kernels_fall_back_when_the_head_overruns_its_row() {
+    // offset + head_dim > stride: no kernel runs; the reference scores 0
+    // and sums nothing, on every path, without panicking.
+    for isa in Isa::supported() {
+        let cache = vec![1.0f32; 40];
+        let q = vec![1.0f32; 8];
+        let mut scores = vec![f32::NAN; 4];
+        super::attention_scores(isa, &mut scores, &q, &cache, 10, 4, 1.0);
+        assert_eq!(scores, vec![0.0; 4], "{isa:?}");
+        let mut out = vec![f32::NAN; 8];
+        super::attention_values(isa, &mut out, &[1.0; 4], &cache, 10, 4);
+        assert_eq!(out, vec![0.0; 8], "{isa:?}");
+        super::attention_scores(isa, &mut scores, &q, &cache, 0, 0, 1.0);
+        super::attention_values(isa, &mut out, &[1.0; 4], &cache, 0, 0);
+    }
+}
+
+/// `n` q8_0 blocks of random storage: random or edge scales (zero,
+/// subnormal, largest f16), random quants, every third block all −128.
+fn q8_blocks(rng: &mut Rng, n: usize) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for b in 0..n {
+        bytes.extend(scale_bits(rng, b, true).to_le_bytes());
+        (0..BLOCK_ELEMENTS).for_each(|_| bytes.push(if b % 3 == 2 { 0x80 } else { rng.next() as u8 }));
+    }
+    bytes
+}
+
+/// The `hd` dequantized values of the q8_0 head at `at`, in f64 (exact).
+fn q8_head_f64(cache: &[u8], at: usize, hd: usize) -> Vec<f64> {
+    let bytes = &cache[at..at + crate::model::math::q8_head_bytes(hd)];
+    weights_f64(Dtype::Q8_0, bytes)
+}
+
+#[test]
+fn q8_attention_kernels_match_the_reference_within_the_summation_bound() {
+    // As for f32 caches, each term being x_i · (q_i · d) (dequantized
+    // exactly) for scores and a_p · d · q for values.
+    let mut rng = Rng(0x5EED_0008);
+    let paths: Vec<Isa> = Isa::supported().collect();
+    for hd in [32usize, 64, 96, 128, 256] {
+        let head_bytes = crate::model::math::q8_head_bytes(hd);
+        for (kv_heads, slack) in [(1usize, 0usize), (3, 0), (2, 5)] {
+            let stride = kv_heads * head_bytes + slack;
+            for n in POSITIONS {
+                let rows_of = |rng: &mut Rng| -> Vec<u8> {
+                    (0..n)
+                        .flat_map(|_| {
+                            // the slack first: heads at odd byte offsets
+                            let mut row: Vec<u8> = (0..slack).map(|_| rng.next() as u8).collect();
+                            row.extend(q8_blocks(rng, kv_heads * hd / BLOCK_ELEMENTS));
+                            row
+                        })
+                        .collect()
+                };
+                let (keys, values) = (rows_of(&mut rng), rows_of(&mut rng));
+                let q = attention_values_of(&mut rng, (hd + n) % 5, hd);
+                let weights: Vec<f32> = (0..n).map(|p| if p % 7 == 3 { 0.0 } else { rng.unit() }).collect();
+                let scale = (hd as f32).sqrt();
+                for g in 0..kv_heads {
+                    let offset = slack + g * head_bytes;
+                    let mut want = vec![f32::NAN; n];
+                    crate::model::math::attention_scores_q8(&mut want, &q, &keys, stride, offset, scale);
+                    let mut want_out = vec![f32::NAN; hd];
+                    crate::model::math::attention_values_q8(&mut want_out, &weights, &values, stride, offset);
+                    for &isa in &paths {
+                        let case =
+                            format!("{isa:?} q8 hd {hd} kv_heads {kv_heads} slack {slack} n {n} offset {offset}");
+                        let mut got = vec![f32::NAN; n];
+                        super::attention_scores_q8(isa, &mut got, &q, &keys, stride, offset, scale);
+                        for p in 0..n {
+                            let k = q8_head_f64(&keys, p * stride + offset, hd);
+                            let (exact, abs) = k.iter().zip(&q).fold((0.0, 0.0), |(s, a), (&k, &x)| {
+                                let t = k * f64::from(x);
+                                (s + t, a + t.abs())
+                            });
+                            let scale = f64::from(scale);
+                            let bound = (hd as f64 + 4.0) * U * abs / scale + hd as f64 * TINY;
+                            let (a, b) = (f64::from(got[p]), f64::from(want[p]));
+                            assert!(
+                                (a - exact / scale).abs() <= bound && (a - b).abs() <= 2.0 * bound,
+                                "{case} score {p}: {a} vs reference {b}, exact {}, bound {bound}",
+                                exact / scale
+                            );
+                        }
+                        let mut out = vec![f32::NAN; hd];
+                        super::attention_values_q8(isa, &mut out, &weights, &values, stride, offset);
+                        let v: Vec<Vec<f64>> = (0..n).map(|p| q8_head_f64(&values, p * stride + offset, hd)).collect();
+                        for j in 0..hd {
+                            let (exact, abs) = (0..n).fold((0.0, 0.0), |(s, a), p| {
+                                let t = f64::from(weights[p]) * v[p][j];
+                                (s + t, a + t.abs())
+                            });
+                            let bound = (n as f64 + 3.0) * U * abs + n as f64 * TINY;
+                            let (a, b) = (f64::from(out[j]), f64::from(want_out[j]));
+                            assert!(
+                                (a - exact).abs() <= bound && (a - b).abs() <= 2.0 * bound,
+                                "{case} out[{j}]: {a} vs reference {b}, exact {exact}, bound {bound}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

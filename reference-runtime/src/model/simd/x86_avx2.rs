@@ -12,13 +12,18 @@
 //!   the low nibbles (even elements) fill the low 16 lanes and the high
 //!   nibbles (odd elements) the high 16, the order of the quantized
 //!   activations.
+//! - attention, one head over every cached position in one call: scores
+//!   four positions at a time (four FMA chains sharing each load of `q`,
+//!   one 4-way horizontal sum and one division per four); the weighted sum
+//!   of values with `out` in up to 8 registers (64 columns) across all
+//!   positions, instead of a load and store of `out` per position.
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::*;
 
 use super::super::matvec::for_each_product;
 use super::super::weights::MatRef;
-use super::{for_each_row_by_4, input, input_q8};
+use super::{each_row, for_each_row_by_4, input, input_q8};
 use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
 
 /// Proof that AVX2, FMA and F16C were detected on this CPU: the only way
@@ -58,11 +63,79 @@ pub(super) fn axpy(_: Token, y: &mut [f32], a: f32, x: &[f32]) {
     unsafe { axpy_impl(y, a, x) }
 }
 
+/// One head's attention scores ([`super::attention_scores`]); the caller
+/// checked `0 < offset + q.len() <= stride`.
+pub(super) fn attention_scores(
+    _: Token,
+    scores: &mut [f32],
+    q: &[f32],
+    keys: &[f32],
+    stride: usize,
+    offset: usize,
+    scale: f32,
+) {
+    // SAFETY: the token proves AVX2, FMA and F16C are available.
+    unsafe { scores_impl(scores, q, keys, stride, offset, scale) }
+}
+
+/// One head's weighted sum of values ([`super::attention_values`]); the
+/// caller checked `0 < offset + out.len() <= stride`.
+pub(super) fn attention_values(
+    _: Token,
+    out: &mut [f32],
+    weights: &[f32],
+    values: &[f32],
+    stride: usize,
+    offset: usize,
+) {
+    // SAFETY: the token proves AVX2, FMA and F16C are available.
+    unsafe { values_impl(out, weights, values, stride, offset) }
+}
+
+/// [`attention_scores`] over a q8_0 KV cache
+/// ([`super::attention_scores_q8`]); the caller checked that `q` is whole
+/// blocks and `0 < offset + head bytes <= stride`.
+pub(super) fn attention_scores_q8(
+    _: Token,
+    scores: &mut [f32],
+    q: &[f32],
+    keys: &[u8],
+    stride: usize,
+    offset: usize,
+    scale: f32,
+) {
+    // SAFETY: the token proves AVX2, FMA and F16C are available.
+    unsafe { scores_q8_impl(scores, q, keys, stride, offset, scale) }
+}
+
+/// [`attention_values`] over a q8_0 KV cache
+/// ([`super::attention_values_q8`]); the caller checked that `out` is whole
+/// blocks and `0 < offset + head bytes <= stride`.
+pub(super) fn attention_values_q8(
+    _: Token,
+    out: &mut [f32],
+    weights: &[f32],
+    values: &[u8],
+    stride: usize,
+    offset: usize,
+) {
+    // SAFETY: the token proves AVX2, FMA and F16C are available.
+    unsafe { values_q8_impl(out, weights, values, stride, offset) }
+}
+
 #[target_feature(enable = "avx2,fma,f16c")]
 fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
-    let cols = w.cols;
     match w.dtype {
-        Dtype::F32 => for_each_product(out, w, n, |row, i| row_f32(row, input(x, cols, i))),
+        Dtype::F32 => matmul_f32(out, w, x, n),
+        // one input: the bits of `for_each_row_by_4`'s `one`, row by row
+        Dtype::Q8_0 if n == 1 => {
+            let x = input(x, w.cols, 0);
+            each_row(out, w, |row| row_q8_0(row, x));
+        }
+        Dtype::Q4_0 if n == 1 => {
+            let x = input(x, w.cols, 0);
+            each_row(out, w, |row| row_q4_0(row, x));
+        }
         Dtype::Q8_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q8_0(row, x), |row, xs| rows_q8_0_x4(row, xs)),
         Dtype::Q4_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q4_0(row, x), |row, xs| rows_q4_0_x4(row, xs)),
     }
@@ -73,6 +146,14 @@ fn matmul_q8_impl(out: &mut [f32], w: MatRef<'_>, qs: &[[i8; BLOCK_ELEMENTS]], d
     let blocks = w.cols / BLOCK_ELEMENTS;
     match w.dtype {
         Dtype::F32 => {}
+        Dtype::Q8_0 if n == 1 => {
+            let (qs, ds) = input_q8(qs, ds, blocks, 0);
+            each_row(out, w, |row| row_q8_0_q8(row, qs, ds));
+        }
+        Dtype::Q4_0 if n == 1 => {
+            let (qs, ds) = input_q8(qs, ds, blocks, 0);
+            each_row(out, w, |row| row_q4_0_q8(row, qs, ds));
+        }
         Dtype::Q8_0 => for_each_product(out, w, n, |row, i| {
             let (qs, ds) = input_q8(qs, ds, blocks, i);
             row_q8_0_q8(row, qs, ds)
@@ -156,6 +237,7 @@ fn q4_natural(b: &[u8; 16]) -> (__m128i, __m128i) {
 /// A row of f32 weights (little-endian bytes) times `x`: four independent
 /// accumulators over 32 columns at a time, which hides the FMA latency (two
 /// chains left the FMA units idle: issue 17's f32 gap to `run.c`).
+#[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
 pub(super) fn row_f32(row: &[u8], x: &[f32]) -> f32 {
     let mut acc = [_mm256_setzero_ps(); 4];
@@ -428,5 +510,301 @@ fn axpy_impl(y: &mut [f32], a: f32, x: &[f32]) {
     }
     for (y, &x) in ys.into_remainder().iter_mut().zip(xs.remainder()) {
         *y += a * x;
+    }
+}
+
+/// The sums of the 8 lanes of each of `a`, as 4 lanes in order.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn hsum4(a: [__m256; 4]) -> __m128 {
+    // per 128-bit half: [Σa0, Σa1, Σa2, Σa3] of that half's 4 lanes
+    let s = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
+    _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps::<1>(s))
+}
+
+/// `Σ q[i] · k[i]` over the elements past the whole groups of 8
+/// (`q.len() % 8` of them), for 4 rows `k`, as 4 lanes.
+pub(super) fn tails4(q: &[f32], k: [&[f32]; 4], from: usize) -> [f32; 4] {
+    let q = q.get(from..).unwrap_or_default();
+    k.map(|k| {
+        let k = k.get(from..).unwrap_or_default();
+        q.iter().zip(k).map(|(&x, &y)| x * y).sum::<f32>()
+    })
+}
+
+/// `(s + t) / scale` stored into 4 scores.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn store_scores4(out: &mut [f32; 4], s: __m128, t: [f32; 4], scale: f32) {
+    let [t0, t1, t2, t3] = t;
+    let r = _mm_div_ps(_mm_add_ps(s, _mm_setr_ps(t0, t1, t2, t3)), _mm_set1_ps(scale));
+    // SAFETY: `out` is 4 writable f32 values; `storeu` has no alignment requirement.
+    unsafe { _mm_storeu_ps(out.as_mut_ptr(), r) }
+}
+
+/// The 4 heads `offset .. offset + len` of 4 consecutive rows `stride`
+/// apart (empty where the group is short, which the callers exclude).
+pub(super) fn heads4(rows: &[f32], stride: usize, offset: usize, len: usize) -> [&[f32]; 4] {
+    [0usize, 1, 2, 3].map(|i| {
+        let start = i.saturating_mul(stride).saturating_add(offset);
+        rows.get(start..start.saturating_add(len)).unwrap_or_default()
+    })
+}
+
+/// Attention scores, four positions at a time: four independent FMA
+/// chains share each 8-value load of `q`; one 4-way horizontal sum and one
+/// division per four positions. The division by `scale` is kept (not a
+/// multiplication by its reciprocal): the reference's single rounding, at
+/// one `vdivps` per four positions.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn scores_impl(scores: &mut [f32], q: &[f32], keys: &[f32], stride: usize, offset: usize, scale: f32) {
+    let stride = stride.max(1);
+    let (Some(group), Some(end)) = (stride.checked_mul(4), offset.checked_add(q.len())) else {
+        return;
+    };
+    // as many scores as whole rows, so that both split into the same groups
+    let n = scores.len().min(keys.len() / stride);
+    let (Some(scores), Some(keys)) = (scores.get_mut(..n), keys.get(..n.saturating_mul(stride))) else {
+        return;
+    };
+    let whole = q.len() / 8 * 8;
+    let mut s4 = scores.chunks_exact_mut(4);
+    let mut k4 = keys.chunks_exact(group);
+    for (s, rows) in (&mut s4).zip(&mut k4) {
+        let Ok(s) = <&mut [f32; 4]>::try_from(s) else {
+            continue;
+        };
+        let k = heads4(rows, stride, offset, q.len());
+        let mut acc = [_mm256_setzero_ps(); 4];
+        let chunks = q.chunks_exact(8).zip(k[0].chunks_exact(8));
+        let chunks = chunks.zip(k[1].chunks_exact(8).zip(k[2].chunks_exact(8).zip(k[3].chunks_exact(8))));
+        for ((q, k0), (k1, (k2, k3))) in chunks {
+            let (Ok(q), Ok(k0), Ok(k1), Ok(k2), Ok(k3)) = (
+                <&[f32; 8]>::try_from(q),
+                <&[f32; 8]>::try_from(k0),
+                <&[f32; 8]>::try_from(k1),
+                <&[f32; 8]>::try_from(k2),
+                <&[f32; 8]>::try_from(k3),
+            ) else {
+                continue;
+            };
+            let q = load8(q);
+            acc[0] = _mm256_fmadd_ps(q, load8(k0), acc[0]);
+            acc[1] = _mm256_fmadd_ps(q, load8(k1), acc[1]);
+            acc[2] = _mm256_fmadd_ps(q, load8(k2), acc[2]);
+            acc[3] = _mm256_fmadd_ps(q, load8(k3), acc[3]);
+        }
+        store_scores4(s, hsum4(acc), tails4(q, k, whole), scale);
+    }
+    for (s, row) in s4.into_remainder().iter_mut().zip(k4.remainder().chunks_exact(stride)) {
+        *s = dot_f32(q, row.get(offset..end).unwrap_or_default()) / scale;
+    }
+}
+
+/// The weighted sum of values, `out` held in registers across every
+/// position: 64 columns (8 accumulators) at a time, then the remaining
+/// whole groups of 8 in one pass, then single columns.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn values_impl(out: &mut [f32], weights: &[f32], values: &[f32], stride: usize, offset: usize) {
+    let mut col = 0;
+    let mut blocks = out.chunks_exact_mut(64);
+    for block in &mut blocks {
+        values_block::<8>(block, weights, values, stride, offset.saturating_add(col));
+        col += 64;
+    }
+    let rest = blocks.into_remainder();
+    let (whole, tail) = rest.split_at_mut(rest.len() / 8 * 8);
+    let at = offset.saturating_add(col);
+    match whole.len() / 8 {
+        1 => values_block::<1>(whole, weights, values, stride, at),
+        2 => values_block::<2>(whole, weights, values, stride, at),
+        3 => values_block::<3>(whole, weights, values, stride, at),
+        4 => values_block::<4>(whole, weights, values, stride, at),
+        5 => values_block::<5>(whole, weights, values, stride, at),
+        6 => values_block::<6>(whole, weights, values, stride, at),
+        7 => values_block::<7>(whole, weights, values, stride, at),
+        _ => {}
+    }
+    values_tail(tail, weights, values, stride, at.saturating_add(whole.len()));
+}
+
+/// `out = Σ_p weights[p] · V_p[at .. at + 8·C]` in `C` registers.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn values_block<const C: usize>(out: &mut [f32], weights: &[f32], values: &[f32], stride: usize, at: usize) {
+    let mut acc = [_mm256_setzero_ps(); C];
+    let end = at.saturating_add(8 * C);
+    for (&a, row) in weights.iter().zip(values.chunks_exact(stride.max(1))) {
+        let Some(v) = row.get(at..end) else {
+            continue;
+        };
+        let a = _mm256_set1_ps(a);
+        // a loop of constant trip count C, unrolled, so that `acc` stays in
+        // registers (zipped with `v.chunks_exact` it stayed on the stack)
+        for (c, acc) in acc.iter_mut().enumerate() {
+            let Some(v) = v.get(c * 8..).and_then(|v| v.first_chunk::<8>()) else {
+                continue;
+            };
+            *acc = _mm256_fmadd_ps(a, load8(v), *acc);
+        }
+    }
+    for (acc, o) in acc.iter().zip(out.chunks_exact_mut(8)) {
+        let Ok(o) = <&mut [f32; 8]>::try_from(o) else {
+            continue;
+        };
+        // SAFETY: `o` is 8 writable f32 values; `storeu` has no alignment requirement.
+        unsafe { _mm256_storeu_ps(o.as_mut_ptr(), *acc) }
+    }
+}
+
+/// `out = Σ_p weights[p] · V_p[at .. at + out.len()]`, column by column
+/// (fewer than 8 columns).
+pub(super) fn values_tail(out: &mut [f32], weights: &[f32], values: &[f32], stride: usize, at: usize) {
+    out.fill(0.0);
+    let end = at.saturating_add(out.len());
+    for (&a, row) in weights.iter().zip(values.chunks_exact(stride.max(1))) {
+        for (o, &v) in out.iter_mut().zip(row.get(at..end).unwrap_or_default()) {
+            *o += a * v;
+        }
+    }
+}
+
+/// The 32 values of a q8_0 block dequantized ([QUANT-Q8-01]): `q · d` in
+/// 4 × 8 lanes, exact (an 8-bit integer times an f16 fits binary32).
+#[target_feature(enable = "avx2,fma,f16c")]
+fn dequantize_q8(block: &[u8; Q8_0_BLOCK_BYTES]) -> [__m256; 4] {
+    let d = scale8(block);
+    [0usize, 1, 2, 3].map(|k| {
+        let start = 2 + 8 * k;
+        let q = block.get(start..start + 8).and_then(|q| <&[u8; 8]>::try_from(q).ok());
+        q.map_or(_mm256_setzero_ps(), |q| _mm256_mul_ps(i8x8_to_f32(q), d))
+    })
+}
+
+/// The `len` bytes at `start` of `rows` (empty if short).
+fn q8_head_at(rows: &[u8], start: usize, len: usize) -> &[u8] {
+    rows.get(start..start.saturating_add(len)).unwrap_or_default()
+}
+
+/// Block `b` of a q8_0 head.
+fn q8_block_at(head: &[u8], b: usize) -> Option<&[u8; Q8_0_BLOCK_BYTES]> {
+    let start = b.checked_mul(Q8_0_BLOCK_BYTES)?;
+    head.get(start..start.checked_add(Q8_0_BLOCK_BYTES)?)?.try_into().ok()
+}
+
+/// `q · K_i` for `R` q8_0 heads `k`, as `R` accumulators of 8 lanes: each
+/// block of `q` loaded once for the `R` heads, one FMA chain per head.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn dot_q8_heads<const R: usize>(q: &[f32], k: [&[u8]; R]) -> [__m256; R] {
+    let mut acc = [_mm256_setzero_ps(); R];
+    for (b, x) in q.chunks_exact(BLOCK_ELEMENTS).enumerate() {
+        let Ok(x) = <&[f32; BLOCK_ELEMENTS]>::try_from(x) else {
+            continue;
+        };
+        let (x01, x23) = split_f32_32(x);
+        let ((x0, x1), (x2, x3)) = (split_f32(x01), split_f32(x23));
+        let x = [load8(x0), load8(x1), load8(x2), load8(x3)];
+        for (acc, k) in acc.iter_mut().zip(k) {
+            let Some(block) = q8_block_at(k, b) else {
+                continue;
+            };
+            let [k0, k1, k2, k3] = dequantize_q8(block);
+            *acc = _mm256_fmadd_ps(x[0], k0, *acc);
+            *acc = _mm256_fmadd_ps(x[1], k1, *acc);
+            *acc = _mm256_fmadd_ps(x[2], k2, *acc);
+            *acc = _mm256_fmadd_ps(x[3], k3, *acc);
+        }
+    }
+    acc
+}
+
+/// Attention scores over a q8_0 cache, four positions at a time (see
+/// [`scores_impl`]); each block dequantized exactly in registers.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn scores_q8_impl(scores: &mut [f32], q: &[f32], keys: &[u8], stride: usize, offset: usize, scale: f32) {
+    let stride = stride.max(1);
+    let head_bytes = (q.len() / BLOCK_ELEMENTS).saturating_mul(Q8_0_BLOCK_BYTES);
+    let Some(group) = stride.checked_mul(4) else {
+        return;
+    };
+    let n = scores.len().min(keys.len() / stride);
+    let (Some(scores), Some(keys)) = (scores.get_mut(..n), keys.get(..n.saturating_mul(stride))) else {
+        return;
+    };
+    let start = |i: usize| i.saturating_mul(stride).saturating_add(offset);
+    let mut s4 = scores.chunks_exact_mut(4);
+    let mut k4 = keys.chunks_exact(group);
+    for (s, rows) in (&mut s4).zip(&mut k4) {
+        let Ok(s) = <&mut [f32; 4]>::try_from(s) else {
+            continue;
+        };
+        let k = [0, 1, 2, 3].map(|i| q8_head_at(rows, start(i), head_bytes));
+        store_scores4(s, hsum4(dot_q8_heads(q, k)), [0.0; 4], scale);
+    }
+    for (s, row) in s4.into_remainder().iter_mut().zip(k4.remainder().chunks_exact(stride)) {
+        let [acc] = dot_q8_heads(q, [q8_head_at(row, offset, head_bytes)]);
+        *s = hsum(acc) / scale;
+    }
+}
+
+/// The weighted sum of values over a q8_0 cache, `out` held in registers
+/// across every position: two blocks (64 columns, 8 accumulators) at a
+/// time, then one.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn values_q8_impl(out: &mut [f32], weights: &[f32], values: &[u8], stride: usize, offset: usize) {
+    let mut at = offset;
+    let mut pairs = out.chunks_exact_mut(2 * BLOCK_ELEMENTS);
+    for pair in &mut pairs {
+        values_q8_blocks::<2>(pair, weights, values, stride, at);
+        at = at.saturating_add(2 * Q8_0_BLOCK_BYTES);
+    }
+    let rest = pairs.into_remainder();
+    if !rest.is_empty() {
+        values_q8_blocks::<1>(rest, weights, values, stride, at);
+    }
+}
+
+/// `out = Σ_p weights[p] · V_p` over the `B` blocks at byte `at` of each
+/// row, in `4·B` registers: `(a · d) · q` per block, one FMA per 8 values.
+#[target_feature(enable = "avx2,fma,f16c")]
+fn values_q8_blocks<const B: usize>(out: &mut [f32], weights: &[f32], values: &[u8], stride: usize, at: usize) {
+    let mut acc = [[_mm256_setzero_ps(); 4]; B];
+    let end = at.saturating_add(B * Q8_0_BLOCK_BYTES);
+    for (&a, row) in weights.iter().zip(values.chunks_exact(stride.max(1))) {
+        let Some(head) = row.get(at..end) else {
+            continue;
+        };
+        let a = _mm256_set1_ps(a);
+        // constant trip counts, unrolled: `acc` stays in registers
+        for (b, acc) in acc.iter_mut().enumerate() {
+            let Some(block) = q8_block_at(head, b) else {
+                continue;
+            };
+            let ad = _mm256_mul_ps(a, scale8(block));
+            for (k, acc) in acc.iter_mut().enumerate() {
+                let start = 2 + 8 * k;
+                let Some(q) = block.get(start..start + 8).and_then(|q| <&[u8; 8]>::try_from(q).ok()) else {
+                    continue;
+                };
+                *acc = _mm256_fmadd_ps(ad, i8x8_to_f32(q), *acc);
+            }
+        }
+    }
+    for (acc, o) in acc.iter().flatten().zip(out.chunks_exact_mut(8)) {
+        let Ok(o) = <&mut [f32; 8]>::try_from(o) else {
+            continue;
+        };
+        // SAFETY: `o` is 8 writable f32 values; `storeu` has no alignment requirement.
+        unsafe { _mm256_storeu_ps(o.as_mut_ptr(), *acc) }
+    }
+}
+
+/// `Y = W · X` for f32 weights: [`row_f32`] for every row and input; one
+/// input (generation) walks the rows and outputs together, without the
+/// per-product index arithmetic of `for_each_product`.
+#[target_feature(enable = "avx2,fma,f16c")]
+pub(super) fn matmul_f32(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
+    if n == 1 {
+        let x = input(x, w.cols, 0);
+        each_row(out, w, |row| row_f32(row, x));
+    } else {
+        for_each_product(out, w, n, |row, i| row_f32(row, input(x, w.cols, i)));
     }
 }

@@ -7,14 +7,19 @@
 //!   `sign(x, w)` and adds groups of four products into i32 lanes in one
 //!   instruction (exact: |Σ| ≤ 4 · 128 · 127 per lane and step), two blocks
 //!   per 512-bit register, each half scaled by its own `dw · dx`.
+//! - attention: the AVX2 kernels' structure with 16-lane registers (a head
+//!   of 48 is three); f32 matrix rows use the AVX2 kernel (measured faster).
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::*;
 
 use super::super::matvec::for_each_product;
 use super::super::weights::MatRef;
-use super::x86_avx2::{hsum, load_i8x32, load_u8x32, load8, q4_nibbles, row_f32, scale8, x_block_at};
-use super::{for_each_row_by_4, input, input_q8};
+use super::x86_avx2::{
+    heads4, hsum, hsum4, load_i8x32, load_u8x32, load8, matmul_f32, q4_nibbles, scale8, store_scores4, tails4,
+    values_impl as values_avx2, x_block_at,
+};
+use super::{each_row, for_each_row_by_4, input, input_q8};
 use crate::quant::{BLOCK_ELEMENTS, Dtype, Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES};
 
 /// Proof that AVX-512 F/BW/VL, AVX512_VNNI, AVX2, FMA and F16C were
@@ -48,14 +53,51 @@ pub(super) fn dot(_: Token, a: &[f32], b: &[f32]) -> f32 {
     unsafe { dot_f32(a, b) }
 }
 
+/// One head's attention scores ([`super::attention_scores`]); the caller
+/// checked `0 < offset + q.len() <= stride`.
+pub(super) fn attention_scores(
+    _: Token,
+    scores: &mut [f32],
+    q: &[f32],
+    keys: &[f32],
+    stride: usize,
+    offset: usize,
+    scale: f32,
+) {
+    // SAFETY: the token proves every feature of `scores_impl` is available.
+    unsafe { scores_impl(scores, q, keys, stride, offset, scale) }
+}
+
+/// One head's weighted sum of values ([`super::attention_values`]); the
+/// caller checked `0 < offset + out.len() <= stride`.
+pub(super) fn attention_values(
+    _: Token,
+    out: &mut [f32],
+    weights: &[f32],
+    values: &[f32],
+    stride: usize,
+    offset: usize,
+) {
+    // SAFETY: the token proves every feature of `values_impl` is available.
+    unsafe { values_impl(out, weights, values, stride, offset) }
+}
+
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
 fn matmul_impl(out: &mut [f32], w: MatRef<'_>, x: &[f32], n: usize) {
-    let cols = w.cols;
     match w.dtype {
         // f32 rows use the AVX2 kernel: on the CI machine class (AMD EPYC,
         // 2026-12-05) its four 256-bit chains measured faster than 512-bit
         // ones (stories15M shape f32: 1,224 against 1,062 tok/s, medians of 5).
-        Dtype::F32 => for_each_product(out, w, n, |row, i| row_f32(row, input(x, cols, i))),
+        Dtype::F32 => matmul_f32(out, w, x, n),
+        // one input: the bits of `for_each_row_by_4`'s `one`, row by row
+        Dtype::Q8_0 if n == 1 => {
+            let x = input(x, w.cols, 0);
+            each_row(out, w, |row| row_q8_0(row, x));
+        }
+        Dtype::Q4_0 if n == 1 => {
+            let x = input(x, w.cols, 0);
+            each_row(out, w, |row| row_q4_0(row, x));
+        }
         Dtype::Q8_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q8_0(row, x), |row, xs| rows_q8_0_x4(row, xs)),
         Dtype::Q4_0 => for_each_row_by_4(out, w, x, n, |row, x| row_q4_0(row, x), |row, xs| rows_q4_0_x4(row, xs)),
     }
@@ -66,6 +108,14 @@ fn matmul_q8_impl(out: &mut [f32], w: MatRef<'_>, qs: &[[i8; BLOCK_ELEMENTS]], d
     let blocks = w.cols / BLOCK_ELEMENTS;
     match w.dtype {
         Dtype::F32 => {}
+        Dtype::Q8_0 if n == 1 => {
+            let (qs, ds) = input_q8(qs, ds, blocks, 0);
+            each_row(out, w, |row| row_q8_0_q8(row, qs, ds));
+        }
+        Dtype::Q4_0 if n == 1 => {
+            let (qs, ds) = input_q8(qs, ds, blocks, 0);
+            each_row(out, w, |row| row_q4_0_q8(row, qs, ds));
+        }
         Dtype::Q8_0 => for_each_product(out, w, n, |row, i| {
             let (qs, ds) = input_q8(qs, ds, blocks, i);
             row_q8_0_q8(row, qs, ds)
@@ -277,4 +327,130 @@ fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
         sum += hsum(_mm256_mul_ps(load8(a), load8(b)));
     }
     sum + ar.iter().zip(br).map(|(&x, &y)| x * y).sum::<f32>()
+}
+
+/// The 16 lanes of `v` folded to 8 (lane i + lane i + 8).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn fold8(v: __m512) -> __m256 {
+    let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)));
+    _mm256_add_ps(_mm512_castps512_ps256(v), hi)
+}
+
+/// Attention scores, four positions at a time as in the AVX2 kernel, with
+/// 16-lane FMAs over whole groups of 16 (then one group of 8 if left).
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn scores_impl(scores: &mut [f32], q: &[f32], keys: &[f32], stride: usize, offset: usize, scale: f32) {
+    let stride = stride.max(1);
+    let (Some(group), Some(end)) = (stride.checked_mul(4), offset.checked_add(q.len())) else {
+        return;
+    };
+    let n = scores.len().min(keys.len() / stride);
+    let (Some(scores), Some(keys)) = (scores.get_mut(..n), keys.get(..n.saturating_mul(stride))) else {
+        return;
+    };
+    let (w16, whole) = (q.len() / 16 * 16, q.len() / 8 * 8);
+    let mut s4 = scores.chunks_exact_mut(4);
+    let mut k4 = keys.chunks_exact(group);
+    for (s, rows) in (&mut s4).zip(&mut k4) {
+        let Ok(s) = <&mut [f32; 4]>::try_from(s) else {
+            continue;
+        };
+        let k = heads4(rows, stride, offset, q.len());
+        let mut acc = [_mm512_setzero_ps(); 4];
+        let chunks = q.chunks_exact(16).zip(k[0].chunks_exact(16));
+        let chunks = chunks.zip(
+            k[1].chunks_exact(16)
+                .zip(k[2].chunks_exact(16).zip(k[3].chunks_exact(16))),
+        );
+        for ((q, k0), (k1, (k2, k3))) in chunks {
+            let (Ok(q), Ok(k0), Ok(k1), Ok(k2), Ok(k3)) = (
+                <&[f32; 16]>::try_from(q),
+                <&[f32; 16]>::try_from(k0),
+                <&[f32; 16]>::try_from(k1),
+                <&[f32; 16]>::try_from(k2),
+                <&[f32; 16]>::try_from(k3),
+            ) else {
+                continue;
+            };
+            let q = load16(q);
+            acc[0] = _mm512_fmadd_ps(q, load16(k0), acc[0]);
+            acc[1] = _mm512_fmadd_ps(q, load16(k1), acc[1]);
+            acc[2] = _mm512_fmadd_ps(q, load16(k2), acc[2]);
+            acc[3] = _mm512_fmadd_ps(q, load16(k3), acc[3]);
+        }
+        let mut acc8 = acc.map(|a| fold8(a));
+        if whole > w16 {
+            // one group of 8 past the groups of 16
+            let eight = |x: &[f32]| {
+                x.get(w16..whole)
+                    .and_then(|x| <&[f32; 8]>::try_from(x).ok())
+                    .map(|x| load8(x))
+            };
+            if let Some(qv) = eight(q) {
+                for (acc, k) in acc8.iter_mut().zip(k) {
+                    if let Some(kv) = eight(k) {
+                        *acc = _mm256_fmadd_ps(qv, kv, *acc);
+                    }
+                }
+            }
+        }
+        store_scores4(s, hsum4(acc8), tails4(q, k, whole), scale);
+    }
+    for (s, row) in s4.into_remainder().iter_mut().zip(k4.remainder().chunks_exact(stride)) {
+        *s = dot_f32(q, row.get(offset..end).unwrap_or_default()) / scale;
+    }
+}
+
+/// The weighted sum of values, `out` held in 16-lane registers across
+/// every position: 64 columns (4 accumulators) at a time, then the
+/// remaining whole groups of 16 in one pass, then the AVX2 kernel for the
+/// last 15 columns or fewer.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn values_impl(out: &mut [f32], weights: &[f32], values: &[f32], stride: usize, offset: usize) {
+    let mut col = 0;
+    let mut blocks = out.chunks_exact_mut(64);
+    for block in &mut blocks {
+        values_block::<4>(block, weights, values, stride, offset.saturating_add(col));
+        col += 64;
+    }
+    let rest = blocks.into_remainder();
+    let (whole, tail) = rest.split_at_mut(rest.len() / 16 * 16);
+    let at = offset.saturating_add(col);
+    match whole.len() / 16 {
+        1 => values_block::<1>(whole, weights, values, stride, at),
+        2 => values_block::<2>(whole, weights, values, stride, at),
+        3 => values_block::<3>(whole, weights, values, stride, at),
+        _ => {}
+    }
+    if !tail.is_empty() {
+        values_avx2(tail, weights, values, stride, at.saturating_add(whole.len()));
+    }
+}
+
+/// `out = Σ_p weights[p] · V_p[at .. at + 16·C]` in `C` registers.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn values_block<const C: usize>(out: &mut [f32], weights: &[f32], values: &[f32], stride: usize, at: usize) {
+    let mut acc = [_mm512_setzero_ps(); C];
+    let end = at.saturating_add(16 * C);
+    for (&a, row) in weights.iter().zip(values.chunks_exact(stride.max(1))) {
+        let Some(v) = row.get(at..end) else {
+            continue;
+        };
+        let a = _mm512_set1_ps(a);
+        // a loop of constant trip count C, unrolled, so that `acc` stays in
+        // registers (zipped with `v.chunks_exact` it stayed on the stack)
+        for (c, acc) in acc.iter_mut().enumerate() {
+            let Some(v) = v.get(c * 16..).and_then(|v| v.first_chunk::<16>()) else {
+                continue;
+            };
+            *acc = _mm512_fmadd_ps(a, load16(v), *acc);
+        }
+    }
+    for (acc, o) in acc.iter().zip(out.chunks_exact_mut(16)) {
+        let Ok(o) = <&mut [f32; 16]>::try_from(o) else {
+            continue;
+        };
+        // SAFETY: `o` is 16 writable f32 values; `storeu` has no alignment requirement.
+        unsafe { _mm512_storeu_ps(o.as_mut_ptr(), *acc) }
+    }
 }
