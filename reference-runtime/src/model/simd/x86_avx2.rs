@@ -437,7 +437,7 @@ fn idot32(w: __m256i, x: __m256i) -> __m256i {
 /// A `q8_0` row times quantized activations: per block
 /// `(Σ qw·qx) · (dw · dx)`, the integer sums exact.
 #[target_feature(enable = "avx2,fma,f16c")]
-pub(super) fn row_q8_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
+fn row_q8_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
     let mut acc = _mm256_setzero_ps();
     for ((block, xq), &dx) in row.chunks_exact(Q8_0_BLOCK_BYTES).zip(qs).zip(ds) {
         let Ok(block) = <&[u8; Q8_0_BLOCK_BYTES]>::try_from(block) else {

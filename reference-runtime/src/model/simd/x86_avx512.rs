@@ -3,11 +3,10 @@
 //!
 //! - f32 activations: 16-lane FMAs, a block's quants widened straight
 //!   from 16 bytes to 16 i32 lanes.
-//! - quantized activations, `q4_0` rows: `vpdpbusd` multiplies |w|
-//!   (unsigned) with `sign(x, w)` and adds groups of four products into i32
-//!   lanes in one instruction (exact: |Σ| ≤ 4 · 128 · 127 per lane and
-//!   step); `q8_0` rows use the AVX2 kernel (measured faster, see
-//!   `row_q4_0_q8`).
+//! - quantized activations: `vpdpbusd` multiplies |w| (unsigned) with
+//!   `sign(x, w)` and adds groups of four products into i32 lanes in one
+//!   instruction (exact: |Σ| ≤ 4 · 128 · 127 per lane and step), two blocks
+//!   per 512-bit register, each half scaled by its own `dw · dx`.
 //! - attention: the AVX2 kernels' structure with 16-lane registers (a head
 //!   of 48 is three); f32 matrix rows use the AVX2 kernel (measured faster).
 #![allow(unsafe_code)]
@@ -17,7 +16,7 @@ use core::arch::x86_64::*;
 use super::super::matvec::for_each_product;
 use super::super::weights::MatRef;
 use super::x86_avx2::{
-    heads4, hsum, hsum4, load_i8x32, load8, matmul_f32, q4_nibbles, row_q8_0_q8, scale8, store_scores4, tails4,
+    heads4, hsum, hsum4, load_i8x32, load_u8x32, load8, matmul_f32, q4_nibbles, scale8, store_scores4, tails4,
     values_impl as values_avx2, x_block_at,
 };
 use super::{each_row, for_each_row_by_4, input, input_q8};
@@ -264,12 +263,25 @@ fn idot32(w: __m256i, x: __m256i) -> __m256i {
     _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(w), _mm256_sign_epi8(x, w))
 }
 
-// `q8_0 × q8_0` rows use the AVX2 kernel (`maddubs` + `madd`): with
-// `vpdpbusd` (256-bit, zero accumulator) generation on the stories15M shape
-// measured 1,460–1,612 tok/s against 1,632–1,908 for the AVX2 kernel (in
-// alternating runs of `tinyrustlm-bench`, AMD EPYC); the 4096 × 14336 matvec
-// was the same either way within noise. q4_0 rows keep `vpdpbusd` (their
-// generation was 2–3 % faster with it).
+/// A `q8_0` row times quantized activations: per block
+/// `(Σ qw·qx) · (dw · dx)`, the integer sums exact.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")]
+fn row_q8_0_q8(row: &[u8], qs: &[[i8; BLOCK_ELEMENTS]], ds: &[f32]) -> f32 {
+    let mut acc = _mm256_setzero_ps();
+    for ((block, xq), &dx) in row.chunks_exact(Q8_0_BLOCK_BYTES).zip(qs).zip(ds) {
+        let Ok(block) = <&[u8; Q8_0_BLOCK_BYTES]>::try_from(block) else {
+            continue;
+        };
+        let [_, _, q @ ..] = block;
+        let p = idot32(load_u8x32(q), load_i8x32(xq));
+        acc = _mm256_fmadd_ps(
+            _mm256_cvtepi32_ps(p),
+            _mm256_mul_ps(scale8(block), _mm256_set1_ps(dx)),
+            acc,
+        );
+    }
+    hsum(acc)
+}
 
 /// A `q4_0` row times activations stored evens-then-odds: low nibbles in
 /// lanes 0–15, high nibbles in 16–31.
