@@ -84,8 +84,8 @@ impl Site {
         self.files.is_empty()
     }
 
-    /// The answer to `method target` (the request line tiny_http parsed; a
-    /// request line it cannot parse is answered 400 before we see it).
+    /// The answer to `method target` (the request line the server parsed; a
+    /// head it cannot parse is answered 400 before we see it).
     /// Only `GET` and `HEAD` are served (405 otherwise); HEAD's body is
     /// dropped by the server, its `Content-Length` kept.
     pub fn respond(&self, method: &str, target: &str) -> Reply {
