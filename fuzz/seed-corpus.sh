@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 SUITE=../vectors/suite
 OUT=${1:-corpus}
-for t in slm1_parse slm1_mutate tokenizer_section tokenizer_roundtrip quant diagnostics_json abi_sequence adapter_parse gguf_parse simd_vs_portable; do
+for t in slm1_parse slm1_mutate tokenizer_section tokenizer_roundtrip quant diagnostics_json abi_sequence adapter_parse gguf_parse simd_vs_portable simd_attention; do
   mkdir -p "$OUT/$t"
 done
 mkdir -p "$OUT/bbpe_roundtrip" "$OUT/gguf_import" "$OUT/hf_import"
@@ -94,6 +94,17 @@ for f in $(grep -rl '^bytes_hex = ' "$SUITE/cases/quant" | sort | head -n 24); d
   n=$((n + 1))
 done
 
+# simd_attention: both caches, stories15M's head size (48; q8_0: 64), a few
+# positions and KV-head layouts over the same quant blocks.
+n=0
+for f in $(grep -rl '^bytes_hex = ' "$SUITE/cases/quant" | sort | head -n 8); do
+  hex=$(sed -n 's/^bytes_hex = "\(.*\)"$/\1/p' "$f" | head -n 1)
+  [ -n "$hex" ] || continue
+  hdr=$(printf '\\x%02x\\x%02x\\x%02x\\x%02x\\x%02x' $((n % 2)) $((n % 2 == 0 ? 47 : 1)) $((1 + 5 * n)) $((n % 3)) $((n % 8)))
+  { printf '%b' "$hdr"; hex_to_bytes "$hex"; } | put simd_attention
+  n=$((n + 1))
+done
+
 # gguf_import: the committed GGUF models (llama f32/q8_0/q4_0, gptneox);
 # hf_import: the committed model.safetensors files (Llama, GPT-NeoX).
 for f in ../tools/tests/data/models/*.gguf; do put gguf_import <"$f"; done
@@ -102,7 +113,7 @@ for f in ../tools/tests/data/models/hf-*/model.safetensors; do put hf_import <"$
 # slm1_mutate and abi_sequence read their input as a decision stream
 # (`arbitrary`), not as a file format: the golden files are no seeds for
 # them, and libFuzzer grows their corpora from scratch.
-for t in slm1_parse tokenizer_section tokenizer_roundtrip quant diagnostics_json adapter_parse gguf_parse slm1_mutate abi_sequence simd_vs_portable; do
+for t in slm1_parse tokenizer_section tokenizer_roundtrip quant diagnostics_json adapter_parse gguf_parse slm1_mutate abi_sequence simd_vs_portable simd_attention; do
   printf '%-20s %5d seeds\n' "$t" "$(find "$OUT/$t" -type f | wc -l)"
 done
 for t in bbpe_roundtrip gguf_import hf_import; do

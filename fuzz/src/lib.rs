@@ -20,6 +20,7 @@ pub mod gguf_parse;
 pub mod hf_import;
 pub mod models;
 pub mod quant;
+pub mod simd_attention;
 pub mod simd_vs_portable;
 pub mod slm1_mutate;
 pub mod slm1_parse;

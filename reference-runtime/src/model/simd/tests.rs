@@ -729,3 +729,43 @@ fn q8_attention_kernels_match_the_reference_within_the_summation_bound() {
         }
     }
 }
+
+#[test]
+fn q8_attention_values_dequantize_before_weighting() {
+    // Softmax weights in the f32 subnormal range (a position e^-88 below the
+    // best) and block scales below 1: `a · d` underflows, so a kernel
+    // computing `(a · d) · q` loses up to 128 times half a subnormal per
+    // term, far beyond the bound below; `a · (d · q)` weights the exact
+    // cached value ([NUM-GEN-01]). Found by the `simd_attention` fuzz target.
+    let mut rng = Rng(0x5EED_0009);
+    let hd = 64;
+    let head_bytes = crate::model::math::q8_head_bytes(hd);
+    for isa in Isa::supported() {
+        for n in [1usize, 5, 9, 40] {
+            let mut values = Vec::new();
+            for _ in 0..n * hd / BLOCK_ELEMENTS {
+                // f16 scales in [2⁻⁴, 1): exponents 11 … 14
+                values.extend(((((11 + rng.next() % 4) << 10) | (rng.next() % 0x400)) as u16).to_le_bytes());
+                (0..BLOCK_ELEMENTS).for_each(|i| values.push(if i % 2 == 0 { 0x80 } else { rng.next() as u8 }));
+            }
+            let weights: Vec<f32> = (0..n)
+                .map(|_| (1.0 + rng.unit().abs()) * f32::MIN_POSITIVE / 2.0)
+                .collect();
+            let mut out = vec![f32::NAN; hd];
+            super::attention_values_q8(isa, &mut out, &weights, &values, head_bytes, 0);
+            let v: Vec<Vec<f64>> = (0..n).map(|p| q8_head_f64(&values, p * head_bytes, hd)).collect();
+            for j in 0..hd {
+                let (exact, abs) = (0..n).fold((0.0, 0.0), |(s, a), p| {
+                    let t = f64::from(weights[p]) * v[p][j];
+                    (s + t, a + t.abs())
+                });
+                let bound = (n as f64 + 3.0) * U * abs + n as f64 * TINY;
+                assert!(
+                    (f64::from(out[j]) - exact).abs() <= bound,
+                    "{isa:?} n {n} out[{j}]: {} vs exact {exact}, bound {bound}",
+                    out[j]
+                );
+            }
+        }
+    }
+}

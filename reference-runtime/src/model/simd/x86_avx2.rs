@@ -762,7 +762,11 @@ fn values_q8_impl(out: &mut [f32], weights: &[f32], values: &[u8], stride: usize
 }
 
 /// `out = Σ_p weights[p] · V_p` over the `B` blocks at byte `at` of each
-/// row, in `4·B` registers: `(a · d) · q` per block, one FMA per 8 values.
+/// row, in `4·B` registers: `a · (d · q)` per 8 values, the cached value
+/// dequantized exactly first ([NUM-GEN-01]; `d · q` needs 19 significant
+/// bits). `(a · d) · q` saves a multiply but is not the stored value: when
+/// `a · d` underflows it loses up to |q| = 128 times half a subnormal, which
+/// the `simd_attention` fuzz target found.
 #[target_feature(enable = "avx2,fma,f16c")]
 fn values_q8_blocks<const B: usize>(out: &mut [f32], weights: &[f32], values: &[u8], stride: usize, at: usize) {
     let mut acc = [[_mm256_setzero_ps(); 4]; B];
@@ -777,13 +781,13 @@ fn values_q8_blocks<const B: usize>(out: &mut [f32], weights: &[f32], values: &[
             let Some(block) = q8_block_at(head, b) else {
                 continue;
             };
-            let ad = _mm256_mul_ps(a, scale8(block));
+            let d = scale8(block);
             for (k, acc) in acc.iter_mut().enumerate() {
                 let start = 2 + 8 * k;
                 let Some(q) = block.get(start..start + 8).and_then(|q| <&[u8; 8]>::try_from(q).ok()) else {
                     continue;
                 };
-                *acc = _mm256_fmadd_ps(ad, i8x8_to_f32(q), *acc);
+                *acc = _mm256_fmadd_ps(a, _mm256_mul_ps(d, i8x8_to_f32(q)), *acc);
             }
         }
     }
