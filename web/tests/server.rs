@@ -168,6 +168,16 @@ fn unknown_files_are_404() {
     assert_eq!(status(&get("/nope.js")), 404);
 }
 
+/// A server of its own (one file, `/m.slm`), for tests that need its
+/// connections to themselves.
+fn fresh_server() -> SocketAddr {
+    let mut site = Site::default();
+    site.insert("m.slm", b"SLM1".to_vec());
+    let (srv, addr) = server::bind(0).unwrap();
+    std::thread::spawn(move || server::serve(&srv, &site, false));
+    addr
+}
+
 /// A browser opens up to six connections at once and keeps them alive; a
 /// preconnected socket may never send a request. Every connection must be
 /// answered while the others stay open (tiny_http 0.12's task pool queued
@@ -177,10 +187,7 @@ fn unknown_files_are_404() {
 fn many_held_connections_are_all_answered() {
     // Its own fresh server: a server that has already served many
     // connections has spare threads that hide the fault.
-    let mut site = Site::default();
-    site.insert("m.slm", b"SLM1".to_vec());
-    let (srv, addr) = server::bind(0).unwrap();
-    std::thread::spawn(move || server::serve(&srv, &site, false));
+    let addr = fresh_server();
     // Two idle sockets (a browser's preconnects) that never send anything.
     let idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
     let mut held = Vec::new();
@@ -232,10 +239,7 @@ fn a_request_head_over_the_limit_is_431() {
 
 #[test]
 fn connections_over_the_limit_are_answered_503() {
-    let mut site = Site::default();
-    site.insert("m.slm", b"SLM1".to_vec());
-    let (srv, addr) = server::bind(0).unwrap();
-    std::thread::spawn(move || server::serve(&srv, &site, false));
+    let addr = fresh_server();
     let mut held = Vec::new();
     for i in 0..server::MAX_CONNECTIONS {
         let mut s = TcpStream::connect(addr).unwrap();
