@@ -166,6 +166,9 @@ fn parse(bytes: &[u8]) -> Result<Option<(Head, usize)>, Malformed> {
     // RFC 9112 §2.2: one empty line before a request line is tolerated;
     // httparse would skip any number, so a client sending only empty lines
     // would be kept waiting instead of told.
+    if bytes == b"\r" {
+        return Ok(None); // the start of that empty line
+    }
     let skip = if bytes.starts_with(b"\r\n") {
         2
     } else if bytes.starts_with(b"\n") {
@@ -221,12 +224,12 @@ fn parse(bytes: &[u8]) -> Result<Option<(Head, usize)>, Malformed> {
     )))
 }
 
-fn plain(status: u16, body: &str) -> Reply {
+fn plain(status: u16, body: &'static str) -> Reply<'static> {
     Reply {
         status,
         content_type: "text/plain; charset=utf-8",
         headers: Vec::new(),
-        body: body.as_bytes().to_vec(),
+        body: body.as_bytes().into(),
     }
 }
 
@@ -244,7 +247,7 @@ fn reason(status: u16) -> &'static str {
 
 /// Status line, headers (the security headers on every answer), and the
 /// body unless the request was HEAD (whose `Content-Length` is the GET's).
-fn write_reply(stream: &mut TcpStream, reply: &Reply, head_only: bool, close: bool) -> io::Result<()> {
+fn write_reply(stream: &mut TcpStream, reply: &Reply<'_>, head_only: bool, close: bool) -> io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\nDate: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
         reply.status,
@@ -335,6 +338,8 @@ mod tests {
         assert_eq!(&raw[used..], b"GET /b");
         assert!(parse(b"GET /b HTTP/1.1\r\nHost").unwrap().is_none());
         assert!(parse(b"").unwrap().is_none());
+        assert!(parse(b"\r").unwrap().is_none());
+        assert!(parse(b"\r\n").unwrap().is_none());
     }
 
     #[test]

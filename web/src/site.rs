@@ -1,5 +1,6 @@
 //! The site in memory and the answer to one request.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -38,12 +39,13 @@ pub struct Site {
 
 /// What the server sends back.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Reply {
+pub struct Reply<'a> {
     pub status: u16,
     pub content_type: &'static str,
     /// Extra headers (`Allow` on 405).
     pub headers: Vec<(&'static str, &'static str)>,
-    pub body: Vec<u8>,
+    /// A file is lent from the site, not copied per request.
+    pub body: Cow<'a, [u8]>,
 }
 
 impl Site {
@@ -88,13 +90,13 @@ impl Site {
     /// head it cannot parse is answered 400 before we see it).
     /// Only `GET` and `HEAD` are served (405 otherwise); HEAD's body is
     /// dropped by the server, its `Content-Length` kept.
-    pub fn respond(&self, method: &str, target: &str) -> Reply {
+    pub fn respond(&self, method: &str, target: &str) -> Reply<'_> {
         if method != "GET" && method != "HEAD" {
             return Reply {
                 status: 405,
                 content_type: "text/plain; charset=utf-8",
                 headers: vec![("Allow", "GET, HEAD")],
-                body: b"405 method not allowed: this server only reads files\n".to_vec(),
+                body: Cow::Borrowed(b"405 method not allowed: this server only reads files\n"),
             };
         }
         match target::resolve(target) {
@@ -102,20 +104,20 @@ impl Site {
                 status: 400,
                 content_type: "text/plain; charset=utf-8",
                 headers: Vec::new(),
-                body: format!("400 bad request target: {}\n", describe(why)).into_bytes(),
+                body: Cow::Owned(format!("400 bad request target: {}\n", describe(why)).into_bytes()),
             },
             Ok(path) => match self.files.get(&path) {
                 None => Reply {
                     status: 404,
                     content_type: "text/plain; charset=utf-8",
                     headers: Vec::new(),
-                    body: b"404 not found\n".to_vec(),
+                    body: Cow::Borrowed(b"404 not found\n"),
                 },
                 Some(bytes) => Reply {
                     status: 200,
                     content_type: content_type(&path),
                     headers: Vec::new(),
-                    body: bytes.clone(),
+                    body: Cow::Borrowed(bytes),
                 },
             },
         }
@@ -162,10 +164,11 @@ mod tests {
 
     #[test]
     fn serves_the_index_for_root() {
-        let r = site().respond("GET", "/");
+        let s = site();
+        let r = s.respond("GET", "/");
         assert_eq!(
-            (r.status, r.content_type, r.body),
-            (200, "text/html; charset=utf-8", b"<!doctype html>".to_vec())
+            (r.status, r.content_type, &*r.body),
+            (200, "text/html; charset=utf-8", &b"<!doctype html>"[..])
         );
     }
 
@@ -181,7 +184,8 @@ mod tests {
     #[test]
     fn rejects_unsupported_methods_with_allow() {
         for m in ["POST", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PATCH"] {
-            let r = site().respond(m, "/index.html");
+            let s = site();
+            let r = s.respond(m, "/index.html");
             assert_eq!(
                 (r.status, r.headers.clone()),
                 (405, vec![("Allow", "GET, HEAD")]),
