@@ -524,6 +524,17 @@ pub fn attention_values(isa: Isa, out: &mut [f32], weights: &[f32], values: &[f3
     }
 }
 
+/// Whether a q8_0 head of `head_dim` values (whole blocks) lies inside each
+/// cache row of `stride` bytes at byte `offset`: what the q8_0 attention
+/// kernels assume.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn q8_head_fits(head_dim: usize, stride: usize, offset: usize) -> bool {
+    let head_bytes = super::math::q8_head_bytes(head_dim);
+    stride > 0
+        && head_dim % crate::quant::BLOCK_ELEMENTS == 0
+        && offset.checked_add(head_bytes).is_some_and(|end| end <= stride)
+}
+
 /// [`attention_scores`] over a q8_0 KV cache on `isa`
 /// ([`super::math::attention_scores_q8`]; `stride` and `offset` in bytes).
 #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
@@ -536,10 +547,7 @@ pub fn attention_scores_q8(
     offset: usize,
     scale: f32,
 ) {
-    let head_bytes = super::math::q8_head_bytes(q.len());
-    let fits = stride > 0
-        && q.len() % crate::quant::BLOCK_ELEMENTS == 0
-        && offset.checked_add(head_bytes).is_some_and(|end| end <= stride);
+    let fits = q8_head_fits(q.len(), stride, offset);
     let done: Option<()> = match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 | Isa::Avx512 if fits => {
@@ -556,10 +564,7 @@ pub fn attention_scores_q8(
 /// ([`super::math::attention_values_q8`]; `stride` and `offset` in bytes).
 #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
 pub fn attention_values_q8(isa: Isa, out: &mut [f32], weights: &[f32], values: &[u8], stride: usize, offset: usize) {
-    let head_bytes = super::math::q8_head_bytes(out.len());
-    let fits = stride > 0
-        && out.len() % crate::quant::BLOCK_ELEMENTS == 0
-        && offset.checked_add(head_bytes).is_some_and(|end| end <= stride);
+    let fits = q8_head_fits(out.len(), stride, offset);
     let done: Option<()> = match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 | Isa::Avx512 if fits => {

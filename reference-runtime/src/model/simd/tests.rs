@@ -526,6 +526,17 @@ fn sums(terms: impl Iterator<Item = (f32, f32)>) -> (f64, f64) {
     })
 }
 
+/// `(exact, bound)` of an attention output `Σ_p a_p v_p` over `n`
+/// positions: the exact sum in f64 and the summation bound
+/// `(n + 3) u Σ_p |a_p v_p| + n η`.
+fn weighted_sum(n: usize, terms: impl Iterator<Item = (f32, f64)>) -> (f64, f64) {
+    let (exact, abs) = terms.fold((0.0, 0.0), |(s, a), (w, v)| {
+        let t = f64::from(w) * v;
+        (s + t, a + t.abs())
+    });
+    (exact, (n as f64 + 3.0) * U * abs + n as f64 * TINY)
+}
+
 #[test]
 fn attention_kernels_match_the_reference_within_the_summation_bound() {
     // scores[p] = (q · K_p) / scale: hd products summed in some order, then
@@ -572,9 +583,8 @@ fn attention_kernels_match_the_reference_within_the_summation_bound() {
                         let mut out = vec![f32::NAN; hd];
                         super::attention_values(isa, &mut out, &weights, &values, stride, offset);
                         for j in 0..hd {
-                            let column = (0..n).map(|p| (weights[p], values[p * stride + offset + j]));
-                            let (exact, abs) = sums(column);
-                            let bound = (n as f64 + 3.0) * U * abs + n as f64 * TINY;
+                            let column = (0..n).map(|p| (weights[p], f64::from(values[p * stride + offset + j])));
+                            let (exact, bound) = weighted_sum(n, column);
                             let (a, b) = (f64::from(out[j]), f64::from(want_out[j]));
                             assert!(
                                 (a - exact).abs() <= bound && (a - b).abs() <= 2.0 * bound,
@@ -712,11 +722,7 @@ fn q8_attention_kernels_match_the_reference_within_the_summation_bound() {
                         super::attention_values_q8(isa, &mut out, &weights, &values, stride, offset);
                         let v: Vec<Vec<f64>> = (0..n).map(|p| q8_head_f64(&values, p * stride + offset, hd)).collect();
                         for j in 0..hd {
-                            let (exact, abs) = (0..n).fold((0.0, 0.0), |(s, a), p| {
-                                let t = f64::from(weights[p]) * v[p][j];
-                                (s + t, a + t.abs())
-                            });
-                            let bound = (n as f64 + 3.0) * U * abs + n as f64 * TINY;
+                            let (exact, bound) = weighted_sum(n, (0..n).map(|p| (weights[p], v[p][j])));
                             let (a, b) = (f64::from(out[j]), f64::from(want_out[j]));
                             assert!(
                                 (a - exact).abs() <= bound && (a - b).abs() <= 2.0 * bound,
@@ -755,11 +761,7 @@ fn q8_attention_values_dequantize_before_weighting() {
             super::attention_values_q8(isa, &mut out, &weights, &values, head_bytes, 0);
             let v: Vec<Vec<f64>> = (0..n).map(|p| q8_head_f64(&values, p * head_bytes, hd)).collect();
             for j in 0..hd {
-                let (exact, abs) = (0..n).fold((0.0, 0.0), |(s, a), p| {
-                    let t = f64::from(weights[p]) * v[p][j];
-                    (s + t, a + t.abs())
-                });
-                let bound = (n as f64 + 3.0) * U * abs + n as f64 * TINY;
+                let (exact, bound) = weighted_sum(n, (0..n).map(|p| (weights[p], v[p][j])));
                 assert!(
                     (f64::from(out[j]) - exact).abs() <= bound,
                     "{isa:?} n {n} out[{j}]: {} vs exact {exact}, bound {bound}",
